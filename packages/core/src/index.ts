@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './identifiers.js';
+export * from './prompt.js';
+export * from './models.js';
+export * from './image-type.js';
