@@ -1,5 +1,18 @@
+export { GenimixClient, type GenimixClientOptions } from './client.js';
 export * from './errors.js';
 export * from './identifiers.js';
 export * from './prompt.js';
 export * from './models.js';
 export * from './image-type.js';
+export type { ImageData } from './request-body.js';
+export type { Transport, TransportRequest, TransportResponse, HttpMethod } from './transport.js';
+export * from './request-options.js';
+export { DEFAULT_BASE_URL, buildUrl, normalizeBaseUrl } from './url.js';
+export { readErrorMessage } from './error-body.js';
+export { errorFromResponse, requestIdOf, type ErrorResponse } from './error-mapping.js';
+export { parseRetryAfter } from './retry-after.js';
+export { redact, REDACTED } from './redact.js';
+export type { GenerateImageParams, GenerateImageResult } from './operations/generate.js';
+export type { UploadImageParams, UploadImageResult } from './operations/upload.js';
+export type { GetImageParams, GetImageResult } from './operations/get.js';
+export type { DeleteImageParams, DeleteImageResult } from './operations/delete.js';

@@ -1,1 +1,100 @@
-export {};
+import { Agent, type Dispatcher, request } from 'undici';
+import { GenimixAbortError, GenimixConnectionError, GenimixError, GenimixTimeoutError } from '../errors.js';
+import type { Transport, TransportRequest, TransportResponse } from '../transport.js';
+
+/** Options of {@link createUndiciTransport}. */
+export interface UndiciTransportOptions {
+  /**
+   * The undici dispatcher to send through (an `Agent`, a `ProxyAgent`, a `MockAgent` in tests).
+   * Default: a keep-alive `Agent` owned by the transport and closed by `close()`.
+   */
+  dispatcher?: Dispatcher;
+}
+
+/** Socket errors that mean no response came: reported as {@link GenimixConnectionError}. */
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * The Node transport: undici's `request()` over a keep-alive `Agent` (about 3× `fetch`'s
+ * throughput). `timeoutMs` bounds the whole exchange, body included; `signal` cancels it.
+ * Failures become {@link GenimixConnectionError}, {@link GenimixTimeoutError} or
+ * {@link GenimixAbortError}, also while the body is being read.
+ */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
+  const owned = options.dispatcher === undefined;
+  const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+  return {
+    async request(req: TransportRequest): Promise<TransportResponse> {
+      const timeout = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs);
+      const signals = [req.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+      const fail = (error: unknown): GenimixError => mapError(error, req, timeout);
+      if (req.signal?.aborted) throw fail(req.signal.reason);
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          signal,
+          dispatcher,
+          // The overall timeout is the signal's; undici's own stay as a backstop.
+          ...(req.timeoutMs === undefined ? {} : { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
+        });
+      } catch (error) {
+        throw fail(error);
+      }
+      const body = response.body;
+      return {
+        status: response.statusCode,
+        headers: flattenHeaders(response.headers),
+        body: (async function* () {
+          try {
+            for await (const chunk of body) yield chunk as Uint8Array;
+          } catch (error) {
+            throw fail(error);
+          }
+        })(),
+        async dump() {
+          if (body.destroyed || body.readableEnded) return;
+          // dump() reads at most a little and then destroys: the connection is freed either way.
+          await body.dump({ limit: 64 * 1024 }).catch(() => body.destroy());
+        },
+      };
+    },
+    async close() {
+      if (owned) await dispatcher.close();
+    },
+  };
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function mapError(error: unknown, req: TransportRequest, timeout: AbortSignal | undefined): GenimixError {
+  if (error instanceof GenimixError) return error;
+  // The URL carries no secret (the key is a header), but keep messages to the origin.
+  const where = safeOrigin(req.url);
+  if (req.signal?.aborted) {
+    return new GenimixAbortError(`${req.method} ${where} was cancelled.`, { cause: req.signal.reason ?? error });
+  }
+  const code = typeof error === 'object' && error !== null ? String((error as { code?: unknown }).code ?? '') : '';
+  if (timeout?.aborted || TIMEOUT_CODES.has(code)) {
+    return new GenimixTimeoutError(`${req.method} ${where} timed out after ${req.timeoutMs} ms.`, { cause: error });
+  }
+  const detail = code || (error instanceof Error ? error.message : String(error));
+  return new GenimixConnectionError(`${req.method} ${where} failed: no response (${detail}).`, { cause: error, ...(code ? { code } : {}) });
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the Genimix API';
+  }
+}

@@ -1,0 +1,115 @@
+import { defaultTransport } from '#default-transport';
+import { GenimixValidationError } from './errors.js';
+import { checkId } from './identifiers.js';
+import type { OperationContext } from './operations/context.js';
+import { type DeleteImageParams, type DeleteImageResult, deleteImage } from './operations/delete.js';
+import { type GenerateImageParams, type GenerateImageResult, generateImage } from './operations/generate.js';
+import { type GetImageParams, type GetImageResult, getImage } from './operations/get.js';
+import { type UploadImageParams, type UploadImageResult, uploadImage } from './operations/upload.js';
+import { DEFAULT_GENERATE_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, type GetImageOptions, type RequestOptions } from './request-options.js';
+import { Requester } from './requester.js';
+import type { Transport } from './transport.js';
+import { DEFAULT_BASE_URL, normalizeBaseUrl } from './url.js';
+
+/** Options of {@link GenimixClient}. */
+export interface GenimixClientOptions {
+  /** The project's secret API key, sent as `x-api-key` to the base URL's origin only. */
+  apiKey: string;
+  /** The project to work in (dashboard → Settings or API Keys); each call may override it. */
+  projectId: string;
+  /** The API's base URL. Default `https://api.genimix.dev`; the emulator runs on loopback. */
+  baseUrl?: string;
+  /** How requests are sent. Default under Node: undici with a shared keep-alive pool. */
+  transport?: Transport;
+  /** Time allowed for Get, Upload and Delete calls, in ms (default 60,000). */
+  timeoutMs?: number;
+  /** Time allowed for Generate calls, in ms (default 180,000: the model renders before the server answers). */
+  generateTimeoutMs?: number;
+}
+
+/**
+ * A client of the Genimix image API (genimix-api.md): generate, upload, get and delete images
+ * of a project. Every input is checked before a request is sent; every response is checked
+ * against the contract; every failure is a typed {@link GenimixError}.
+ *
+ * ```ts
+ * const client = new GenimixClient({ apiKey, projectId });
+ * await client.generateImage({ imageId: 'cat', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'A cat' });
+ * const { data, contentType } = await client.getImage({ imageId: 'cat' });
+ * ```
+ *
+ * The API key lives in a private field: it is not enumerable, not in `util.inspect` or
+ * `JSON.stringify` of the client, and redacted from anything a server echoes into an error.
+ *
+ * @throws {GenimixValidationError} from the constructor: empty key, bad project id or base URL
+ */
+export class GenimixClient {
+  /** The default project of this client's calls. */
+  readonly projectId: string;
+  /** The base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly #ctx: OperationContext;
+
+  constructor(options: GenimixClientOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new GenimixValidationError('options', 'GenimixClient needs options: { apiKey, projectId, baseUrl? }.');
+    }
+    const apiKey = checkApiKey(options.apiKey);
+    this.projectId = checkId('projectId', options.projectId);
+    this.baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
+    this.#ctx = {
+      requester: new Requester(this.baseUrl, apiKey, options.transport ?? defaultTransport()),
+      projectId: this.projectId,
+      timeoutMs: checkTimeout('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS,
+      generateTimeoutMs: checkTimeout('generateTimeoutMs', options.generateTimeoutMs) ?? DEFAULT_GENERATE_TIMEOUT_MS,
+    };
+  }
+
+  /** Generates an image from a prompt and stores it under `imageId`. See {@link generateImage}. */
+  generateImage(params: GenerateImageParams, options?: RequestOptions): Promise<GenerateImageResult> {
+    return generateImage(this.#ctx, params, checkOptions(options));
+  }
+
+  /** Uploads image bytes under `imageId`, replacing any image there. See {@link uploadImage}. */
+  uploadImage(params: UploadImageParams, options?: RequestOptions): Promise<UploadImageResult> {
+    return uploadImage(this.#ctx, params, checkOptions(options));
+  }
+
+  /** Fetches an image's bytes and type. See {@link getImage}. */
+  getImage(params: GetImageParams, options?: GetImageOptions): Promise<GetImageResult> {
+    return getImage(this.#ctx, params, checkOptions(options));
+  }
+
+  /** Deletes an image. See {@link deleteImage}. */
+  deleteImage(params: DeleteImageParams, options?: RequestOptions): Promise<DeleteImageResult> {
+    return deleteImage(this.#ctx, params, checkOptions(options));
+  }
+}
+
+function checkApiKey(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new GenimixValidationError('apiKey', 'apiKey is missing: pass the project\'s secret API key (dashboard → API Keys).');
+  }
+  // A header value with control characters or spaces would be refused or split by HTTP stacks.
+  if (/[\s\u0000-\u001f\u007f]/.test(value)) {
+    throw new GenimixValidationError('apiKey', 'apiKey contains spaces or control characters: copy the key again without surrounding whitespace.');
+  }
+  return value;
+}
+
+function checkTimeout(field: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new GenimixValidationError(field, `${field} must be a positive number of milliseconds; got ${String(value)}.`);
+  }
+  return value;
+}
+
+function checkOptions<T extends RequestOptions>(options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== 'object' || options === null) {
+    throw new GenimixValidationError('options', 'The second argument must be an options object such as { signal, timeoutMs }.');
+  }
+  checkTimeout('timeoutMs', options.timeoutMs);
+  return options;
+}

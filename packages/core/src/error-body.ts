@@ -1,0 +1,67 @@
+/** The longest excerpt of a server's error body kept in an error, in characters. */
+export const MAX_MESSAGE_LENGTH = 300;
+
+/**
+ * A short readable message from an error response body, read liberally since the API does not
+ * document its error bodies (genimix-api.md, "Errors"): JSON with `message`, `error` (string)
+ * or `error.message`; otherwise plain text, or an HTML page reduced to its title or text; cut
+ * to {@link MAX_MESSAGE_LENGTH} characters. `undefined` for an empty body.
+ */
+export function readErrorMessage(body: Uint8Array, contentType: string | undefined): string | undefined {
+  const text = new TextDecoder().decode(body).trim();
+  if (text === '') return undefined;
+  const fromJson = messageFromJson(text);
+  if (fromJson !== undefined) return excerpt(fromJson);
+  if (/html/i.test(contentType ?? '') || /^<(!doctype|html)/i.test(text)) {
+    return excerpt(textOfHtml(text));
+  }
+  return excerpt(text);
+}
+
+function messageFromJson(text: string): string | undefined {
+  if (!/^[{[]/.test(text)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const candidates = [
+    record.message,
+    record.error,
+    isRecord(record.error) ? record.error.message : undefined,
+    record.detail,
+  ];
+  for (const candidate of candidates) {
+    if (typeof candidate === 'string' && candidate.trim() !== '') return candidate;
+  }
+  return text;
+}
+
+function textOfHtml(html: string): string {
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
+  const h1 = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html)?.[1];
+  const chosen = title ?? h1 ?? html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ');
+  return decodeEntities(chosen.replace(/<[^>]*>/g, ' '));
+}
+
+function decodeEntities(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&');
+}
+
+function excerpt(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= MAX_MESSAGE_LENGTH ? oneLine : `${oneLine.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

@@ -1,0 +1,39 @@
+import { checkId } from '../identifiers.js';
+import type { RequestOptions } from '../request-options.js';
+import { deleteResponseSchema } from '../schemas.js';
+import type { OperationContext } from './context.js';
+
+/** Input of {@link deleteImage}. */
+export interface DeleteImageParams {
+  imageId: string;
+  /** Overrides the client's project for this call. */
+  projectId?: string;
+}
+
+/** 200 of Delete: `deleted` is the id of the image that was removed. */
+export interface DeleteImageResult {
+  success: true;
+  deleted: string;
+}
+
+/**
+ * `DELETE /v1/:projectId/image/:imageId` (genimix-api.md).
+ *
+ * @throws {GenimixValidationError} for a bad id, before sending
+ * @throws {GenimixNotFoundError} when there is no such image, other {@link GenimixApiError}s
+ */
+export async function deleteImage(ctx: OperationContext, params: DeleteImageParams, options: RequestOptions = {}): Promise<DeleteImageResult> {
+  const projectId = checkId('projectId', params.projectId ?? ctx.projectId);
+  const imageId = checkId('imageId', params.imageId);
+  const action = `delete image "${imageId}"`;
+  const response = await ctx.requester.send({
+    method: 'DELETE',
+    projectId,
+    kind: 'image',
+    imageId,
+    action,
+    signal: options.signal,
+    timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
+  });
+  return ctx.requester.readJson(response, deleteResponseSchema, action);
+}

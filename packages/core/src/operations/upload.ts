@@ -1,0 +1,54 @@
+import { checkId } from '../identifiers.js';
+import { resolveUploadContentType } from '../image-type.js';
+import { type ImageData, readImageData } from '../request-body.js';
+import { DEFAULT_MAX_IMAGE_BYTES, type RequestOptions } from '../request-options.js';
+import { uploadResponseSchema } from '../schemas.js';
+import type { OperationContext } from './context.js';
+
+/** Input of {@link uploadImage}. */
+export interface UploadImageParams {
+  /** Where to store the image: 1–128 of `A–Z a–z 0–9 . _ -`. An existing image is replaced. */
+  imageId: string;
+  /** The image's bytes: PNG, JPEG, WebP or GIF, at most 50 MiB. */
+  data: ImageData;
+  /** `image/png`, `image/jpeg`, `image/webp` or `image/gif`; sniffed from the bytes when absent. */
+  contentType?: string;
+  /** Overrides the client's project for this call. */
+  projectId?: string;
+}
+
+/** 200 of Upload. */
+export interface UploadImageResult {
+  success: true;
+  message: string;
+  imageUrl: string;
+}
+
+/**
+ * `PUT /v1/:projectId/image/:imageId` with the raw bytes and their `Content-Type`; replaces any
+ * image with that id (genimix-api.md). The type is sniffed from the magic bytes and must agree
+ * with `contentType` when one is given.
+ *
+ * @throws {GenimixValidationError} before sending: bad id, bytes that are no image, a type
+ *   that contradicts the bytes, more than 50 MiB
+ * @throws {GenimixApiError} subclass for an error status, and the transport's errors
+ */
+export async function uploadImage(ctx: OperationContext, params: UploadImageParams, options: RequestOptions = {}): Promise<UploadImageResult> {
+  const projectId = checkId('projectId', params.projectId ?? ctx.projectId);
+  const imageId = checkId('imageId', params.imageId);
+  const bytes = await readImageData(params.data, DEFAULT_MAX_IMAGE_BYTES);
+  const contentType = resolveUploadContentType(bytes, params.contentType);
+  const action = `upload image "${imageId}"`;
+  const response = await ctx.requester.send({
+    method: 'PUT',
+    projectId,
+    kind: 'image',
+    imageId,
+    headers: { 'content-type': contentType },
+    body: bytes,
+    action,
+    signal: options.signal,
+    timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
+  });
+  return ctx.requester.readJson(response, uploadResponseSchema, action);
+}

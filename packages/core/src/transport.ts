@@ -1,0 +1,53 @@
+/**
+ * The small HTTP interface the client speaks through. The core ships an undici transport for
+ * Node (`@genimix/core/undici`, the default there); a host with its own HTTP stack (n8n's
+ * `httpRequestWithAuthentication`, a test double) supplies another.
+ *
+ * A transport does no retries, no status handling and no auth: it sends what it is given and
+ * reports what came back. It maps its own failures to the core's error classes:
+ * {@link GenimixConnectionError} (no response), {@link GenimixTimeoutError} (`timeoutMs`
+ * passed), {@link GenimixAbortError} (`signal` aborted).
+ */
+
+/** HTTP methods the Genimix API uses. */
+export type HttpMethod = 'GET' | 'PUT' | 'DELETE';
+
+/** One request, fully built by the client. */
+export interface TransportRequest {
+  method: HttpMethod;
+  /** Absolute URL, already percent-encoded. */
+  url: string;
+  /** Header names in lower case; includes `x-api-key`. */
+  headers: Record<string, string>;
+  /** The request body, if any. */
+  body?: Uint8Array;
+  /** Cancels the request and its body. */
+  signal?: AbortSignal;
+  /** Time allowed for the whole exchange (headers and body), in ms. */
+  timeoutMs?: number;
+}
+
+/** The response, with its body not yet read. */
+export interface TransportResponse {
+  status: number;
+  /** Header names in lower case; repeated headers joined with `, `. */
+  headers: Record<string, string | undefined>;
+  /**
+   * The body as byte chunks. The client always either reads it to the end or calls
+   * {@link TransportResponse.dump}, so a connection is never left holding an unread body.
+   */
+  body: AsyncIterable<Uint8Array>;
+  /** Discards the rest of the body and frees the connection. Safe to call more than once. */
+  dump(): Promise<void>;
+}
+
+/** What a host implements to carry the client's requests. */
+export interface Transport {
+  /**
+   * Sends one request and resolves once the response headers arrived.
+   * @throws {GenimixConnectionError | GenimixTimeoutError | GenimixAbortError}
+   */
+  request(request: TransportRequest): Promise<TransportResponse>;
+  /** Releases pooled connections, when the transport owns any. */
+  close?(): Promise<void>;
+}
