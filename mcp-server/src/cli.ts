@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { ConfigError, loadConfig } from './config.js';
+import { logError } from './log.js';
+import { createGenimixServer } from './server.js';
+
+// stdout is the protocol channel: every diagnostic goes to stderr.
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`genimix-mcp: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+const serverConfig = config;
+serveStdio(() => createGenimixServer({ config: serverConfig }));
+logError(`serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio`);

@@ -1,0 +1,51 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import { createImageId, GenimixValidationError, normalizeMimeType } from '@genimix/core';
+import { z } from 'zod/v4';
+import { errorResult, textResult } from '../tool-result.js';
+import { decodeDataArgument, readPathArgument, type UploadBytes } from '../upload-input.js';
+import { type ToolDeps, projectIdDescription } from './deps.js';
+
+/** `upload_image`: stores an image given as base64 or as a local file path. */
+export function registerUploadImage(server: McpServer, { client, config }: ToolDeps): void {
+  server.registerTool(
+    'upload_image',
+    {
+      title: 'Upload image',
+      description:
+        'Upload an existing image (PNG, JPEG, WebP or GIF, at most 50 MiB) into the Genimix project, replacing any image with the same imageId. ' +
+        `Give exactly one of data (the image's bytes as base64, or a data:image/...;base64, URI) and path (a local file inside ${config.allowedDirs.join(', ')}). ` +
+        'The type is detected from the bytes. Free. Returns the imageId and URL.',
+      inputSchema: z.object({
+        data: z.string().optional().describe('The image bytes as base64, or a data: URI such as data:image/png;base64,iVBOR... Leave out when path is given.'),
+        path: z.string().optional().describe(`Full path of a local image file. Only files inside ${config.allowedDirs.join(', ')} can be read. Leave out when data is given.`),
+        contentType: z.string().optional().describe('image/png, image/jpeg, image/webp or image/gif. Usually omit it: it is detected from the bytes, and a type that contradicts them is refused.'),
+        imageId: z.string().optional().describe('Name to store the image under: 1–128 characters of letters, digits, ".", "_" or "-". Omit it to get a fresh unique id. An existing image with this id is replaced.'),
+        projectId: z.string().optional().describe(projectIdDescription(config)),
+      }),
+      annotations: { title: 'Upload image', readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    },
+    async (args, ctx) => {
+      try {
+        if ((args.data === undefined) === (args.path === undefined)) {
+          throw new GenimixValidationError('data', 'Give exactly one of data (base64 image bytes) and path (a local image file).');
+        }
+        const input: UploadBytes = args.data !== undefined ? decodeDataArgument(args.data) : await readPathArgument(args.path!, config.allowedDirs);
+        const contentType = chooseContentType(args.contentType, input.declaredType);
+        const imageId = args.imageId ?? createImageId();
+        const projectId = args.projectId ?? config.projectId;
+        const result = await client.uploadImage({ imageId, projectId, data: input.data, ...(contentType ? { contentType } : {}) }, { signal: ctx.mcpReq.signal });
+        return textResult(`Uploaded image "${imageId}" (${input.data.length} bytes) to project "${projectId}".\n${JSON.stringify({ projectId, imageId, imageUrl: result.imageUrl, size: input.data.length })}`);
+      } catch (error) {
+        return errorResult(error, config.baseUrl);
+      }
+    },
+  );
+}
+
+/** The declared type: `contentType`, or the data: URI's; the two must agree when both are given. */
+function chooseContentType(argument: string | undefined, fromUri: string | undefined): string | undefined {
+  if (argument && fromUri && normalizeMimeType(argument) !== normalizeMimeType(fromUri)) {
+    throw new GenimixValidationError('contentType', `contentType "${argument}" contradicts the data: URI's type "${fromUri}": give only one, or make them agree.`);
+  }
+  return argument || fromUri;
+}

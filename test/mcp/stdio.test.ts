@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { createEmulator, type Emulator } from '@genimix/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_BIN } from '../../scripts/mcp-client.js';
+
+let emulator: Emulator;
+beforeAll(async () => {
+  emulator = await createEmulator({ port: 0, apiKeys: ['stdio-key'] });
+});
+afterAll(() => emulator.close());
+
+function spawnServer(env: Record<string, string>) {
+  return spawn(process.execPath, [SERVER_BIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+describe('the genimix-mcp process', () => {
+  it.each([
+    ['GENIMIX_API_KEY', { GENIMIX_PROJECT_ID: 'p' }],
+    ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'k' }],
+    ['GENIMIX_BASE_URL', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: 'not a url' }],
+  ])('without a valid %s exits 1 with one line on stderr and nothing on stdout', async (variable, env) => {
+    const child = spawnServer(env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const [code] = (await once(child, 'close')) as [number];
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(variable);
+  });
+
+  it('writes nothing but JSON-RPC to stdout, also for failing calls', async () => {
+    const child = spawnServer({ GENIMIX_API_KEY: 'stdio-key', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: emulator.url });
+    const lines = createInterface({ input: child.stdout });
+    const received: unknown[] = [];
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    const waitFor = (id: number) =>
+      new Promise<void>((resolve) => {
+        const onLine = (line: string) => {
+          received.push(JSON.parse(line));
+          if ((received.at(-1) as { id?: number }).id === id) {
+            lines.off('line', onLine);
+            resolve();
+          }
+        };
+        lines.on('line', onLine);
+      });
+    let raw = '';
+    child.stdout.on('data', (c: Buffer) => (raw += c.toString()));
+
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+    await waitFor(1);
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_image', arguments: { imageId: 'missing' } } });
+    await waitFor(2);
+    send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'generate_image', arguments: { prompt: 17 } } });
+    await waitFor(3);
+    send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } });
+    await waitFor(4);
+    child.stdin.end();
+    await once(child, 'close');
+
+    for (const line of raw.split('\n').filter(Boolean)) {
+      expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
+    }
+    expect(received.find((m) => (m as { id?: number }).id === 2)).toMatchObject({ result: { isError: true } });
+    expect(received.find((m) => (m as { id?: number }).id === 3)).toMatchObject({ result: { isError: true } });
+  });
+});
