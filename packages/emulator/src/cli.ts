@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * genimix-emulator: runs the emulator until SIGINT or SIGTERM. One line on stdout once it
+ * listens (where, how many keys, where images live); one line per request on stderr.
+ */
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_API_KEY, DEFAULT_MAX_UPLOAD_BYTES, createEmulator, type Emulator } from './emulator.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+interface CliOptions {
+  port: number;
+  host: string;
+  apiKey?: string[];
+  dataDir?: string;
+  maxUploadBytes: number;
+  log: boolean;
+}
+
+const program = new Command()
+  .name('genimix-emulator')
+  .description('A local, stateful Genimix API emulator: the API\'s routes on this machine, no account needed.')
+  .version(version)
+  .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parseWhole('port', 0, 65535), 8787)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('-k, --api-key <key>', `an accepted x-api-key, repeatable (default: "${DEFAULT_API_KEY}")`, (key: string, keys: string[] = []) => [...keys, key])
+  .option('-d, --data-dir <dir>', 'keep images in this folder across restarts (default: in memory)')
+  .addOption(
+    new Option('--max-upload-bytes <bytes>', 'largest upload accepted, in bytes')
+      .argParser(parseWhole('max-upload-bytes', 1, Number.MAX_SAFE_INTEGER))
+      .default(DEFAULT_MAX_UPLOAD_BYTES, `${DEFAULT_MAX_UPLOAD_BYTES}, 50 MiB`),
+  )
+  .option('--no-log', 'do not log requests to stderr')
+  .showHelpAfterError();
+
+program.parse();
+const options = program.opts<CliOptions>();
+await main(options);
+
+async function main(opts: CliOptions): Promise<void> {
+  const apiKeys = opts.apiKey ?? [DEFAULT_API_KEY];
+  const dataDir = opts.dataDir === undefined ? undefined : resolve(opts.dataDir);
+  let emulator: Emulator;
+  try {
+    emulator = await createEmulator({
+      port: opts.port,
+      host: opts.host,
+      apiKeys,
+      dataDir,
+      maxUploadBytes: opts.maxUploadBytes,
+      onRequest: opts.log
+        ? (e) => process.stderr.write(`${e.method} ${e.path} ${e.aborted ? 'aborted' : e.status} ${e.durationMs}ms\n`)
+        : undefined,
+    });
+  } catch (err) {
+    process.stderr.write(`genimix-emulator: ${startError(err, opts)}\n`);
+    process.exit(1);
+  }
+
+  const keyCount = new Set(apiKeys).size;
+  const where = dataDir === undefined ? 'images in memory' : `images in ${dataDir}`;
+  process.stdout.write(`Genimix emulator listening on ${emulator.url} (${keyCount} API key${keyCount === 1 ? '' : 's'}; ${where})\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal means "now": skip waiting for open requests.
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    stopping = true;
+    emulator.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`genimix-emulator: error while closing: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function startError(err: unknown, opts: CliOptions): string {
+  const { code, syscall } = (err ?? {}) as NodeJS.ErrnoException;
+  if (syscall === 'listen' && code === 'EADDRINUSE') return `port ${opts.port} on ${opts.host} is already in use; choose another with --port.`;
+  if (syscall === 'listen' && code === 'EACCES') return `not allowed to listen on port ${opts.port} on ${opts.host}; choose another with --port.`;
+  if (syscall === 'listen' && code === 'EADDRNOTAVAIL') return `cannot listen on ${opts.host}: no such address on this machine.`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function parseWhole(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`--${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}

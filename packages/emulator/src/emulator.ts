@@ -1,0 +1,126 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KeyRing, type ApiKeys } from './auth.js';
+import { createRequestHandler, type RequestLogEntry } from './server.js';
+import { DiskStore } from './store/disk.js';
+import { MemoryStore } from './store/memory.js';
+import { readOnlyView, type EmulatorStore, type ImageStore } from './store/types.js';
+
+/** The default largest upload: 50 MiB, in bytes. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+/** The key a default emulator accepts, for every project. */
+export const DEFAULT_API_KEY = 'dev-key';
+
+/** Options of {@link createEmulator}; every one is optional. */
+export interface EmulatorOptions {
+  /** TCP port to listen on; `0` (the default) picks a free one, see {@link Emulator.port}. */
+  port?: number;
+  /** Address to listen on; default `127.0.0.1`, reachable from this machine only. */
+  host?: string;
+  /**
+   * Accepted `x-api-key` values; default `['dev-key']`. An array: each key may use every project.
+   * A record: key -> the project ids it may use; any other project answers 403.
+   */
+  apiKeys?: ApiKeys;
+  /**
+   * Folder to keep images in, created when missing; images there survive a restart with the same
+   * folder. Absent: images are kept in memory and are gone on close. One emulator per folder at a time.
+   */
+  dataDir?: string;
+  /** Largest upload accepted, in bytes; default {@link DEFAULT_MAX_UPLOAD_BYTES}. Larger ones answer 413. */
+  maxUploadBytes?: number;
+  /**
+   * Called once per request when its response is done: method, path, status, duration. Never sees
+   * a header, so never the API key. The CLI prints these lines to stderr.
+   */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL to point a Genimix client at, e.g. `http://127.0.0.1:8787`, no trailing slash. */
+  readonly url: string;
+  /** The port it listens on (the one picked, when the options asked for 0). */
+  readonly port: number;
+  /** Read-only look at the stored images, per project, for tests. */
+  readonly store: EmulatorStore;
+  /**
+   * Stops listening, ends every connection (keep-alive ones too, and requests still in progress)
+   * and waits until requests being handled have settled, so a `dataDir` is left consistent.
+   * Calling it again returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a local, stateful Genimix API emulator over HTTP: the contract's routes, statuses and
+ * JSON shapes, with images kept per project, in memory or in `dataDir`.
+ *
+ * @throws {TypeError} for invalid options (a port outside 0–65535, an empty key list, a
+ *   non-positive `maxUploadBytes`, ...)
+ * @throws the listen error (a Node `ErrnoException`, e.g. `code: 'EADDRINUSE'` for a port in use),
+ *   or the file system's error when `dataDir` cannot be created
+ */
+export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`port must be an integer from 0 to 65535 (0 picks a free port); got ${String(port)}.`);
+  }
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') throw new TypeError('host must be a non-empty string, e.g. "127.0.0.1".');
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes <= 0) {
+    throw new TypeError(`maxUploadBytes must be a positive whole number of bytes; got ${String(maxUploadBytes)}.`);
+  }
+  const keys = new KeyRing(options.apiKeys ?? [DEFAULT_API_KEY]);
+  const store: ImageStore = options.dataDir === undefined ? new MemoryStore() : await DiskStore.open(options.dataDir);
+
+  let url = '';
+  const handle = createRequestHandler({ keys, store, maxUploadBytes, baseUrl: () => url, onRequest: options.onRequest });
+  // Requests being handled, so close() can wait for their store writes to settle.
+  const inFlight = new Set<Promise<void>>();
+  const track = (req: IncomingMessage, res: ServerResponse) => {
+    const done = handle(req, res);
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  };
+  const server = createServer();
+  server.on('request', track);
+  // Unhandled, Node would answer "100 Continue" at once; the handler answers it only when it
+  // wants the body, so a request refused up front (401, 413, ...) never has to send it.
+  server.on('checkContinue', track);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  url = `http://${urlHost(host)}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    store: readOnlyView(store),
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }).then(async () => {
+        await Promise.allSettled([...inFlight]);
+      });
+      return closing;
+    },
+  };
+}
+
+/** The host part of the emulator's URL: a listen-on-all address becomes loopback, IPv6 goes in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

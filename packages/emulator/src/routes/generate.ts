@@ -1,0 +1,64 @@
+import { MODELS, checkModelField, checkPrompt, findModel, findModelById } from '@genimix/core';
+import { readBody } from '../body.js';
+import { renderImage } from '../render.js';
+import { HttpError, sendJson } from '../respond.js';
+import type { RouteContext } from './context.js';
+
+/**
+ * The largest generate body read, in bytes: a 4,000-character prompt is at most 16,000 bytes of
+ * UTF-8, and JSON escapes can make it up to six times that; anything longer is no valid request.
+ */
+export const MAX_GENERATE_BODY_BYTES = 128 * 1024;
+
+/**
+ * `PUT /v1/:projectId/generate/:imageId`: checks `{ provider, modelId, prompt }`, draws the image
+ * (see render.ts), stores it as `image/png` under the id (replacing any image there) and answers
+ * its URL.
+ */
+export async function generate(ctx: RouteContext): Promise<void> {
+  const type = (ctx.req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(400, `Content-Type must be application/json for generate; got ${type === '' ? 'none' : JSON.stringify(type)}.`);
+  }
+  const body = parseJson(await readBody(ctx.req, ctx.res, MAX_GENERATE_BODY_BYTES, 'generate request body'));
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError(400, 'The body must be a JSON object { "provider", "modelId", "prompt" }.');
+  }
+  const fields = body as Record<string, unknown>;
+  // Core checks, messages passed through: the client refuses the same input with the same words.
+  const provider = checkModelField('provider', fields.provider);
+  const modelId = checkModelField('modelId', fields.modelId);
+  const prompt = checkPrompt(fields.prompt);
+  checkModelAvailable(provider, modelId);
+
+  const png = await renderImage({ provider, modelId, prompt });
+  await ctx.store.put(ctx.projectId, ctx.imageId, { contentType: 'image/png', bytes: png });
+  sendJson(ctx.res, 200, { success: true, message: 'Image generated successfully', imageUrl: ctx.imageUrl });
+}
+
+function parseJson(bytes: Buffer): unknown {
+  if (bytes.length === 0) {
+    throw new HttpError(400, 'The body is empty: send JSON { "provider", "modelId", "prompt" }.');
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new HttpError(400, 'The body is not valid JSON (UTF-8): send JSON { "provider", "modelId", "prompt" }.');
+  }
+}
+
+/** @throws {HttpError} 400 for a model the catalog does not have, or has as "coming soon" */
+function checkModelAvailable(provider: string, modelId: string): void {
+  const available = MODELS.filter((m) => m.available)
+    .map((m) => `${m.provider}/${m.modelId}`)
+    .join(', ');
+  const model = findModel(provider, modelId);
+  if (!model) {
+    const elsewhere = findModelById(modelId);
+    const hint = elsewhere ? ` (modelId "${modelId}" belongs to provider "${elsewhere.provider}")` : '';
+    throw new HttpError(400, `Unknown model: provider "${provider}" has no modelId "${modelId}"${hint}. Available: ${available}.`);
+  }
+  if (!model.available) {
+    throw new HttpError(400, `Model ${provider}/${modelId} (${model.name}) is not available yet (coming soon). Available: ${available}.`);
+  }
+}

@@ -1,0 +1,84 @@
+import { request as httpRequest } from 'node:http';
+import sharp from 'sharp';
+import { onTestFinished } from 'vitest';
+import { createEmulator, type Emulator, type EmulatorOptions } from '../src/index.js';
+
+/** The key a default emulator accepts. */
+export const KEY = 'dev-key';
+
+/** Starts an emulator on a free loopback port, closed when the current test finishes. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emulator = await createEmulator({ port: 0, ...options });
+  onTestFinished(() => emulator.close());
+  return emulator;
+}
+
+/** Options of {@link call}. */
+export interface CallOptions {
+  /** The x-api-key to send; `null` sends none. Default {@link KEY}. */
+  key?: string | null;
+  headers?: Record<string, string>;
+  body?: RequestInit['body'];
+}
+
+/** A plain fetch against the emulator: `path` is appended to its URL verbatim. */
+export function call(emulator: Emulator, method: string, path: string, options: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? KEY : options.key;
+  if (key !== null) headers['x-api-key'] = key;
+  return fetch(emulator.url + path, { method, headers, body: options.body });
+}
+
+/** A generate request with a JSON body. */
+export function generate(emulator: Emulator, projectId: string, imageId: string, body: unknown, options: CallOptions = {}): Promise<Response> {
+  return call(emulator, 'PUT', `/v1/${projectId}/generate/${imageId}`, {
+    ...options,
+    headers: { 'Content-Type': 'application/json', ...options.headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** An upload of `bytes` with the given Content-Type (none when `contentType` is undefined). */
+export function upload(emulator: Emulator, projectId: string, imageId: string, bytes: Uint8Array, contentType: string | undefined, options: CallOptions = {}): Promise<Response> {
+  return call(emulator, 'PUT', `/v1/${projectId}/image/${imageId}`, {
+    ...options,
+    headers: { ...(contentType === undefined ? {} : { 'Content-Type': contentType }), ...options.headers },
+    body: bytes,
+  });
+}
+
+/** Expects the contract's error body and returns its message. */
+export async function errorMessage(response: Response): Promise<string> {
+  const body = (await response.json()) as { success: unknown; message: unknown };
+  if (body.success !== false || typeof body.message !== 'string' || body.message.length === 0) {
+    throw new Error(`not an error body: ${JSON.stringify(body)}`);
+  }
+  return body.message;
+}
+
+/** A small real image of the given format (16×16, a colour per seed). */
+export async function sampleImage(format: 'png' | 'jpeg' | 'webp' | 'gif', seed = 0): Promise<Buffer> {
+  return sharp({ create: { width: 16, height: 16, channels: 3, background: { r: (seed * 53) % 256, g: 120, b: 200 } } })
+    .toFormat(format)
+    .toBuffer();
+}
+
+export const PROMPT = 'A futuristic city skyline at sunset';
+export const MODEL = { provider: 'google', modelId: 'imagen-3.0-generate-002' } as const;
+
+/**
+ * A request with the path sent exactly as given, for paths fetch would rewrite (it resolves
+ * "..", "%2E%2E" included, before sending).
+ */
+export function rawRequest(emulator: Emulator, method: string, path: string, headers: Record<string, string> = { 'x-api-key': KEY }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(emulator.url, { method, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
