@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { checkId } from '@genimix/core';
+import { checkId, redact } from '@genimix/core';
 import { HttpError } from './respond.js';
 
 /**
@@ -80,7 +80,7 @@ export class KeyRing {
   /** `text` with every accepted key (of 4 characters or more) replaced by `[redacted]`. */
   redact(text: string): string {
     let out = text;
-    for (const key of this.#redactable) out = out.split(key).join('[redacted]');
+    for (const key of this.#redactable) out = redact(out, key);
     return out;
   }
 }
