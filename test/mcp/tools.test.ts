@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmulator, type Emulator } from '@genimix/emulator';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), 'genimix-mcp-test-'));
   allowedDir = path.join(workDir, 'allowed');
   outputDir = path.join(workDir, 'out');
-  await import('node:fs/promises').then((fs) => fs.mkdir(allowedDir));
+  await mkdir(allowedDir);
   server = await connectServer({
     GENIMIX_API_KEY: API_KEY,
     GENIMIX_PROJECT_ID: 'mcp',
@@ -138,11 +138,11 @@ describe('upload_image and get_image', () => {
     ['a type that contradicts the bytes', { data: TINY_PNG.toString('base64'), contentType: 'image/gif' }, /contradicts/],
     ['a data: URI whose type contradicts contentType', { data: `data:image/png;base64,${TINY_PNG.toString('base64')}`, contentType: 'image/jpeg' }, /contradicts/],
     ['a path outside the allowed folders', { path: '/etc/passwd' }, /outside the folders/],
-    ['a path that does not exist', { path: 'MISSING' }, /does not exist/],
+    ['a path that does not exist', { path: '<allowed>/missing.png' }, /does not exist/],
     ['a bad imageId', { data: TINY_PNG.toString('base64'), imageId: 'a/b' }, /imageId/],
   ])('refuses %s', async (_kind, args, message) => {
-    const args2 = args.path === 'MISSING' ? { path: path.join(allowedDir, 'missing.png') } : args;
-    const result = await server.call('upload_image', args2);
+    const withDir = JSON.parse(JSON.stringify(args).replace('<allowed>', allowedDir.replaceAll('\\', '/'))) as Record<string, unknown>;
+    const result = await server.call('upload_image', withDir);
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(message);
   });
