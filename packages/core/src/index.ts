@@ -16,3 +16,4 @@ export type { GenerateImageParams, GenerateImageResult } from './operations/gene
 export type { UploadImageParams, UploadImageResult } from './operations/upload.js';
 export type { GetImageParams, GetImageResult } from './operations/get.js';
 export type { DeleteImageParams, DeleteImageResult } from './operations/delete.js';
+export type { ImageRef } from './operations/context.js';

@@ -1,3 +1,4 @@
+import { checkId } from '../identifiers.js';
 import type { Requester } from '../requester.js';
 
 /** What an operation needs from the client that runs it. */
@@ -9,4 +10,20 @@ export interface OperationContext {
   timeoutMs: number;
   /** The client's timeout for Generate, in ms. */
   generateTimeoutMs: number;
+}
+
+/** Which image a call is about. */
+export interface ImageRef {
+  /** The image's id: 1–128 of `A–Z a–z 0–9 . _ -`, not `.` or `..`. */
+  imageId: string;
+  /** Overrides the client's project for this call. */
+  projectId?: string;
+}
+
+/**
+ * The checked project and image ids of a call, the project defaulting to the client's.
+ * @throws {GenimixValidationError} field `projectId` or `imageId`
+ */
+export function resolveImageRef(ctx: OperationContext, ref: ImageRef): { projectId: string; imageId: string } {
+  return { projectId: checkId('projectId', ref.projectId ?? ctx.projectId), imageId: checkId('imageId', ref.imageId) };
 }

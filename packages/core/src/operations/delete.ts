@@ -1,14 +1,9 @@
-import { checkId } from '../identifiers.js';
 import type { RequestOptions } from '../request-options.js';
 import { deleteResponseSchema } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
 
 /** Input of {@link deleteImage}. */
-export interface DeleteImageParams {
-  imageId: string;
-  /** Overrides the client's project for this call. */
-  projectId?: string;
-}
+export type DeleteImageParams = ImageRef;
 
 /** 200 of Delete: `deleted` is the id of the image that was removed. */
 export interface DeleteImageResult {
@@ -23,8 +18,7 @@ export interface DeleteImageResult {
  * @throws {GenimixNotFoundError} when there is no such image, other {@link GenimixApiError}s
  */
 export async function deleteImage(ctx: OperationContext, params: DeleteImageParams, options: RequestOptions = {}): Promise<DeleteImageResult> {
-  const projectId = checkId('projectId', params.projectId ?? ctx.projectId);
-  const imageId = checkId('imageId', params.imageId);
+  const { projectId, imageId } = resolveImageRef(ctx, params);
   const action = `delete image "${imageId}"`;
   const response = await ctx.requester.send({
     method: 'DELETE',

@@ -1,21 +1,16 @@
-import { checkId } from '../identifiers.js';
 import { checkModelField, checkPrompt } from '../prompt.js';
 import type { RequestOptions } from '../request-options.js';
 import { generateResponseSchema } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
 
 /** Input of {@link generateImage}. */
-export interface GenerateImageParams {
-  /** Where to store the image: 1–128 of `A–Z a–z 0–9 . _ -`. An existing image is replaced. */
-  imageId: string;
+export interface GenerateImageParams extends ImageRef {
   /** Provider id, e.g. `google` (see `MODELS`; unknown ids are sent as given). */
   provider: string;
   /** Model id, e.g. `imagen-3.0-generate-002`. */
   modelId: string;
   /** What to draw: non-empty, at most 4,000 characters. */
   prompt: string;
-  /** Overrides the client's project for this call. */
-  projectId?: string;
 }
 
 /** 200 of Generate: the image is stored; `imageUrl` is where to GET it (with the API key). */
@@ -35,8 +30,7 @@ export interface GenerateImageResult {
  *   2xx body of the wrong shape; connection, timeout and abort errors from the transport
  */
 export async function generateImage(ctx: OperationContext, params: GenerateImageParams, options: RequestOptions = {}): Promise<GenerateImageResult> {
-  const projectId = checkId('projectId', params.projectId ?? ctx.projectId);
-  const imageId = checkId('imageId', params.imageId);
+  const { projectId, imageId } = resolveImageRef(ctx, params);
   const provider = checkModelField('provider', params.provider);
   const modelId = checkModelField('modelId', params.modelId);
   const prompt = checkPrompt(params.prompt);

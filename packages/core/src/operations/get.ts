@@ -1,17 +1,12 @@
 import { GenimixResponseError } from '../errors.js';
 import { requestIdOf } from '../error-mapping.js';
 import { readErrorMessage } from '../error-body.js';
-import { checkId } from '../identifiers.js';
 import { normalizeMimeType, sniffImageType } from '../image-type.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type GetImageOptions } from '../request-options.js';
-import type { OperationContext } from './context.js';
+import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
 
 /** Input of {@link getImage}. */
-export interface GetImageParams {
-  imageId: string;
-  /** Overrides the client's project for this call. */
-  projectId?: string;
-}
+export type GetImageParams = ImageRef;
 
 /** An image as the server stores it. */
 export interface GetImageResult {
@@ -32,8 +27,7 @@ export interface GetImageResult {
  *   `maxBytes`, or was cut off
  */
 export async function getImage(ctx: OperationContext, params: GetImageParams, options: GetImageOptions = {}): Promise<GetImageResult> {
-  const projectId = checkId('projectId', params.projectId ?? ctx.projectId);
-  const imageId = checkId('imageId', params.imageId);
+  const { projectId, imageId } = resolveImageRef(ctx, params);
   const action = `get image "${imageId}"`;
   const response = await ctx.requester.send({
     method: 'GET',

@@ -1,20 +1,15 @@
-import { checkId } from '../identifiers.js';
 import { resolveUploadContentType } from '../image-type.js';
 import { type ImageData, readImageData } from '../request-body.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type RequestOptions } from '../request-options.js';
 import { uploadResponseSchema } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
 
 /** Input of {@link uploadImage}. */
-export interface UploadImageParams {
-  /** Where to store the image: 1–128 of `A–Z a–z 0–9 . _ -`. An existing image is replaced. */
-  imageId: string;
+export interface UploadImageParams extends ImageRef {
   /** The image's bytes: PNG, JPEG, WebP or GIF, at most 50 MiB. */
   data: ImageData;
   /** `image/png`, `image/jpeg`, `image/webp` or `image/gif`; sniffed from the bytes when absent. */
   contentType?: string;
-  /** Overrides the client's project for this call. */
-  projectId?: string;
 }
 
 /** 200 of Upload. */
@@ -34,8 +29,7 @@ export interface UploadImageResult {
  * @throws {GenimixApiError} subclass for an error status, and the transport's errors
  */
 export async function uploadImage(ctx: OperationContext, params: UploadImageParams, options: RequestOptions = {}): Promise<UploadImageResult> {
-  const projectId = checkId('projectId', params.projectId ?? ctx.projectId);
-  const imageId = checkId('imageId', params.imageId);
+  const { projectId, imageId } = resolveImageRef(ctx, params);
   const bytes = await readImageData(params.data, DEFAULT_MAX_IMAGE_BYTES);
   const contentType = resolveUploadContentType(bytes, params.contentType);
   const action = `upload image "${imageId}"`;
