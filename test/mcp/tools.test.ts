@@ -70,6 +70,14 @@ describe('generate_image', () => {
     expect(imageOf(result).subarray(0, 8)).toEqual(PNG_SIGNATURE);
   });
 
+  it('reports progress to a client that asks for it', async () => {
+    const updates: Array<{ progress: number; total?: number; message?: string }> = [];
+    const result = await server.client.callTool({ name: 'generate_image', arguments: { prompt: 'A kite' } }, { onprogress: (update) => updates.push(update) });
+    expect(result.isError).toBeFalsy();
+    expect(updates.map((u) => u.progress)).toEqual([0, 1, 2]);
+    expect(updates.every((u) => u.total === 2 && typeof u.message === 'string')).toBe(true);
+  });
+
   it('takes the provider of a known modelId and stores under the given imageId', async () => {
     const result = await server.call('generate_image', { prompt: 'A robot', modelId: 'dall-e-3', imageId: 'robot' });
     expect(result.isError).toBeFalsy();
