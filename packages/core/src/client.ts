@@ -1,4 +1,5 @@
 import { defaultTransport } from '#default-transport';
+import { checkApiKey } from './api-key.js';
 import { GenimixValidationError } from './errors.js';
 import { checkId } from './identifiers.js';
 import type { OperationContext } from './operations/context.js';
@@ -66,43 +67,41 @@ export class GenimixClient {
   }
 
   /** Generates an image from a prompt and stores it under `imageId`. See {@link generateImage}. */
-  generateImage(params: GenerateImageParams, options?: RequestOptions): Promise<GenerateImageResult> {
+  async generateImage(params: GenerateImageParams, options?: RequestOptions): Promise<GenerateImageResult> {
     return generateImage(this.#ctx, params, checkOptions(options));
   }
 
   /** Uploads image bytes under `imageId`, replacing any image there. See {@link uploadImage}. */
-  uploadImage(params: UploadImageParams, options?: RequestOptions): Promise<UploadImageResult> {
+  async uploadImage(params: UploadImageParams, options?: RequestOptions): Promise<UploadImageResult> {
     return uploadImage(this.#ctx, params, checkOptions(options));
   }
 
   /** Fetches an image's bytes and type. See {@link getImage}. */
-  getImage(params: GetImageParams, options?: GetImageOptions): Promise<GetImageResult> {
+  async getImage(params: GetImageParams, options?: GetImageOptions): Promise<GetImageResult> {
     return getImage(this.#ctx, params, checkOptions(options));
   }
 
   /** Deletes an image. See {@link deleteImage}. */
-  deleteImage(params: DeleteImageParams, options?: RequestOptions): Promise<DeleteImageResult> {
+  async deleteImage(params: DeleteImageParams, options?: RequestOptions): Promise<DeleteImageResult> {
     return deleteImage(this.#ctx, params, checkOptions(options));
   }
 }
 
-function checkApiKey(value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new GenimixValidationError('apiKey', 'apiKey is missing: pass the project\'s secret API key (dashboard → API Keys).');
-  }
-  // A header value with control characters or spaces would be refused or split by HTTP stacks.
-  if (/[\s\u0000-\u001f\u007f]/.test(value)) {
-    throw new GenimixValidationError('apiKey', 'apiKey contains spaces or control characters: copy the key again without surrounding whitespace.');
+/** The longest timer Node (and browsers) can set, in ms: about 24.8 days. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+function checkTimeout(field: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    throw new GenimixValidationError(field, `${field} must be a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}; got ${String(value)}.`);
   }
   return value;
 }
 
-function checkTimeout(field: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new GenimixValidationError(field, `${field} must be a positive number of milliseconds; got ${String(value)}.`);
+function checkMaxBytes(value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)) {
+    throw new GenimixValidationError('maxBytes', `maxBytes must be a positive whole number of bytes; got ${String(value)}.`);
   }
-  return value;
 }
 
 function checkOptions<T extends RequestOptions>(options: T | undefined): T {
@@ -111,5 +110,6 @@ function checkOptions<T extends RequestOptions>(options: T | undefined): T {
     throw new GenimixValidationError('options', 'The second argument must be an options object such as { signal, timeoutMs }.');
   }
   checkTimeout('timeoutMs', options.timeoutMs);
+  checkMaxBytes((options as GetImageOptions).maxBytes);
   return options;
 }

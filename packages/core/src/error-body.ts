@@ -1,21 +1,25 @@
 /** The longest excerpt of a server's error body kept in an error, in characters. */
 export const MAX_MESSAGE_LENGTH = 300;
 
+import { redact } from './redact.js';
+
 /**
  * A short readable message from an error response body, read liberally since the API does not
  * document its error bodies (genimix-api.md, "Errors"): JSON with `message`, `error` (string)
  * or `error.message`; otherwise plain text, or an HTML page reduced to its title or text; cut
  * to {@link MAX_MESSAGE_LENGTH} characters. `undefined` for an empty body.
+ *
+ * @param secret redacted from the text before and after it is reduced, so that no part of it
+ *   survives (not even one cut in half by the excerpt)
  */
-export function readErrorMessage(body: Uint8Array, contentType: string | undefined): string | undefined {
-  const text = new TextDecoder().decode(body).trim();
+export function readErrorMessage(body: Uint8Array, contentType: string | undefined, secret?: string): string | undefined {
+  const text = redact(new TextDecoder().decode(body), secret).trim();
   if (text === '') return undefined;
-  const fromJson = messageFromJson(text);
-  if (fromJson !== undefined) return excerpt(fromJson);
-  if (/html/i.test(contentType ?? '') || /^<(!doctype|html)/i.test(text)) {
-    return excerpt(textOfHtml(text));
+  let message = messageFromJson(text);
+  if (message === undefined) {
+    message = /html/i.test(contentType ?? '') || /^<(!doctype|html)/i.test(text) ? textOfHtml(text) : text;
   }
-  return excerpt(text);
+  return excerpt(redact(message, secret));
 }
 
 function messageFromJson(text: string): string | undefined {

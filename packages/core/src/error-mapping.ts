@@ -10,7 +10,6 @@ import {
   GenimixServerError,
 } from './errors.js';
 import { readErrorMessage } from './error-body.js';
-import { redact } from './redact.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** What the client knows of an error response when it maps it. */
@@ -65,8 +64,7 @@ export function requestIdOf(headers: Record<string, string | undefined>): string
  */
 export function errorFromResponse(response: ErrorResponse): GenimixApiError {
   const { status, headers } = response;
-  const rawMessage = readErrorMessage(response.body, headers['content-type']);
-  const serverMessage = rawMessage === undefined ? undefined : redact(rawMessage, response.apiKey);
+  const serverMessage = readErrorMessage(response.body, headers['content-type'], response.apiKey);
   const requestId = requestIdOf(headers);
   const reason = REASONS[status] ?? (status >= 500 ? 'Server Error' : 'HTTP Error');
   const hint = HINTS[status];
@@ -86,6 +84,6 @@ export function errorFromResponse(response: ErrorResponse): GenimixApiError {
   if (status === 402 || status === 429) {
     return new GenimixRateLimitError(message, { ...details, retryAfterMs: parseRetryAfter(headers) });
   }
-  if (status >= 500) return new GenimixServerError(message, details);
+  if (status >= 500 && status <= 599) return new GenimixServerError(message, details);
   return new GenimixApiError(message, details);
 }

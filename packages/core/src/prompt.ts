@@ -13,7 +13,8 @@ export function checkPrompt(value: unknown, field = 'prompt'): string {
   if (typeof value !== 'string') {
     throw new GenimixValidationError(field, `${field} must be a string describing the image; got ${value === null ? 'null' : typeof value}.`);
   }
-  if (value.trim().length === 0) {
+  // Zero-width and control characters trim to nothing visible but survive String#trim.
+  if (!/[\p{L}\p{N}\p{P}\p{S}]/u.test(value)) {
     throw new GenimixValidationError(field, `${field} is empty: describe the image to generate.`);
   }
   const length = [...value].length;

@@ -1,6 +1,6 @@
 import type { z } from 'zod/v4';
 import { errorFromResponse, requestIdOf } from './error-mapping.js';
-import { GenimixConnectionError, GenimixError, GenimixResponseError } from './errors.js';
+import { GenimixAbortError, GenimixConnectionError, GenimixResponseError, GenimixTimeoutError } from './errors.js';
 import { readErrorMessage } from './error-body.js';
 import { redact } from './redact.js';
 import { concat } from './request-body.js';
@@ -64,6 +64,9 @@ export class Requester {
       ...(call.signal === undefined ? {} : { signal: call.signal }),
       timeoutMs: call.timeoutMs,
     });
+    // A server or proxy may echo the key in any header (a request id, a debug header):
+    // redact once here, so that nothing downstream can carry it into an error.
+    response.headers = redactHeaders(response.headers, this.#apiKey);
     if (response.status >= 200 && response.status < 300) return response;
     const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
     throw errorFromResponse({ status: response.status, headers: response.headers, body, apiKey: this.#apiKey, action: call.action });
@@ -73,10 +76,11 @@ export class Requester {
    * Reads a whole response body.
    * @param maxBytes the largest body accepted, in bytes
    * @param truncate keep the first `maxBytes` and drop the rest instead of failing (error bodies)
+   * @param tooLargeHint what the caller can do when the body is over `maxBytes`
    * @throws {GenimixResponseError} past `maxBytes`, or when fewer bytes came than `content-length` said
-   * @throws {GenimixConnectionError} when the connection broke mid-body
+   * @throws {GenimixConnectionError} when the connection broke mid-body (status set: the server answered)
    */
-  async readBody(response: TransportResponse, maxBytes: number, action: string, { truncate = false } = {}): Promise<Uint8Array> {
+  async readBody(response: TransportResponse, maxBytes: number, action: string, { truncate = false, tooLargeHint = '' } = {}): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
     let size = 0;
     try {
@@ -87,15 +91,17 @@ export class Requester {
             size = maxBytes;
             break;
           }
-          throw new GenimixResponseError(`${action} failed: the response is larger than ${maxBytes} bytes; raise maxBytes if the image is expected to be this large.`, { status: response.status, requestId: requestIdOf(response.headers) });
+          throw new GenimixResponseError(`${action} failed: the response is larger than ${maxBytes} bytes${tooLargeHint ? `; ${tooLargeHint}` : ''}.`, { status: response.status, requestId: requestIdOf(response.headers) });
         }
         chunks.push(chunk);
         size += chunk.length;
       }
     } catch (error) {
       await response.dump().catch(() => {});
-      if (error instanceof GenimixError) throw error;
-      throw new GenimixConnectionError(`${action} failed: the connection broke while the response body was read.`, { cause: error, status: response.status, requestId: requestIdOf(response.headers) });
+      if (error instanceof GenimixResponseError || error instanceof GenimixAbortError || error instanceof GenimixTimeoutError) throw error;
+      // The server did answer: say so, since for a billed call "no response" would invite a retry.
+      const code = error instanceof GenimixConnectionError ? error.code : undefined;
+      throw new GenimixConnectionError(`${action} failed: the server answered ${response.status}, then the connection broke while the body was read${code ? ` (${code})` : ''}.`, { cause: error, status: response.status, requestId: requestIdOf(response.headers), ...(code ? { code } : {}) });
     }
     await response.dump().catch(() => {});
     const declared = response.headers['content-length'];
@@ -115,17 +121,28 @@ export class Requester {
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder().decode(body));
-    } catch (cause) {
-      const excerpt = redact(readErrorMessage(body, response.headers['content-type']) ?? 'an empty body', this.#apiKey);
-      throw new GenimixResponseError(`${action}: the server answered ${response.status} but its body is not JSON: ${excerpt}`, { ...details, cause });
+    } catch {
+      // No `cause`: a SyntaxError quotes the body, which may hold an echoed key.
+      throw new GenimixResponseError(`${action}: the server answered ${response.status} but its body is not JSON: ${this.excerpt(body, response)}`, details);
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const said = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).message : undefined;
       const serverMessage = typeof said === 'string' ? redact(said, this.#apiKey) : undefined;
       const problem = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-      throw new GenimixResponseError(`${action}: the server answered ${response.status} with an unexpected body (${problem})${serverMessage ? `: ${serverMessage}` : ''}`, { ...details, ...(serverMessage ? { serverMessage } : {}), cause: parsed.error });
+      throw new GenimixResponseError(`${action}: the server answered ${response.status} with an unexpected body (${problem})${serverMessage ? `: ${serverMessage}` : ''}`, { ...details, ...(serverMessage ? { serverMessage } : {}) });
     }
     return parsed.data;
   }
+
+  /** A short, redacted excerpt of a body, for an error message; `an empty body` when there is none. */
+  excerpt(body: Uint8Array, response: TransportResponse): string {
+    return readErrorMessage(body, response.headers['content-type'], this.#apiKey) ?? 'an empty body';
+  }
+}
+
+function redactHeaders(headers: Record<string, string | undefined>, secret: string): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = value === undefined ? undefined : redact(value, secret);
+  return out;
 }

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { inspect } from 'node:util';
 import {
   GenimixApiError,
   GenimixAuthenticationError,
@@ -146,5 +147,94 @@ describe('requests', () => {
     expect(error).toBeInstanceOf(GenimixConnectionError);
     expect(error.code).toBe('ECONNREFUSED');
     expect(error.message).not.toContain(API_KEY);
+  });
+});
+
+describe('more contract breaches', () => {
+  const jpegHead = Buffer.from('ffd8ffe000104a46494600010100000100010000', 'hex');
+  it.each([
+    ['SVG', 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg"/>'],
+    ['TIFF', 'image/tiff', Buffer.from('49492a0008000000', 'hex')],
+    ['an HTML page labelled image/png', 'image/png', '<html><title>Sign in</title></html>'],
+    ['an empty body labelled image/png', 'image/png', ''],
+  ])('Get of %s is a GenimixResponseError', async (_kind, contentType, body) => {
+    server.next = { status: 200, headers: { 'content-type': contentType }, body };
+    await expect(client.getImage({ imageId: 'img' })).rejects.toBeInstanceOf(GenimixResponseError);
+  });
+
+  it('Get reports the type of the bytes when the header names another image type', async () => {
+    server.next = { status: 200, headers: { 'content-type': 'image/png' }, body: jpegHead };
+    expect((await client.getImage({ imageId: 'img' })).contentType).toBe('image/jpeg');
+  });
+
+  it('a body cut off after a 200 is a connection error that says the server answered', async () => {
+    server.next = { status: 200, headers: { 'content-type': 'image/jpeg' }, body: Buffer.concat([jpegHead, Buffer.alloc(5000)]), cutAfterBytes: 100 };
+    const error = (await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixConnectionError;
+    expect(error).toBeInstanceOf(GenimixConnectionError);
+    expect(error.status).toBe(200);
+    expect(error.message).toMatch(/answered 200/);
+    expect(error.message).not.toMatch(/no response/);
+  });
+
+  it('a Generate answer cut off mid-JSON says the server answered, so that nobody retries a billed call blindly', async () => {
+    server.next = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'Image generated successfully', imageUrl: 'x' }), cutAfterBytes: 10 };
+    const error = (await client.generateImage({ imageId: 'img', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' }).catch((e: unknown) => e)) as GenimixConnectionError;
+    expect(error).toBeInstanceOf(GenimixConnectionError);
+    expect(error.status).toBe(200);
+  });
+
+  it('Delete that reports another id is a GenimixResponseError', async () => {
+    server.next = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, deleted: 'other' }) };
+    await expect(client.deleteImage({ imageId: 'img' })).rejects.toBeInstanceOf(GenimixResponseError);
+  });
+
+  it('a status outside 100–599 is no server error', async () => {
+    server.next = { status: 999 };
+    const error = await client.deleteImage({ imageId: 'img' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GenimixApiError);
+    expect(error).not.toBeInstanceOf(GenimixServerError);
+  });
+
+  it.each(['-5', 'Tue 12', 'soon', '1e3'])('an unreadable Retry-After %j gives no retryAfterMs', async (value) => {
+    server.next = { status: 429, headers: { 'retry-after': value } };
+    expect(((await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixRateLimitError).retryAfterMs).toBeUndefined();
+  });
+});
+
+describe('a server that echoes the API key anywhere never gets it into an error', () => {
+  const KEY = 'sk_live_Zq8XvB3mN7pL2wR9tY4k';
+  let echoing: GenimixClient;
+  beforeAll(() => {
+    echoing = new GenimixClient({ apiKey: KEY, projectId: 'p', baseUrl: server.url });
+  });
+
+  /** Every 8-character window of the key: a partial key is a leak too. */
+  const pieces = Array.from({ length: KEY.length - 7 }, (_, i) => KEY.slice(i, i + 8));
+  const padding = 'x'.repeat(290);
+  const cases: Array<[string, ScriptedCase]> = [
+    ['JSON error message', { status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `bad key ${KEY}` }) }],
+    ['a key cut in half by the excerpt', { status: 500, headers: { 'content-type': 'text/plain' }, body: `${padding}${KEY}${padding}` }],
+    ['an HTML page', { status: 502, headers: { 'content-type': 'text/html' }, body: `<html><title>${KEY}</title></html>` }],
+    ['the request id header', { status: 404, headers: { 'x-request-id': `req-${KEY}` } }],
+    ['the request-id header on a 200', { status: 200, headers: { 'content-type': 'application/json', 'request-id': KEY }, body: '{"oops"' }],
+    ['a 200 that is not JSON', { status: 200, headers: { 'content-type': 'text/plain' }, body: `${KEY} is your key` }],
+    ['a 200 of the wrong shape', { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: KEY }) }],
+    ['a 200 to Get that is no image', { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ echo: KEY }) }],
+  ];
+  type ScriptedCase = typeof server.next;
+
+  it.each(cases)('%s', async (_kind, response) => {
+    server.next = response;
+    const calls = [
+      () => echoing.getImage({ imageId: 'img' }),
+      () => echoing.deleteImage({ imageId: 'img' }),
+      () => echoing.generateImage({ imageId: 'img', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' }),
+    ];
+    for (const call of calls) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GenimixError);
+      const everything = `${String(error)}\n${inspect(error, { depth: 20, showHidden: true })}\n${JSON.stringify(error)}`;
+      for (const piece of pieces) expect(everything).not.toContain(piece);
+    }
   });
 });

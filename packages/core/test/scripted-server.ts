@@ -6,6 +6,8 @@ export interface ScriptedResponse {
   status: number;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
+  /** Send only this many bytes of `body`, then destroy the socket (a connection dropped mid-body). */
+  cutAfterBytes?: number;
 }
 
 /** A loopback HTTP server that answers each request with whatever `next` holds. */
@@ -18,7 +20,13 @@ export async function startScriptedServer(): Promise<{ url: string; next: Script
     state.seen.push(req.headers);
     req.resume();
     req.on('end', () => {
-      const { status, headers = {}, body } = state.next;
+      const { status, headers = {}, body, cutAfterBytes } = state.next;
+      if (cutAfterBytes !== undefined && body !== undefined) {
+        const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
+        res.writeHead(status, { 'content-length': String(bytes.length), ...headers });
+        res.write(bytes.subarray(0, cutAfterBytes), () => res.socket?.destroy());
+        return;
+      }
       res.writeHead(status, headers);
       res.end(body);
     });

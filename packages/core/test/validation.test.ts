@@ -1,4 +1,4 @@
-import { checkId, createImageId, ID_PATTERN, MODELS, findModel, resolveUploadContentType, sniffImageType } from '@genimix/core';
+import { checkId, checkPrompt, createImageId, GenimixClient, type GenimixValidationError, ID_PATTERN, MODELS, findModel, resolveUploadContentType, sniffImageType } from '@genimix/core';
 import { describe, expect, it } from 'vitest';
 
 describe('identifiers', () => {
@@ -37,5 +37,42 @@ describe('model catalog', () => {
     expect(MODELS.filter((m) => m.available).map((m) => m.modelId)).toEqual(['imagen-3.0-generate-002', 'gemini-2.0-flash-preview-image-generation', 'dall-e-3', 'dall-e-2']);
     expect(findModel('openai', 'dall-e-3')?.costTokens).toBe(16);
     expect(findModel('stability', 'stable-image-sd3')?.available).toBe(false);
+  });
+});
+
+describe('client options', () => {
+  it.each([
+    ['timeoutMs', { timeoutMs: 2 ** 31 }],
+    ['timeoutMs', { timeoutMs: 0 }],
+    ['timeoutMs', { timeoutMs: Number.NaN }],
+    ['maxBytes', { maxBytes: -1 }],
+    ['maxBytes', { maxBytes: Number.NaN }],
+    ['maxBytes', { maxBytes: 'abc' }],
+  ])('refuses %s in %j before sending', async (field, options) => {
+    const client = new GenimixClient({ apiKey: 'k', projectId: 'p', baseUrl: 'http://127.0.0.1:9' });
+    await expect(client.getImage({ imageId: 'i' }, options as never)).rejects.toMatchObject({ field });
+  });
+
+  it.each(['dev secret', 'secret\n', 'sécret', 'secret🔑', ' '])('refuses the API key %j without repeating it', (apiKey) => {
+    const error = (() => {
+      try {
+        new GenimixClient({ apiKey, projectId: 'p' });
+      } catch (e) {
+        return e as GenimixValidationError;
+      }
+      throw new Error('accepted');
+    })();
+    expect(error.field).toBe('apiKey');
+    if (apiKey.trim()) expect(error.message).not.toContain(apiKey.trim());
+  });
+});
+
+describe('prompts', () => {
+  it.each(['\u200B\u200B', '\u0085', '\u0000', '\uFEFF '])('refuses a prompt of nothing visible: %j', (prompt) => {
+    expect(() => checkPrompt(prompt)).toThrow(/prompt is empty/);
+  });
+  it('counts characters, not UTF-16 units: 4,000 emoji pass', () => {
+    expect(checkPrompt('🦊'.repeat(4000))).toHaveLength(8000);
+    expect(() => checkPrompt('🦊'.repeat(4001))).toThrow(/4001/);
   });
 });

@@ -1,3 +1,5 @@
+import { requestIdOf } from '../error-mapping.js';
+import { GenimixResponseError } from '../errors.js';
 import type { RequestOptions } from '../request-options.js';
 import { deleteResponseSchema } from '../schemas.js';
 import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
@@ -29,5 +31,9 @@ export async function deleteImage(ctx: OperationContext, params: DeleteImagePara
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
   });
-  return ctx.requester.readJson(response, deleteResponseSchema, action);
+  const result = await ctx.requester.readJson(response, deleteResponseSchema, action);
+  if (result.deleted !== imageId) {
+    throw new GenimixResponseError(`${action}: the server answered that it deleted ${JSON.stringify(result.deleted)}, not "${imageId}".`, { status: response.status, requestId: requestIdOf(response.headers) });
+  }
+  return result;
 }

@@ -1,6 +1,5 @@
 import { GenimixResponseError } from '../errors.js';
 import { requestIdOf } from '../error-mapping.js';
-import { readErrorMessage } from '../error-body.js';
 import { normalizeMimeType, sniffImageType } from '../image-type.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type GetImageOptions } from '../request-options.js';
 import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
@@ -12,7 +11,7 @@ export type GetImageParams = ImageRef;
 export interface GetImageResult {
   /** The image's bytes. */
   data: Uint8Array;
-  /** Its media type, e.g. `image/png` (from `Content-Type`, or sniffed where the server sent none). */
+  /** Its media type, sniffed from the bytes: `image/png`, `image/jpeg`, `image/webp` or `image/gif`. */
   contentType: string;
   /** `data.length`, in bytes. */
   size: number;
@@ -23,8 +22,10 @@ export interface GetImageResult {
  *
  * @throws {GenimixValidationError} for a bad id, before sending
  * @throws {GenimixNotFoundError} when there is no such image, other {@link GenimixApiError}s
- * @throws {GenimixResponseError} when the 200 is not an image (JSON, text, HTML), is larger than
- *   `maxBytes`, or was cut off
+ * @throws {GenimixResponseError} when the 200 is no PNG, JPEG, WebP or GIF (JSON, text, an HTML
+ *   page, whatever its `Content-Type`), is larger than `maxBytes`, or is shorter than its
+ *   `Content-Length`
+ * @throws {GenimixConnectionError} with `status` set when the connection broke mid-body
  */
 export async function getImage(ctx: OperationContext, params: GetImageParams, options: GetImageOptions = {}): Promise<GetImageResult> {
   const { projectId, imageId } = resolveImageRef(ctx, params);
@@ -38,13 +39,12 @@ export async function getImage(ctx: OperationContext, params: GetImageParams, op
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
   });
-  const data = await ctx.requester.readBody(response, options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES, action);
-  const declared = normalizeMimeType(response.headers['content-type'] ?? '');
+  const data = await ctx.requester.readBody(response, options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES, action, { tooLargeHint: 'pass a larger maxBytes if the image is expected to be this large' });
   const details = { status: response.status, requestId: requestIdOf(response.headers) };
-  if (declared.startsWith('image/')) return { data, contentType: declared, size: data.length };
-  // A proxy or a misbehaving server may answer 200 with something that is no image.
-  const sniffed = declared === '' || declared === 'application/octet-stream' ? sniffImageType(data) : undefined;
-  if (sniffed) return { data, contentType: sniffed, size: data.length };
-  const excerpt = readErrorMessage(data, declared) ?? 'an empty body';
-  throw new GenimixResponseError(`${action}: the server answered ${response.status} with ${declared || 'an untyped body'} instead of an image: ${excerpt}`, details);
+  // The bytes decide: every stored image is PNG, JPEG, WebP or GIF (uploads are checked, Generate
+  // makes PNGs), so anything else is a proxy's page or a broken server, whatever its header says.
+  const contentType = sniffImageType(data);
+  if (contentType) return { data, contentType, size: data.length };
+  const declared = normalizeMimeType(response.headers['content-type'] ?? '') || 'an untyped body';
+  throw new GenimixResponseError(`${action}: the server answered ${response.status} with ${declared} that is no PNG, JPEG, WebP or GIF image: ${ctx.requester.excerpt(data, response)}`, details);
 }
