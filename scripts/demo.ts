@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const projectId = 'demo';
   step('Starting the Genimix emulator on loopback');
   const emulator = await createEmulator({ port: 0, apiKeys: [apiKey] });
-  say(`emulator at ${emulator.url} (images in memory)`);
+  say(`emulator at ${emulator.url}: images in memory; Generate draws a placeholder PNG of the prompt instead of calling a real model`);
 
   let server: Awaited<ReturnType<typeof connectServer>> | undefined;
   try {
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
 
     step('generate_image');
     const prompt = 'A lighthouse on a cliff at dawn, watercolour';
+    say(`prompt "${prompt}", default model`);
     const generated = expectOk(await server.call('generate_image', { prompt }), 'generate_image');
     const gen = detailsOf(generated);
     say(textOf(generated).split('\n')[0]!);

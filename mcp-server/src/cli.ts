@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ConfigError, loadConfig } from './config.js';
 import { logError } from './log.js';
-import { createGenimixServer } from './server.js';
+import { createGenimixServer, MAX_MESSAGE_BYTES } from './server.js';
 
 // stdout is the protocol channel: every diagnostic goes to stderr.
 let config;
@@ -13,5 +13,8 @@ try {
   process.exit(1);
 }
 const serverConfig = config;
-serveStdio(() => createGenimixServer({ config: serverConfig }));
+serveStdio(() => createGenimixServer({ config: serverConfig }), {
+  transport: new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES }),
+  onerror: (error) => logError(`transport: ${error.message}`),
+});
 logError(`serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IMAGE_EXTENSIONS, type ImageMimeType, isImageMimeType } from '@genimix/core';
@@ -20,10 +21,12 @@ export async function writeImageFile(outputDir: string, projectId: string, image
   const file = path.join(dir, `${imageId}.${ext}`);
   // Defence in depth: ids are validated upstream, but never write outside the output folder.
   if (!isInside(file, outputDir)) throw new Error(`refusing to write outside ${outputDir}`);
-  await mkdir(dir, { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // Private: the images are the user's, and the folder may sit where other accounts can look.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // A unique temporary name: parallel calls for the same image must not share one.
+  const temp = `${file}.${randomUUID()}.tmp`;
   try {
-    await writeFile(temp, data);
+    await writeFile(temp, data, { mode: 0o600 });
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
@@ -35,6 +38,6 @@ export async function writeImageFile(outputDir: string, projectId: string, image
 /** A size for people: `532 B`, `116.2 KB`, `2.4 MB` (1 KB = 1,024 bytes). */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'KB'] : [bytes / (1024 * 1024), 'MB'];
+  return `${Number(value.toFixed(1))} ${unit}`;
 }

@@ -7,6 +7,13 @@ import { registerGetImage } from './tools/get-image.js';
 import { registerUploadImage } from './tools/upload-image.js';
 import { version } from '../package.json';
 
+/**
+ * The largest MCP message the stdio server reads, in bytes: room for `upload_image` with a
+ * 50 MiB image as base64 (about 67 MiB) and the JSON around it. The SDK's default, 10 MiB,
+ * would close the connection on any image over about 7.5 MiB.
+ */
+export const MAX_MESSAGE_BYTES = 72 * 1024 * 1024;
+
 /** Options of {@link createGenimixServer}. */
 export interface CreateServerOptions {
   config: ServerConfig;

@@ -31,6 +31,36 @@ export function errorResult(error: unknown, baseUrl: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: explain(error, baseUrl) }] };
 }
 
+/** Connection failures that prove the request never reached the server (genimix-api.md, "Retries"). */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * A failed `generate_image` call. Generate is billed per call: where the request may have
+ * reached the server (a 5xx, a timeout, a broken connection, a cut-off answer), the model is
+ * told to check with `get_image` before it generates again, never simply to retry.
+ */
+export function generateErrorResult(error: unknown, baseUrl: string, imageId: string): CallToolResult {
+  const result = errorResult(error, baseUrl);
+  if (mayHaveBeenBilled(error)) {
+    const text = explain(error, baseUrl).replace(/ Try again (in a moment|later)\.$/, '');
+    result.content = [{ type: 'text', text: `${text} The request may have reached Genimix and been billed: call get_image with imageId "${imageId}" to see whether the image exists before generating it again.` }];
+  }
+  return result;
+}
+
+function mayHaveBeenBilled(error: unknown): boolean {
+  if (error instanceof GenimixRateLimitError || error instanceof GenimixValidationError) return false;
+  if (error instanceof GenimixServerError) return !(error.status === 503 && error.retryAfterMs !== undefined);
+  if (error instanceof GenimixConnectionError) return error.status !== undefined || !NEVER_SENT_CODES.has(error.code ?? '');
+  return error instanceof GenimixTimeoutError || error instanceof GenimixAbortError || error instanceof GenimixResponseError;
+}
+
+/** The text of a one-block result. */
+export function errorText(result: CallToolResult): string {
+  const first = result.content[0];
+  return first?.type === 'text' ? first.text : '';
+}
+
 function explain(error: unknown, baseUrl: string): string {
   if (error instanceof PathAccessError) return error.message;
   if (!(error instanceof GenimixError)) {
@@ -43,8 +73,9 @@ function explain(error: unknown, baseUrl: string): string {
   if (error instanceof GenimixPermissionError) return `Genimix does not allow this: ${m}. Check projectId and the model; the user's plan may not include them.`;
   if (error instanceof GenimixNotFoundError) return `Not found: ${m}. Check imageId and projectId; an image must be generated or uploaded before it can be fetched or deleted.`;
   if (error instanceof GenimixRateLimitError) {
-    const wait = error.retryAfterMs === undefined ? 'a while' : `${Math.ceil(error.retryAfterMs / 1000)} s`;
-    return `Genimix rate limit or quota reached: ${m}. Wait ${wait} before trying again.`;
+    if (error.status === 402) return `The Genimix plan's quota is used up: ${m}. Waiting will not help: tell the user, who can upgrade the plan.`;
+    const wait = error.retryAfterMs === undefined ? 'a minute' : `${Math.ceil(error.retryAfterMs / 1000)} s`;
+    return `Genimix rate limit reached: ${m}. Wait ${wait} before trying again.`;
   }
   if (error instanceof GenimixPayloadTooLargeError) return `The image is too large for Genimix: ${m}. Upload a smaller image.`;
   if (error instanceof GenimixBadRequestError) return `Genimix refused the request: ${m}. Change the arguments as the message says.`;

@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { DEFAULT_MAX_IMAGE_BYTES, GenimixValidationError } from '@genimix/core';
 import { resolveReadablePath } from './paths.js';
 
@@ -38,12 +39,16 @@ export function decodeDataArgument(value: string): UploadBytes {
  */
 export async function readPathArgument(requested: string, allowedDirs: readonly string[]): Promise<UploadBytes> {
   const real = await resolveReadablePath(requested, allowedDirs);
-  const handle = await open(real, 'r');
+  const notAFile = () => new GenimixValidationError('path', `path ${JSON.stringify(requested)} is not a regular file: give the path of an image file.`);
+  // Opening a FIFO or a device blocks a thread of Node's pool, possibly for ever: look first,
+  // and open without blocking so that one swapped in meanwhile cannot hang us either.
+  if (!(await stat(real)).isFile()) throw notAFile();
+  const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new GenimixValidationError('path', `path ${JSON.stringify(requested)} is not a file: give the path of an image file.`);
-    if (stat.size > DEFAULT_MAX_IMAGE_BYTES) {
-      throw new GenimixValidationError('path', `path ${JSON.stringify(requested)} is ${stat.size} bytes, more than the ${DEFAULT_MAX_IMAGE_BYTES} bytes accepted: upload a smaller image.`);
+    const info = await handle.stat();
+    if (!info.isFile()) throw notAFile();
+    if (info.size > DEFAULT_MAX_IMAGE_BYTES) {
+      throw new GenimixValidationError('path', `path ${JSON.stringify(requested)} is ${info.size} bytes, more than the ${DEFAULT_MAX_IMAGE_BYTES} bytes accepted: upload a smaller image.`);
     }
     return { data: new Uint8Array(await handle.readFile()) };
   } finally {

@@ -20,6 +20,9 @@ describe('the genimix-mcp process', () => {
     ['GENIMIX_API_KEY', { GENIMIX_PROJECT_ID: 'p' }],
     ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'k' }],
     ['GENIMIX_BASE_URL', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: 'not a url' }],
+    ['GENIMIX_API_KEY', { GENIMIX_API_KEY: 'dev key', GENIMIX_PROJECT_ID: 'p' }],
+    ['GENIMIX_API_KEY', { GENIMIX_API_KEY: 'kéy', GENIMIX_PROJECT_ID: 'p' }],
+    ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: '../p' }],
   ])('without a valid %s exits 1 with one line on stderr and nothing on stdout', async (variable, env) => {
     const child = spawnServer(env);
     let stdout = '';

@@ -2,7 +2,7 @@ import { createImageId, DEFAULT_MODEL, findModelById, GenimixValidationError, MO
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod/v4';
 import { reportProgress } from '../progress.js';
-import { errorResult, imageContent, textResult } from '../tool-result.js';
+import { errorResult, errorText, generateErrorResult, imageContent, textResult } from '../tool-result.js';
 import { type ToolDeps, projectIdDescription } from './deps.js';
 
 const catalog = MODELS.map((m) => `${m.provider}/${m.modelId} (${m.name}, ${m.available ? `${m.costTokens} tokens per image` : 'coming soon'})`).join('; ');
@@ -31,28 +31,27 @@ export function registerGenerateImage(server: McpServer, { client, config }: Too
       annotations: { title: 'Generate image', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args, ctx) => {
+      const imageId = args.imageId ?? createImageId();
+      const projectId = args.projectId ?? config.projectId;
+      let provider: string, modelId: string, imageUrl: string;
       try {
-        const { provider, modelId } = chooseModel(args.provider, args.modelId);
-        const imageId = args.imageId ?? createImageId();
-        const projectId = args.projectId ?? config.projectId;
-        const signal = ctx.mcpReq.signal;
+        ({ provider, modelId } = chooseModel(args.provider, args.modelId));
         await reportProgress(ctx, 0, 2, `Generating with ${provider}/${modelId}`);
-        const generated = await client.generateImage({ imageId, provider, modelId, prompt: args.prompt, projectId }, { signal });
-        await reportProgress(ctx, 1, 2, 'Fetching the image');
-        const summary = `Generated image "${imageId}" in project "${projectId}" with ${provider}/${modelId}.`;
-        let image;
-        try {
-          image = await client.getImage({ imageId, projectId }, { signal });
-        } catch (error) {
-          // The image exists and was billed: say so, so that the model does not generate it again.
-          const fetchFailed = errorResult(error, config.baseUrl).content[0];
-          const reason = fetchFailed && fetchFailed.type === 'text' ? fetchFailed.text : 'unknown error';
-          return textResult(`${summary} It is stored at ${generated.imageUrl}, but fetching it failed: ${reason} Call get_image with imageId "${imageId}" to try again; do not generate it again.`);
-        }
-        await reportProgress(ctx, 2, 2, 'Done');
-        return { content: await imageContent({ projectId, imageId, imageUrl: generated.imageUrl, ...image }, config.outputDir, summary) };
+        ({ imageUrl } = await client.generateImage({ imageId, provider, modelId, prompt: args.prompt, projectId }, { signal: ctx.mcpReq.signal }));
       } catch (error) {
-        return errorResult(error, config.baseUrl);
+        return generateErrorResult(error, config.baseUrl, imageId);
+      }
+      const summary = `Generated image "${imageId}" in project "${projectId}" with ${provider}/${modelId}.`;
+      try {
+        await reportProgress(ctx, 1, 2, 'Fetching the image');
+        const image = await client.getImage({ imageId, projectId }, { signal: ctx.mcpReq.signal });
+        const content = await imageContent({ projectId, imageId, imageUrl, ...image }, config.outputDir, summary);
+        await reportProgress(ctx, 2, 2, 'Done');
+        return { content };
+      } catch (error) {
+        // The image exists and was billed: not an error result, so that the model does not generate it again.
+        const reason = errorText(errorResult(error, config.baseUrl));
+        return textResult(`${summary} It is stored at ${imageUrl}, but showing it failed: ${reason} Call get_image with imageId "${imageId}" to try again; do not generate it again.\n${JSON.stringify({ projectId, imageId, imageUrl, provider, modelId })}`);
       }
     },
   );

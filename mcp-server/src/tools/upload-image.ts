@@ -33,7 +33,13 @@ export function registerUploadImage(server: McpServer, { client, config }: ToolD
         const contentType = chooseContentType(args.contentType, input.declaredType);
         const imageId = args.imageId ?? createImageId();
         const projectId = args.projectId ?? config.projectId;
-        const result = await client.uploadImage({ imageId, projectId, data: input.data, ...(contentType ? { contentType } : {}) }, { signal: ctx.mcpReq.signal });
+        const result = await client.uploadImage({ imageId, projectId, data: input.data, ...(contentType ? { contentType } : {}) }, { signal: ctx.mcpReq.signal }).catch((error: unknown) => {
+          // The type came from the data: URI, not from a contentType the model gave: name the right field.
+          if (error instanceof GenimixValidationError && error.field === 'contentType' && !args.contentType && input.declaredType) {
+            throw new GenimixValidationError('data', `the data: URI says ${input.declaredType}, ${error.message.replace(/^contentType "[^"]*" /, '')}`.replace('remove contentType or set it to', 'fix the data: URI\'s type to'));
+          }
+          throw error;
+        });
         return textResult(`Uploaded image "${imageId}" (${input.data.length} bytes) to project "${projectId}".\n${JSON.stringify({ projectId, imageId, imageUrl: result.imageUrl, size: input.data.length })}`);
       } catch (error) {
         return errorResult(error, config.baseUrl);

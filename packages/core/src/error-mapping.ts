@@ -74,16 +74,14 @@ export function errorFromResponse(response: ErrorResponse): GenimixApiError {
   if (serverMessage) message += `: ${serverMessage}`;
   if (hint) message += ` (${hint})`;
   if (requestId) message += ` [request id ${requestId}]`;
-  const details: GenimixErrorDetails = { status, requestId, serverMessage };
+  const details: GenimixErrorDetails & { retryAfterMs?: number | undefined } = { status, requestId, serverMessage, retryAfterMs: parseRetryAfter(headers) };
 
   if (status === 400 || status === 422) return new GenimixBadRequestError(message, details);
   if (status === 401) return new GenimixAuthenticationError(message, details);
   if (status === 403) return new GenimixPermissionError(message, details);
   if (status === 404) return new GenimixNotFoundError(message, details);
   if (status === 413) return new GenimixPayloadTooLargeError(message, details);
-  if (status === 402 || status === 429) {
-    return new GenimixRateLimitError(message, { ...details, retryAfterMs: parseRetryAfter(headers) });
-  }
+  if (status === 402 || status === 429) return new GenimixRateLimitError(message, details);
   if (status >= 500 && status <= 599) return new GenimixServerError(message, details);
   return new GenimixApiError(message, details);
 }

@@ -59,6 +59,15 @@ export class GenimixValidationError extends GenimixError {
 export class GenimixApiError extends GenimixError {
   override name = 'GenimixApiError';
   declare readonly status: number;
+  /**
+   * How long the server asked to wait, in ms, from `Retry-After` (seconds or an HTTP date) or
+   * `retry-after-ms`; undefined when it did not say. Sent with 429 and 503.
+   */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, details: GenimixErrorDetails & { retryAfterMs?: number | undefined } = {}) {
+    super(message, details);
+    this.retryAfterMs = details.retryAfterMs;
+  }
 }
 
 /** 400 or 422: the server refused the request's content. */
@@ -89,12 +98,6 @@ export class GenimixPayloadTooLargeError extends GenimixApiError {
 /** 429 (rate limit) or 402 (quota used up). `retryAfterMs` is the server's `Retry-After`, when sent. */
 export class GenimixRateLimitError extends GenimixApiError {
   override name = 'GenimixRateLimitError';
-  /** How long the server asked to wait, in ms (from `Retry-After`), or undefined when it did not say. */
-  readonly retryAfterMs: number | undefined;
-  constructor(message: string, details: GenimixErrorDetails & { retryAfterMs?: number }) {
-    super(message, details);
-    this.retryAfterMs = details.retryAfterMs;
-  }
 }
 
 /** 5xx: the server (or a proxy in front of it) failed. */

@@ -87,6 +87,8 @@ function startError(err: unknown, opts: CliOptions): string {
   if (syscall === 'listen' && code === 'EADDRINUSE') return `port ${opts.port} on ${opts.host} is already in use; choose another with --port.`;
   if (syscall === 'listen' && code === 'EACCES') return `not allowed to listen on port ${opts.port} on ${opts.host}; choose another with --port.`;
   if (syscall === 'listen' && code === 'EADDRNOTAVAIL') return `cannot listen on ${opts.host}: no such address on this machine.`;
+  if (opts.dataDir !== undefined && (code === 'EEXIST' || code === 'ENOTDIR')) return `--data-dir ${opts.dataDir} is a file, not a folder: name a folder (it is created if missing).`;
+  if (opts.dataDir !== undefined && (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')) return `--data-dir ${opts.dataDir} cannot be written: name a folder you may write to.`;
   return err instanceof Error ? err.message : String(err);
 }
 

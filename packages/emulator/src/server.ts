@@ -55,7 +55,7 @@ export function createRequestHandler(options: ServerOptions): (req: IncomingMess
     const started = performance.now();
     const requestId = newRequestId();
     res.setHeader('x-request-id', requestId);
-    const path = options.keys.redact((req.url ?? '/').split('?', 1)[0]!);
+    const path = pathForLog((req.url ?? '/').split('?', 1)[0]!, options.keys);
     res.once('close', () => {
       options.onRequest?.({
         requestId,
@@ -134,6 +134,18 @@ function decodeSegment(segment: string): string {
   } catch {
     throw new HttpError(400, 'The path has a malformed percent-encoding (a "%" not followed by two hex digits of UTF-8).');
   }
+}
+
+/** The path as received, redacted; decoded first where that reveals a percent-encoded key. */
+function pathForLog(raw: string, keys: KeyRing): string {
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // Malformed encoding: keep the raw path.
+  }
+  const redactedDecoded = keys.redact(decoded);
+  return redactedDecoded === decoded ? keys.redact(raw) : redactedDecoded;
 }
 
 function unknownRoute(method: string, path: string, keys: KeyRing): HttpError {

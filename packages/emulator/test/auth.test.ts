@@ -66,6 +66,16 @@ describe('authentication', () => {
     expect(await entry).toMatchObject({ method: 'GET', status: 404, aborted: false, path: '/v1/[redacted]/image/x' });
     expect(JSON.stringify(await entry)).not.toContain('sk_live_secret');
   });
+
+  it('keeps a percent-encoded key out of the request log too', async () => {
+    let logged!: (entry: RequestLogEntry) => void;
+    const entry = new Promise<RequestLogEntry>((resolve) => (logged = resolve));
+    const emulator = await startEmulator({ apiKeys: ['sk-live-secret'], onRequest: (e) => logged(e) });
+    await (await call(emulator, 'GET', '/v1/sk%2Dlive%2Dsecret/image/x', { key: 'sk-live-secret' })).text();
+    const logLine = JSON.stringify(await entry);
+    expect(logLine).not.toContain('sk%2Dlive%2Dsecret');
+    expect(logLine).not.toContain('sk-live-secret');
+  });
 });
 
 describe('x-request-id', () => {

@@ -83,4 +83,12 @@ describe('genimix-emulator CLI', () => {
     expect(r.stderr().trim().split('\n')).toEqual([`genimix-emulator: port ${port} on 127.0.0.1 is already in use; choose another with --port.`]);
     expect(r.stdout()).toBe('');
   });
+
+  it('exits with 1 and one line when --data-dir is a file', async () => {
+    const file = fileURLToPath(new URL('../package.json', import.meta.url));
+    const r = run(['--port', '0', '--data-dir', file]);
+    expect(await r.exit).toBe(1);
+    expect(r.stdout()).toBe('');
+    expect(r.stderr().trim().split('\n')).toEqual([`genimix-emulator: --data-dir ${file} is a file, not a folder: name a folder (it is created if missing).`]);
+  });
 });

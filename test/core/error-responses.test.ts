@@ -15,7 +15,7 @@ import {
   GenimixServerError,
 } from '@genimix/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptedServer } from './scripted-server.js';
+import { startScriptedServer } from '../helpers/scripted-server.js';
 
 const API_KEY = 'sk_test_errors_abcdef123456';
 let server: Awaited<ReturnType<typeof startScriptedServer>>;

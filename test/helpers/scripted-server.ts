@@ -10,17 +10,31 @@ export interface ScriptedResponse {
   cutAfterBytes?: number;
 }
 
-/** A loopback HTTP server that answers each request with whatever `next` holds. */
-export async function startScriptedServer(): Promise<{ url: string; next: ScriptedResponse; seen: http.IncomingHttpHeaders[]; close(): Promise<void> }> {
+/**
+ * A loopback HTTP server that answers each request with whatever `next` holds, or with
+ * `byRoute(method, url)` when that is set and returns an answer. It records what it was sent.
+ */
+export async function startScriptedServer(): Promise<{
+  url: string;
+  next: ScriptedResponse;
+  byRoute: ((method: string, url: string) => ScriptedResponse | undefined) | undefined;
+  seen: http.IncomingHttpHeaders[];
+  requests: Array<{ method: string; url: string }>;
+  close(): Promise<void>;
+}> {
   const state = {
     next: { status: 200 } as ScriptedResponse,
+    byRoute: undefined as ((method: string, url: string) => ScriptedResponse | undefined) | undefined,
     seen: [] as http.IncomingHttpHeaders[],
+    requests: [] as Array<{ method: string; url: string }>,
   };
   const server = http.createServer((req, res) => {
     state.seen.push(req.headers);
+    state.requests.push({ method: req.method ?? '', url: req.url ?? '' });
     req.resume();
     req.on('end', () => {
-      const { status, headers = {}, body, cutAfterBytes } = state.next;
+      const answer = state.byRoute?.(req.method ?? '', req.url ?? '') ?? state.next;
+      const { status, headers = {}, body, cutAfterBytes } = answer;
       if (cutAfterBytes !== undefined && body !== undefined) {
         const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
         res.writeHead(status, { 'content-length': String(bytes.length), ...headers });
@@ -41,7 +55,14 @@ export async function startScriptedServer(): Promise<{ url: string; next: Script
     set next(value) {
       state.next = value;
     },
+    get byRoute() {
+      return state.byRoute;
+    },
+    set byRoute(value) {
+      state.byRoute = value;
+    },
     seen: state.seen,
+    requests: state.requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
