@@ -1,3 +1,6 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import {
   GenimixAuthenticationError,
@@ -10,7 +13,13 @@ import {
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { countingTransport } from '../helpers/counting-transport.js';
-import { PNG_SIGNATURE, readPhoto, TINY_PNG } from '../helpers/images.js';
+import { PHOTO_PATH, PNG_SIGNATURE, readPhoto, TINY_PNG } from '../helpers/images.js';
+
+/** The photograph as an async generator of `size`-byte chunks. */
+async function* chunked(size: number): AsyncGenerator<Uint8Array> {
+  const photo = await readFile(PHOTO_PATH);
+  for (let i = 0; i < photo.length; i += size) yield new Uint8Array(photo.subarray(i, i + size));
+}
 
 const API_KEY = 'sk_test_core_0123456789';
 let emulator: Emulator;
@@ -68,6 +77,24 @@ describe('generate, get, upload, delete against the emulator', () => {
     await client.uploadImage({ imageId: 'tiny', data: data(), contentType: 'image/png' });
     const back = await client.getImage({ imageId: 'tiny' });
     expect(Buffer.from(back.data).equals(TINY_PNG)).toBe(true);
+  });
+
+  it.each([
+    ['a Node file stream', () => createReadStream(PHOTO_PATH, { highWaterMark: 16 })],
+    ['a Node file stream of one big chunk', () => createReadStream(PHOTO_PATH)],
+    ['an async generator of small chunks', () => chunked(16)],
+    ['a web ReadableStream of small chunks', () => ReadableStream.from(chunked(7))],
+  ])('streams a photograph given as %s, and it comes back byte for byte', async (_kind, data) => {
+    const photo = await readPhoto();
+    await client.uploadImage({ imageId: 'streamed', data: data() });
+    expect(transport.requests.at(-1)?.headers['content-type']).toBe('image/jpeg');
+    expect(Buffer.from((await client.getImage({ imageId: 'streamed' })).data).equals(photo)).toBe(true);
+  });
+
+  it('refuses a stream that is no image before sending anything', async () => {
+    const error = await client.uploadImage({ imageId: 'text', data: Readable.from([Buffer.from('hello '), Buffer.from('world')]) }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ field: 'data' });
+    expect(transport.requests).toHaveLength(0);
   });
 
   it('replaces an image uploaded under the same id', async () => {

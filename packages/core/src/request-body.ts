@@ -1,67 +1,156 @@
 import { GenimixValidationError } from './errors.js';
+import { type ImageMimeType, resolveUploadContentType, SNIFF_BYTES } from './image-type.js';
 
 /**
  * Image data a caller may upload: bytes (`Uint8Array`, Node's `Buffer`, `ArrayBuffer`), a
- * `Blob` (or `File`), or a web `ReadableStream` of bytes.
+ * `Blob` (or `File`), a web `ReadableStream` of bytes, or any async iterable of bytes such as a
+ * Node `Readable` (a file stream, n8n's binary stream). Streams are sent as they are read.
  */
-export type ImageData = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array>;
+export type ImageData = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
-/**
- * All bytes of `data`, at most `maxBytes` of them.
- *
- * @param maxBytes the largest size accepted, in bytes
- * @throws {GenimixValidationError} field `data`: an unsupported type, or more than `maxBytes`
- */
-export async function readImageData(data: unknown, maxBytes: number): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  if (data instanceof Uint8Array) {
-    bytes = data;
-  } else if (data instanceof ArrayBuffer) {
-    bytes = new Uint8Array(data);
-  } else if (typeof Blob !== 'undefined' && data instanceof Blob) {
-    tooLarge(data.size, maxBytes);
-    bytes = new Uint8Array(await data.arrayBuffer());
-  } else if (isReadableStream(data)) {
-    bytes = await readStream(data, maxBytes);
-  } else {
-    throw new GenimixValidationError('data', `data must be a Uint8Array, Buffer, ArrayBuffer, Blob or ReadableStream of the image's bytes; got ${data === null ? 'null' : typeof data}.`);
-  }
-  tooLarge(bytes.length, maxBytes);
-  return bytes;
+/** An upload body, ready to send. */
+export interface UploadBody {
+  /** The bytes, or a stream of them that starts with the checked bytes. */
+  body: Uint8Array | AsyncIterable<Uint8Array>;
+  /** The type sniffed from the first bytes (and checked against the declared one). */
+  contentType: ImageMimeType;
+  /** The size in bytes, when known before sending (not for streams). */
+  size: number | undefined;
 }
 
-function tooLarge(size: number, maxBytes: number): void {
-  if (size > maxBytes) {
-    throw new GenimixValidationError('data', `data is larger than ${maxBytes} bytes: upload a smaller image.`);
+/**
+ * Checks upload data and makes it a request body. Bytes and Blobs are read whole (at most
+ * `maxBytes`); streams are not: their first bytes are read to check the type, and the body is
+ * the stream itself (a Node `Readable` gets those bytes back with `unshift`, so the very same
+ * object can be piped) or a generator that yields them again.
+ *
+ * @param maxBytes the largest size accepted for data read whole, in bytes
+ * @throws {GenimixValidationError} field `data`: an unsupported type, more than `maxBytes`,
+ *   bytes that are no image; field `contentType`: a declared type that contradicts the bytes
+ */
+export async function prepareUploadBody(data: unknown, declaredType: string | undefined, maxBytes: number): Promise<UploadBody> {
+  if (data instanceof Uint8Array || data instanceof ArrayBuffer || (typeof Blob !== 'undefined' && data instanceof Blob)) {
+    const bytes = await readWhole(data, maxBytes);
+    return { body: bytes, contentType: resolveUploadContentType(bytes, declaredType), size: bytes.length };
   }
+  if (isNodeReadable(data)) {
+    const head = await peekNodeReadable(data, SNIFF_BYTES);
+    return { body: data, contentType: resolveUploadContentType(head, declaredType), size: undefined };
+  }
+  const iterable = isReadableStream(data) ? iterateReadableStream(data) : isAsyncIterable(data) ? data : undefined;
+  if (!iterable) {
+    throw new GenimixValidationError('data', `data must be a Uint8Array, Buffer, ArrayBuffer, Blob, ReadableStream or async iterable of the image's bytes; got ${data === null ? 'null' : typeof data}.`);
+  }
+  const { head, rest } = await peekIterable(iterable, SNIFF_BYTES);
+  return { body: rest, contentType: resolveUploadContentType(head, declaredType), size: undefined };
+}
+
+async function readWhole(data: Uint8Array | ArrayBuffer | Blob, maxBytes: number): Promise<Uint8Array> {
+  const size = data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : data.size;
+  if (size > maxBytes) {
+    throw new GenimixValidationError('data', `data is ${size} bytes, more than the ${maxBytes} accepted: upload a smaller image.`);
+  }
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(await data.arrayBuffer());
+}
+
+/** The shape of a Node `Readable` this module relies on, duck-typed so that the core imports no Node module. */
+interface NodeReadableLike extends AsyncIterable<Uint8Array> {
+  read(): Uint8Array | null;
+  unshift(chunk: Uint8Array): void;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+  pipe: unknown;
+  readonly readableEnded: boolean;
+}
+
+function isNodeReadable(value: unknown): value is NodeReadableLike {
+  const v = value as Partial<NodeReadableLike> | null;
+  return typeof v === 'object' && v !== null && typeof v.read === 'function' && typeof v.unshift === 'function' && typeof v.once === 'function' && typeof v.pipe === 'function';
 }
 
 function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
   return typeof value === 'object' && value !== null && typeof (value as ReadableStream).getReader === 'function';
 }
 
-async function readStream(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
-  const reader = stream.getReader();
+function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
+  return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function';
+}
+
+/** The first `n` bytes (fewer at the end of the stream), put back at the stream's front. */
+async function peekNodeReadable(stream: NodeReadableLike, n: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
+  while (size < n && !stream.readableEnded) {
+    const chunk = stream.read();
+    if (chunk !== null) {
+      chunks.push(chunk);
+      size += chunk.length;
+      continue;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const settle = (error?: unknown) => {
+        stream.off('readable', onReady);
+        stream.off('end', onReady);
+        stream.off('error', onError);
+        if (error === undefined) resolve();
+        else reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      const onReady = () => settle();
+      const onError = (error: unknown) => settle(error ?? new Error('stream failed'));
+      stream.once('readable', onReady);
+      stream.once('end', onReady);
+      stream.once('error', onError);
+    });
+  }
+  const head = concat(chunks, size);
+  if (head.length > 0) stream.unshift(head);
+  return head;
+}
+
+async function* iterateReadableStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
-      if (!(value instanceof Uint8Array)) {
-        throw new GenimixValidationError('data', 'data stream yielded something other than bytes: stream Uint8Array chunks.');
-      }
-      size += value.length;
-      if (size > maxBytes) {
-        await reader.cancel();
-        tooLarge(size, maxBytes);
-      }
-      chunks.push(value);
+      if (done) return;
+      yield value;
     }
   } finally {
     reader.releaseLock();
   }
-  return concat(chunks, size);
+}
+
+/** The first `n` bytes of an iterable, and an iterable of all its bytes, those included. */
+async function peekIterable(iterable: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array> }> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  const taken: Uint8Array[] = [];
+  let size = 0;
+  let ended = false;
+  while (size < n) {
+    const { done, value } = await iterator.next();
+    if (done) {
+      ended = true;
+      break;
+    }
+    if (!(value instanceof Uint8Array)) {
+      await iterator.return?.();
+      throw new GenimixValidationError('data', 'data stream yielded something other than bytes: stream Uint8Array chunks.');
+    }
+    taken.push(value);
+    size += value.length;
+  }
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    yield* taken;
+    if (ended) return;
+    for (;;) {
+      const { done, value } = await iterator.next();
+      if (done) return;
+      yield value;
+    }
+  }
+  return { head: concat(taken, size), rest: rest() };
 }
 
 /** The chunks joined into one array of `size` bytes. */

@@ -22,7 +22,7 @@ export interface ApiCall {
   imageId: string;
   /** Extra headers (lower-case names), e.g. `content-type`. */
   headers?: Record<string, string>;
-  body?: Uint8Array;
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
   /** What is being done, for error messages: `generate image "cat"`. */
   action: string;
   signal?: AbortSignal;

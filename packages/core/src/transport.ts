@@ -19,8 +19,11 @@ export interface TransportRequest {
   url: string;
   /** Header names in lower case; includes `x-api-key`. */
   headers: Record<string, string>;
-  /** The request body, if any. */
-  body?: Uint8Array;
+  /**
+   * The request body, if any: bytes, or a stream of them (a Node `Readable` is passed through
+   * as it is, so that a host's HTTP stack can pipe it without buffering).
+   */
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
   /** Cancels the request and its body. */
   signal?: AbortSignal;
   /** Time allowed for the whole exchange (headers and body), in ms. */

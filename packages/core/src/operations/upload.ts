@@ -1,12 +1,11 @@
-import { resolveUploadContentType } from '../image-type.js';
-import { type ImageData, readImageData } from '../request-body.js';
+import { type ImageData, prepareUploadBody } from '../request-body.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type RequestOptions } from '../request-options.js';
 import { uploadResponseSchema } from '../schemas.js';
 import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
 
 /** Input of {@link uploadImage}. */
 export interface UploadImageParams extends ImageRef {
-  /** The image's bytes: PNG, JPEG, WebP or GIF, at most 50 MiB. */
+  /** The image: PNG, JPEG, WebP or GIF; bytes or a Blob of at most 50 MiB, or a stream (sent as it is read). */
   data: ImageData;
   /** `image/png`, `image/jpeg`, `image/webp` or `image/gif`; sniffed from the bytes when absent. */
   contentType?: string;
@@ -30,16 +29,15 @@ export interface UploadImageResult {
  */
 export async function uploadImage(ctx: OperationContext, params: UploadImageParams, options: RequestOptions = {}): Promise<UploadImageResult> {
   const { projectId, imageId } = resolveImageRef(ctx, params);
-  const bytes = await readImageData(params.data, DEFAULT_MAX_IMAGE_BYTES);
-  const contentType = resolveUploadContentType(bytes, params.contentType);
+  const { body, contentType, size } = await prepareUploadBody(params.data, params.contentType, DEFAULT_MAX_IMAGE_BYTES);
   const action = `upload image "${imageId}"`;
   const response = await ctx.requester.send({
     method: 'PUT',
     projectId,
     kind: 'image',
     imageId,
-    headers: { 'content-type': contentType },
-    body: bytes,
+    headers: { 'content-type': contentType, ...(size === undefined ? {} : { 'content-length': String(size) }) },
+    body,
     action,
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? ctx.timeoutMs,

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Agent, type Dispatcher, request } from 'undici';
 import { GenimixAbortError, GenimixConnectionError, GenimixError, GenimixTimeoutError } from '../errors.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport.js';
@@ -35,7 +36,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         response = await request(req.url, {
           method: req.method,
           headers: req.headers,
-          body: req.body,
+          body: req.body === undefined || req.body instanceof Uint8Array || req.body instanceof Readable ? req.body : Readable.from(req.body, { objectMode: false }),
           signal,
           dispatcher,
           // The overall timeout is the signal's; undici's own stay as a backstop.
