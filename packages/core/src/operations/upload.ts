@@ -11,11 +11,13 @@ export interface UploadImageParams extends ImageRef {
   contentType?: string;
 }
 
-/** 200 of Upload. */
+/** 200 of Upload, with the type the image was sent as. */
 export interface UploadImageResult {
   success: true;
   message: string;
   imageUrl: string;
+  /** The type sniffed from the bytes, sent as `Content-Type`. */
+  contentType: string;
 }
 
 /**
@@ -42,5 +44,5 @@ export async function uploadImage(ctx: OperationContext, params: UploadImagePara
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
   });
-  return ctx.requester.readJson(response, uploadResponseSchema, action);
+  return { ...(await ctx.requester.readJson(response, uploadResponseSchema, action)), contentType };
 }

@@ -1,0 +1,122 @@
+import { createImageId, type GenimixClient, MODELS } from '@genimix/core';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { toBinary, fileNameFor } from '../../helpers/binary';
+import { toNodeError } from '../../helpers/errors';
+import { optionalImageId, projectOverride, showFor } from './shared';
+
+const CUSTOM = 'custom';
+
+/** The catalog as options: provider and model together, available ones first, "coming soon" marked. */
+const modelOptions = [
+  ...MODELS.map((m) => ({
+    name: `${m.name} (${m.provider})${m.available ? '' : ' - Coming Soon'}`,
+    value: `${m.provider}/${m.modelId}`,
+    description: m.available ? `${m.modelId}: ${m.costTokens} tokens per image` : `${m.modelId}: not available yet; the API may refuse it`,
+  })),
+  { name: 'Custom Model', value: CUSTOM, description: 'A provider and model ID the list does not know yet' },
+];
+
+export const description: INodeProperties[] = [
+  {
+    displayName: 'Model',
+    name: 'model',
+    type: 'options',
+    // Available models first, as the Genimix docs list them.
+    options: modelOptions,
+    default: `${MODELS[0]!.provider}/${MODELS[0]!.modelId}`,
+    description: 'The model that draws the image. Each generation costs tokens of your Genimix plan.',
+    displayOptions: showFor('generate'),
+  },
+  {
+    displayName: 'Provider',
+    name: 'provider',
+    type: 'string',
+    required: true,
+    default: '',
+    placeholder: 'e.g. google',
+    description: 'The provider ID to send, for a model the list does not know yet',
+    displayOptions: { show: { resource: ['image'], operation: ['generate'], model: [CUSTOM] } },
+  },
+  {
+    displayName: 'Model ID',
+    name: 'modelId',
+    type: 'string',
+    required: true,
+    default: '',
+    placeholder: 'e.g. imagen-4.0-generate-001',
+    description: 'The model ID to send, exactly as the provider names it',
+    displayOptions: { show: { resource: ['image'], operation: ['generate'], model: [CUSTOM] } },
+  },
+  {
+    displayName: 'Prompt',
+    name: 'prompt',
+    type: 'string',
+    required: true,
+    default: '',
+    typeOptions: { rows: 4 },
+    placeholder: 'e.g. A lighthouse on a cliff at dawn, watercolour',
+    description: 'What the image should show: subject, style, composition, colours. Up to 4,000 characters.',
+    displayOptions: showFor('generate'),
+  },
+  {
+    displayName: 'Image ID',
+    name: 'imageId',
+    type: 'string',
+    default: '',
+    placeholder: 'Leave empty for a fresh unique ID',
+    description: 'The ID to store the image under: letters, digits, ".", "_" and "-", up to 128. An image with this ID is replaced. Empty: a fresh unique ID.',
+    displayOptions: showFor('generate'),
+  },
+  {
+    displayName: 'Download Image',
+    name: 'download',
+    type: 'boolean',
+    default: true,
+    description: 'Whether to fetch the generated image into a binary field, for nodes that post or save it',
+    displayOptions: showFor('generate'),
+  },
+  {
+    displayName: 'Put Output File in Field',
+    name: 'binaryPropertyName',
+    type: 'string',
+    required: true,
+    default: 'data',
+    hint: 'The name of the output binary field to put the image in',
+    displayOptions: { show: { resource: ['image'], operation: ['generate'], download: [true] } },
+  },
+];
+
+/**
+ * Generate: the core's `generateImage`, then (Download Image) `getImage` into a binary field.
+ * Output JSON: imageId, projectId, imageUrl, provider, modelId, and with the download mimeType,
+ * size (bytes) and fileName.
+ */
+export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
+  const model = this.getNodeParameter('model', itemIndex) as string;
+  const [provider, modelId] =
+    model === CUSTOM
+      ? [this.getNodeParameter('provider', itemIndex) as string, this.getNodeParameter('modelId', itemIndex) as string]
+      : [model.slice(0, model.indexOf('/')), model.slice(model.indexOf('/') + 1)];
+  const prompt = this.getNodeParameter('prompt', itemIndex) as string;
+  const imageId = optionalImageId(this, itemIndex) ?? createImageId();
+  const projectId = projectOverride(this, itemIndex);
+  const { imageUrl } = await client.generateImage({ imageId, provider, modelId, prompt, projectId }, { signal: this.getExecutionCancelSignal() });
+  const json = { imageId, projectId: projectId ?? client.projectId, imageUrl, provider, modelId };
+  if (!(this.getNodeParameter('download', itemIndex, true) as boolean)) return [{ json }];
+
+  const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
+  try {
+    const image = await client.getImage({ imageId, projectId }, { signal: this.getExecutionCancelSignal() });
+    return [
+      {
+        json: { ...json, mimeType: image.contentType, size: image.size, fileName: fileNameFor(imageId, image.contentType) },
+        binary: { [binaryPropertyName]: await toBinary(this, image.data, imageId, image.contentType) },
+      },
+    ];
+  } catch (error) {
+    // Generate is billed: say that the image exists, so that nobody generates it again to get it.
+    const nodeError = toNodeError(this, error, itemIndex);
+    nodeError.description = `The image was generated and stored as "${imageId}" (${imageUrl}), but downloading it failed: fetch it with the Get operation rather than generating it again. ${nodeError.description ?? ''}`.trim();
+    throw nodeError;
+  }
+}

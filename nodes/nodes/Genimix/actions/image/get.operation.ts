@@ -1,0 +1,34 @@
+import type { GenimixClient } from '@genimix/core';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { fileNameFor, toBinary } from '../../helpers/binary';
+import { projectOverride, requiredImageIdProperty, showFor } from './shared';
+
+export const description: INodeProperties[] = [
+  requiredImageIdProperty('get', 'fetch'),
+  {
+    displayName: 'Put Output File in Field',
+    name: 'binaryPropertyName',
+    type: 'string',
+    required: true,
+    default: 'data',
+    hint: 'The name of the output binary field to put the image in',
+    displayOptions: showFor('get'),
+  },
+];
+
+/**
+ * Get: the core's `getImage` into a binary field with its MIME type and a file name.
+ * Output JSON: imageId, projectId, mimeType, size (bytes), fileName.
+ */
+export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
+  const imageId = this.getNodeParameter('imageId', itemIndex) as string;
+  const projectId = projectOverride(this, itemIndex);
+  const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
+  const image = await client.getImage({ imageId, projectId }, { signal: this.getExecutionCancelSignal() });
+  return [
+    {
+      json: { imageId, projectId: projectId ?? client.projectId, mimeType: image.contentType, size: image.size, fileName: fileNameFor(imageId, image.contentType) },
+      binary: { [binaryPropertyName]: await toBinary(this, image.data, imageId, image.contentType) },
+    },
+  ];
+}

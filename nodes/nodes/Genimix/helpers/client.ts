@@ -1,0 +1,34 @@
+import { GenimixClient, GenimixValidationError } from '@genimix/core';
+import { type IExecuteFunctions, NodeOperationError } from 'n8n-workflow';
+import { CREDENTIAL_TYPE, httpRequestTransport } from '../transport/http-request';
+
+/** The `genimixApi` credential's data. */
+export interface GenimixCredentials {
+  apiKey: string;
+  projectId: string;
+  baseUrl?: string;
+}
+
+const CREDENTIAL_FIELDS: Record<string, string> = { apiKey: 'API Key', projectId: 'Project ID', baseUrl: 'Base URL' };
+
+/**
+ * The core client for one node run, over n8n's HTTP helpers.
+ * @throws {NodeOperationError} when the credential's project id or base URL is invalid
+ */
+export async function createClient(ctx: IExecuteFunctions): Promise<GenimixClient> {
+  const credentials = await ctx.getCredentials<GenimixCredentials>(CREDENTIAL_TYPE);
+  try {
+    return new GenimixClient({
+      apiKey: credentials.apiKey,
+      projectId: credentials.projectId,
+      ...(credentials.baseUrl ? { baseUrl: credentials.baseUrl } : {}),
+      transport: httpRequestTransport(ctx),
+    });
+  } catch (error) {
+    if (error instanceof GenimixValidationError) {
+      const field = CREDENTIAL_FIELDS[error.field] ?? error.field;
+      throw new NodeOperationError(ctx.getNode(), `The Genimix API credential's ${field} is invalid`, { description: error.message });
+    }
+    throw new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error));
+  }
+}

@@ -1,0 +1,50 @@
+import type { Transport, TransportRequest, TransportResponse } from '@genimix/core';
+import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import { mapHelperError } from './errors';
+import { type FullResponse, toTransportResponse } from './response';
+
+/** The credential type whose `authenticate` n8n applies to every request. */
+export const CREDENTIAL_TYPE = 'genimixApi';
+
+/**
+ * The core client's transport inside a running node: `httpRequestWithAuthentication`, so that
+ * n8n's proxy settings, credential handling (the `x-api-key` header) and request logging apply.
+ */
+export function httpRequestTransport(ctx: IExecuteFunctions): Transport {
+  return {
+    async request(req: TransportRequest): Promise<TransportResponse> {
+      // n8n adds the key from the credential; the core's copy of the header is dropped.
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'x-api-key'));
+      const options: IHttpRequestOptions = {
+        method: req.method,
+        url: req.url,
+        headers,
+        encoding: 'arraybuffer',
+        json: false,
+        returnFullResponse: true,
+        // Statuses are the core's to map into typed errors.
+        ignoreHttpStatusErrors: true,
+        // The key is for the base URL's origin only (genimix-api.md, "The API key").
+        sendCredentialsOnCrossOriginRedirect: false,
+        ...(req.body === undefined ? {} : { body: requestBody(req.body) }),
+        ...(req.timeoutMs === undefined ? {} : { timeout: req.timeoutMs }),
+        ...(req.signal === undefined ? {} : { abortSignal: req.signal }),
+      };
+      try {
+        const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options)) as FullResponse;
+        return toTransportResponse(response);
+      } catch (error) {
+        throw mapHelperError(error, req);
+      }
+    },
+  };
+}
+
+/**
+ * The body as n8n's helpers take it: a Buffer for bytes; a Node stream (n8n's binary stream,
+ * which the core passes through untouched) as it is, so that axios pipes it.
+ */
+function requestBody(body: Uint8Array | AsyncIterable<Uint8Array>): IHttpRequestOptions['body'] {
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return body as unknown as IHttpRequestOptions['body'];
+}
