@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import {
   GenimixAuthenticationError,
   GenimixClient,
+  GenimixError,
   GenimixNotFoundError,
   GenimixPermissionError,
   GenimixValidationError,
@@ -59,7 +60,7 @@ describe('generate, get, upload, delete against the emulator', () => {
   it('uploads a real photograph and gets the same bytes back with its type', async () => {
     const photo = await readPhoto();
     const result = await client.uploadImage({ imageId: 'photo', data: photo });
-    expect(result).toEqual({ success: true, message: 'Image uploaded successfully', imageUrl: `${emulator.url}/v1/core/image/photo` });
+    expect(result).toEqual({ success: true, message: 'Image uploaded successfully', imageUrl: `${emulator.url}/v1/core/image/photo`, contentType: 'image/jpeg' });
     expect(transport.requests.at(-1)?.headers['content-type']).toBe('image/jpeg');
 
     const back = await client.getImage({ imageId: 'photo' });
@@ -95,6 +96,17 @@ describe('generate, get, upload, delete against the emulator', () => {
     const error = await client.uploadImage({ imageId: 'text', data: Readable.from([Buffer.from('hello '), Buffer.from('world')]) }).catch((e: unknown) => e);
     expect(error).toMatchObject({ field: 'data' });
     expect(transport.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['bytes that are no image', { imageId: 'ok' }, () => createReadStream(new URL(import.meta.url))],
+    ['a bad imageId', { imageId: '../x' }, () => createReadStream(PHOTO_PATH)],
+    ['a refused connection', { imageId: 'ok' }, () => createReadStream(PHOTO_PATH), 'http://127.0.0.1:9'],
+  ])('releases a file stream it refuses (%s)', async (_kind, params, open, baseUrl?: string) => {
+    const stream = open();
+    const target = baseUrl ? new GenimixClient({ apiKey: API_KEY, projectId: 'core', baseUrl }) : client;
+    await expect(target.uploadImage({ ...params, data: stream })).rejects.toBeInstanceOf(GenimixError);
+    expect(stream.destroyed).toBe(true);
   });
 
   it('replaces an image uploaded under the same id', async () => {

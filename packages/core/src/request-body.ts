@@ -55,6 +55,16 @@ async function readWhole(data: Uint8Array | ArrayBuffer | Blob, maxBytes: number
   return new Uint8Array(await data.arrayBuffer());
 }
 
+/**
+ * Destroys a Node stream (or cancels any other stream) that will not be read to its end, so
+ * that its file descriptor or socket is released now rather than on garbage collection.
+ */
+export function releaseStream(body: unknown): void {
+  const stream = body as { destroy?: () => void; return?: () => unknown } | null;
+  if (typeof stream?.destroy === 'function') stream.destroy();
+  else if (typeof stream?.return === 'function') void Promise.resolve(stream.return()).catch(() => {});
+}
+
 /** The shape of a Node `Readable` this module relies on, duck-typed so that the core imports no Node module. */
 interface NodeReadableLike extends AsyncIterable<Uint8Array> {
   read(): Uint8Array | null;

@@ -51,8 +51,7 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
   return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }
 
+/** The core's full message (status, server message, hint, request id), and what to do with the id. */
 function describe(error: GenimixError): string {
-  const parts = [error.message];
-  if (error.requestId) parts.push(`Request ID: ${error.requestId} (quote it to Genimix support).`);
-  return parts.join(' ');
+  return error.requestId ? `${error.message} Quote the request id to Genimix support.` : error.message;
 }

@@ -24,7 +24,10 @@ export function httpRequestTransport(ctx: IExecuteFunctions): Transport {
         returnFullResponse: true,
         // Statuses are the core's to map into typed errors.
         ignoreHttpStatusErrors: true,
-        // The key is for the base URL's origin only (genimix-api.md, "The API key").
+        // The key is for the base URL's origin only (genimix-api.md, "The API key"). n8n's
+        // redirect handling strips only standard auth headers, not x-api-key: follow none, and
+        // let the core report a 3xx.
+        disableFollowRedirect: true,
         sendCredentialsOnCrossOriginRedirect: false,
         ...(req.body === undefined ? {} : { body: requestBody(req.body) }),
         ...(req.timeoutMs === undefined ? {} : { timeout: req.timeoutMs }),

@@ -1,4 +1,4 @@
-import { type ImageData, prepareUploadBody } from '../request-body.js';
+import { type ImageData, prepareUploadBody, releaseStream } from '../request-body.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type RequestOptions } from '../request-options.js';
 import { uploadResponseSchema } from '../schemas.js';
 import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
@@ -30,19 +30,29 @@ export interface UploadImageResult {
  * @throws {GenimixApiError} subclass for an error status, and the transport's errors
  */
 export async function uploadImage(ctx: OperationContext, params: UploadImageParams, options: RequestOptions = {}): Promise<UploadImageResult> {
-  const { projectId, imageId } = resolveImageRef(ctx, params);
-  const { body, contentType, size } = await prepareUploadBody(params.data, params.contentType, DEFAULT_MAX_IMAGE_BYTES);
-  const action = `upload image "${imageId}"`;
-  const response = await ctx.requester.send({
-    method: 'PUT',
-    projectId,
-    kind: 'image',
-    imageId,
-    headers: { 'content-type': contentType, ...(size === undefined ? {} : { 'content-length': String(size) }) },
-    body,
-    action,
-    signal: options.signal,
-    timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
-  });
+  const action = `upload image "${String(params.imageId)}"`;
+  let response;
+  let contentType;
+  try {
+    const { projectId, imageId } = resolveImageRef(ctx, params);
+    const prepared = await prepareUploadBody(params.data, params.contentType, DEFAULT_MAX_IMAGE_BYTES);
+    contentType = prepared.contentType;
+    response = await ctx.requester.send({
+      method: 'PUT',
+      projectId,
+      kind: 'image',
+      imageId,
+      headers: { 'content-type': contentType, ...(prepared.size === undefined ? {} : { 'content-length': String(prepared.size) }) },
+      body: prepared.body,
+      action,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
+    });
+  } catch (error) {
+    // A stream that was refused, or that the transport did not finish (a refused connection, an
+    // error status mid-upload), would otherwise keep its file open until garbage collection.
+    releaseStream(params.data);
+    throw error;
+  }
   return { ...(await ctx.requester.readJson(response, uploadResponseSchema, action)), contentType };
 }
