@@ -23,8 +23,8 @@ export default defineConfig({
   format: ['cjs'],
   outExtension: () => ({ js: '.js' }),
   target: 'node20',
-  // "neutral" so that the core's "#default-transport" resolves to its no-undici variant: the
-  // node always passes n8n's own HTTP helpers as the transport.
+  // "neutral" so that the core's "#runtime" resolves to its variant without undici, timers or
+  // process: the node passes n8n's own HTTP helpers and sleep.
   platform: 'neutral',
   // The core is bundled in: a community node may have no runtime dependencies. n8n-workflow and
   // zod come from the n8n instance (its zod 3.25 serves the "zod/v4" API the core imports).

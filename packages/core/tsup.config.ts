@@ -4,10 +4,10 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     undici: 'src/transports/undici.ts',
-    // The two targets of the "#default-transport" import (package.json "imports"): undici under
-    // Node, none elsewhere, so that bundling the core for a host (n8n) pulls in no undici.
-    'default-transport-node': 'src/transports/default-node.ts',
-    'default-transport-none': 'src/transports/default-none.ts',
+    // The two targets of the "#runtime" import (package.json "imports"): undici, timers and
+    // process.env under Node, none elsewhere, so that a bundle for a host (n8n) pulls in none.
+    'runtime-node': 'src/runtime/node.ts',
+    'runtime-none': 'src/runtime/none.ts',
   },
   format: ['esm'],
   target: 'node20',
@@ -16,5 +16,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
-  external: ['#default-transport', 'undici', 'zod', 'magic-bytes.js'],
+  external: ['#runtime', 'undici', 'zod', 'magic-bytes.js'],
 });

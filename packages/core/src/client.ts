@@ -1,4 +1,4 @@
-import { defaultTransport } from '#default-transport';
+import { defaultLogger, defaultSleep, defaultTransport } from '#runtime';
 import { checkApiKey } from './api-key.js';
 import { GenimixValidationError } from './errors.js';
 import { checkId } from './identifiers.js';
@@ -9,6 +9,8 @@ import { type GetImageParams, type GetImageResult, getImage } from './operations
 import { type UploadImageParams, type UploadImageResult, uploadImage } from './operations/upload.js';
 import { DEFAULT_GENERATE_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, type GetImageOptions, type RequestOptions } from './request-options.js';
 import { Requester } from './requester.js';
+import { DEFAULT_MAX_RETRIES } from './retry-policy.js';
+import type { GenimixLogger, Sleep } from './runtime/types.js';
 import type { Transport } from './transport.js';
 import { DEFAULT_BASE_URL, normalizeBaseUrl } from './url.js';
 
@@ -22,10 +24,26 @@ export interface GenimixClientOptions {
   baseUrl?: string;
   /** How requests are sent. Default under Node: undici with a shared keep-alive pool. */
   transport?: Transport;
-  /** Time allowed for Get, Upload and Delete calls, in ms (default 60,000). */
+  /** Time allowed for each attempt of a Get, Upload or Delete call, in ms (default 60,000). */
   timeoutMs?: number;
-  /** Time allowed for Generate calls, in ms (default 180,000: the model renders before the server answers). */
+  /** Time allowed for each attempt of a Generate call, in ms (default 180,000: the model renders before the server answers). */
   generateTimeoutMs?: number;
+  /**
+   * Retries after a failed attempt (default 2): Get, Upload and Delete on connection errors,
+   * timeouts, 408, 429 and 5xx; Generate only where the request surely never reached the server,
+   * or on 429/503 with `Retry-After`. 0 turns retries off.
+   */
+  maxRetries?: number;
+  /**
+   * How to wait between attempts, in ms, cancelled by the call's signal. Default under Node: a
+   * timer. Hosts that forbid timers pass their own (n8n: `sleep` from n8n-workflow).
+   */
+  sleep?: Sleep;
+  /**
+   * Receives one debug line per attempt and retry: method, path, status, attempt, duration,
+   * request id; never the key. Default: stderr when `GENIMIX_LOG=debug`, else none.
+   */
+  logger?: GenimixLogger;
 }
 
 /**
@@ -59,10 +77,17 @@ export class GenimixClient {
     this.projectId = checkId('projectId', options.projectId);
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
     this.#ctx = {
-      requester: new Requester(this.baseUrl, apiKey, options.transport ?? defaultTransport()),
+      requester: new Requester({
+        baseUrl: this.baseUrl,
+        apiKey,
+        transport: options.transport ?? defaultTransport(),
+        sleep: options.sleep ?? defaultSleep,
+        logger: options.logger ?? defaultLogger(),
+      }),
       projectId: this.projectId,
       timeoutMs: checkTimeout('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS,
       generateTimeoutMs: checkTimeout('generateTimeoutMs', options.generateTimeoutMs) ?? DEFAULT_GENERATE_TIMEOUT_MS,
+      maxRetries: checkMaxRetries(options.maxRetries) ?? DEFAULT_MAX_RETRIES,
     };
   }
 
@@ -98,6 +123,13 @@ function checkTimeout(field: string, value: unknown): number | undefined {
   return value;
 }
 
+function checkMaxRetries(value: unknown): number | undefined {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 10)) {
+    throw new GenimixValidationError('maxRetries', `maxRetries must be a whole number from 0 to 10; got ${String(value)}.`);
+  }
+  return value;
+}
+
 function checkMaxBytes(value: unknown): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)) {
     throw new GenimixValidationError('maxBytes', `maxBytes must be a positive whole number of bytes; got ${String(value)}.`);
@@ -110,6 +142,7 @@ function checkOptions<T extends RequestOptions>(options: T | undefined): T {
     throw new GenimixValidationError('options', 'The second argument must be an options object such as { signal, timeoutMs }.');
   }
   checkTimeout('timeoutMs', options.timeoutMs);
+  checkMaxRetries(options.maxRetries);
   checkMaxBytes((options as GetImageOptions).maxBytes);
   return options;
 }

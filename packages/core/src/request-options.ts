@@ -2,8 +2,10 @@
 export interface RequestOptions {
   /** Cancels the call; it then rejects with {@link GenimixAbortError}. */
   signal?: AbortSignal;
-  /** Time allowed for this call, in ms; overrides the client's. */
+  /** Time allowed for each attempt of this call, in ms; overrides the client's. */
   timeoutMs?: number;
+  /** Retries after a failed attempt, for this call; overrides the client's (default 2). */
+  maxRetries?: number;
 }
 
 /** Per-call options of {@link GenimixClient.getImage}. */

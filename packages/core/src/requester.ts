@@ -1,9 +1,11 @@
 import type { z } from 'zod/v4';
 import { errorFromResponse, requestIdOf } from './error-mapping.js';
-import { GenimixAbortError, GenimixConnectionError, GenimixResponseError, GenimixTimeoutError } from './errors.js';
 import { readErrorMessage } from './error-body.js';
+import { GenimixAbortError, GenimixApiError, GenimixConnectionError, GenimixResponseError, GenimixTimeoutError } from './errors.js';
 import { redact } from './redact.js';
 import { concat } from './request-body.js';
+import { isRetryable, MAX_RETRY_AFTER_MS, type RetryClass, retryDelayMs } from './retry-policy.js';
+import type { GenimixLogger, Sleep } from './runtime/types.js';
 import type { HttpMethod, Transport, TransportResponse } from './transport.js';
 import { buildUrl } from './url.js';
 import { version } from '../package.json';
@@ -25,48 +27,98 @@ export interface ApiCall {
   body?: Uint8Array | AsyncIterable<Uint8Array>;
   /** What is being done, for error messages: `generate image "cat"`. */
   action: string;
-  signal?: AbortSignal;
+  /** Which failures may be retried (genimix-api.md, "Retries"). */
+  retryClass: RetryClass;
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  signal?: AbortSignal | undefined;
+  /** Time allowed for each attempt, in ms. */
   timeoutMs: number;
+}
+
+/** What the requester is built with. */
+export interface RequesterOptions {
+  baseUrl: string;
+  apiKey: string;
+  transport: Transport;
+  sleep: Sleep;
+  logger: GenimixLogger | undefined;
 }
 
 /**
  * Sends API calls through a transport: builds the URL from the base URL (so the API key only
- * ever goes to its origin), adds the key and common headers, and turns error statuses into
- * typed errors. Every response body it hands back is the caller's to read or dump.
+ * ever goes to its origin), adds the key and common headers, turns error statuses into typed
+ * errors, and retries what the contract allows. Every response body is read or dumped.
  */
 export class Requester {
+  readonly baseUrl: string;
   readonly #apiKey: string;
+  readonly #transport: Transport;
+  readonly #sleep: Sleep;
+  readonly #logger: GenimixLogger | undefined;
 
-  constructor(
-    readonly baseUrl: string,
-    apiKey: string,
-    readonly transport: Transport,
-  ) {
-    this.#apiKey = apiKey;
+  constructor(options: RequesterOptions) {
+    this.baseUrl = options.baseUrl;
+    this.#apiKey = options.apiKey;
+    this.#transport = options.transport;
+    this.#sleep = options.sleep;
+    this.#logger = options.logger;
   }
 
   /**
-   * Sends `call` and returns the 2xx response with its body unread.
-   * @throws {GenimixApiError} subclass for an error status (body read and closed)
-   * @throws {GenimixConnectionError | GenimixTimeoutError | GenimixAbortError} from the transport
+   * Sends `call` and hands the 2xx response to `read`, retrying a failed attempt (the request or
+   * `read`) when the contract allows and the body can be sent again (not a stream), after
+   * `Retry-After` (up to 60 s) or exponential backoff with jitter. A `Retry-After` over 60 s
+   * returns the error at once, with its `retryAfterMs`.
+   *
+   * @throws {GenimixApiError} subclass for an error status, after any retries
+   * @throws {GenimixConnectionError | GenimixTimeoutError} after any retries
+   * @throws {GenimixAbortError} as soon as `signal` aborts, also during a wait
    */
-  async send(call: ApiCall): Promise<TransportResponse> {
-    const response = await this.transport.request({
-      method: call.method,
-      url: buildUrl(this.baseUrl, call.projectId, call.kind, call.imageId),
-      headers: {
-        accept: call.method === 'GET' ? 'image/*, application/json;q=0.5' : 'application/json',
-        'user-agent': `genimix-core/${version}`,
-        ...call.headers,
-        'x-api-key': this.#apiKey,
-      },
-      ...(call.body === undefined ? {} : { body: call.body }),
-      ...(call.signal === undefined ? {} : { signal: call.signal }),
-      timeoutMs: call.timeoutMs,
-    });
+  async call<T>(call: ApiCall, read: (response: TransportResponse) => Promise<T>): Promise<T> {
+    const replayable = call.body === undefined || call.body instanceof Uint8Array;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.#send(call, attempt);
+        return await read(response);
+      } catch (error) {
+        const retriesLeft = call.maxRetries - (attempt - 1);
+        if (call.signal?.aborted || !replayable || retriesLeft <= 0 || !isRetryable(error, call.retryClass)) throw error;
+        const delay = retryDelayMs(error, attempt - 1);
+        if (delay > MAX_RETRY_AFTER_MS) throw error;
+        this.#log(`${call.method} ${this.#path(call)} retrying in ${Math.round(delay)} ms after ${errorName(error)} (attempt ${attempt} of ${call.maxRetries + 1})`);
+        await this.#sleep(delay, call.signal);
+      }
+    }
+  }
+
+  async #send(call: ApiCall, attempt: number): Promise<TransportResponse> {
+    if (call.signal?.aborted) throw new GenimixAbortError(`${call.action} was cancelled.`, { cause: call.signal.reason });
+    const started = Date.now();
+    let response: TransportResponse;
+    try {
+      response = await this.#transport.request({
+        method: call.method,
+        url: buildUrl(this.baseUrl, call.projectId, call.kind, call.imageId),
+        headers: {
+          accept: call.method === 'GET' ? 'image/*, application/json;q=0.5' : 'application/json',
+          'user-agent': `genimix-core/${version}`,
+          ...call.headers,
+          'x-api-key': this.#apiKey,
+        },
+        ...(call.body === undefined ? {} : { body: call.body }),
+        ...(call.signal === undefined ? {} : { signal: call.signal }),
+        timeoutMs: call.timeoutMs,
+      });
+    } catch (error) {
+      this.#log(`${call.method} ${this.#path(call)} failed: ${errorName(error)} (attempt ${attempt}, ${Date.now() - started} ms)`);
+      throw error;
+    }
     // A server or proxy may echo the key in any header (a request id, a debug header):
     // redact once here, so that nothing downstream can carry it into an error.
     response.headers = redactHeaders(response.headers, this.#apiKey);
+    const requestId = requestIdOf(response.headers);
+    this.#log(`${call.method} ${this.#path(call)} → ${response.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''})`);
     if (response.status >= 200 && response.status < 300) return response;
     const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
     throw errorFromResponse({ status: response.status, headers: response.headers, body, apiKey: this.#apiKey, action: call.action });
@@ -106,7 +158,7 @@ export class Requester {
     await response.dump().catch(() => {});
     const declared = response.headers['content-length'];
     if (!truncate && declared !== undefined && /^\d+$/.test(declared) && Number(declared) !== size) {
-      throw new GenimixResponseError(`${action} failed: the response was cut off (${size} of ${declared} bytes arrived).`, { status: response.status, requestId: requestIdOf(response.headers) });
+      throw new GenimixConnectionError(`${action} failed: the response was cut off (${size} of ${declared} bytes arrived).`, { status: response.status, requestId: requestIdOf(response.headers) });
     }
     return concat(chunks, size);
   }
@@ -139,6 +191,19 @@ export class Requester {
   excerpt(body: Uint8Array, response: TransportResponse): string {
     return readErrorMessage(body, response.headers['content-type'], this.#apiKey) ?? 'an empty body';
   }
+
+  #path(call: ApiCall): string {
+    return new URL(buildUrl(this.baseUrl, call.projectId, call.kind, call.imageId)).pathname;
+  }
+
+  #log(message: string): void {
+    this.#logger?.debug(redact(message, this.#apiKey));
+  }
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof GenimixApiError) return `${error.name} ${error.status}`;
+  return error instanceof Error ? error.name : 'error';
 }
 
 function redactHeaders(headers: Record<string, string | undefined>, secret: string): Record<string, string | undefined> {

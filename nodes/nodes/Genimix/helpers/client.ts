@@ -1,5 +1,5 @@
 import { GenimixClient, GenimixValidationError } from '@genimix/core';
-import { type IExecuteFunctions, NodeOperationError } from 'n8n-workflow';
+import { type IExecuteFunctions, NodeOperationError, sleep } from 'n8n-workflow';
 import { CREDENTIAL_TYPE, httpRequestTransport } from '../transport/http-request';
 
 /** The `genimixApi` credential's data. */
@@ -23,6 +23,9 @@ export async function createClient(ctx: IExecuteFunctions): Promise<GenimixClien
       projectId: credentials.projectId,
       ...(credentials.baseUrl ? { baseUrl: credentials.baseUrl } : {}),
       transport: httpRequestTransport(ctx),
+      // n8n Cloud forbids timers in community nodes: waits between retries use n8n's own.
+      sleep: (ms, signal) => sleep(ms, signal),
+      logger: { debug: (message) => ctx.logger.debug(message) },
     });
   } catch (error) {
     if (error instanceof GenimixValidationError) {

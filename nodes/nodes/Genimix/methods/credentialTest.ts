@@ -21,6 +21,8 @@ export async function genimixApiTest(this: ICredentialTestFunctions, credential:
       ...(data.baseUrl ? { baseUrl: data.baseUrl } : {}),
       transport: legacyRequestTransport(this),
       timeoutMs: 15_000,
+      // A test should answer at once: no waiting to retry.
+      maxRetries: 0,
     });
     await client.getImage({ imageId: PROBE_IMAGE_ID });
     return { status: 'OK', message: 'Connection successful' };

@@ -10,6 +10,8 @@ export interface OperationContext {
   timeoutMs: number;
   /** The client's timeout for Generate, in ms. */
   generateTimeoutMs: number;
+  /** The client's retries after a failed attempt. */
+  maxRetries: number;
 }
 
 /** Which image a call is about. */

@@ -22,18 +22,14 @@ export interface DeleteImageResult {
 export async function deleteImage(ctx: OperationContext, params: DeleteImageParams, options: RequestOptions = {}): Promise<DeleteImageResult> {
   const { projectId, imageId } = resolveImageRef(ctx, params);
   const action = `delete image "${imageId}"`;
-  const response = await ctx.requester.send({
-    method: 'DELETE',
-    projectId,
-    kind: 'image',
-    imageId,
-    action,
-    signal: options.signal,
-    timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
-  });
-  const result = await ctx.requester.readJson(response, deleteResponseSchema, action);
-  if (result.deleted !== imageId) {
-    throw new GenimixResponseError(`${action}: the server answered that it deleted ${JSON.stringify(result.deleted)}, not "${imageId}".`, { status: response.status, requestId: requestIdOf(response.headers) });
-  }
-  return result;
+  return ctx.requester.call(
+    { method: 'DELETE', projectId, kind: 'image', imageId, action, retryClass: 'idempotent', maxRetries: options.maxRetries ?? ctx.maxRetries, signal: options.signal, timeoutMs: options.timeoutMs ?? ctx.timeoutMs },
+    async (response) => {
+      const result = await ctx.requester.readJson(response, deleteResponseSchema, action);
+      if (result.deleted !== imageId) {
+        throw new GenimixResponseError(`${action}: the server answered that it deleted ${JSON.stringify(result.deleted)}, not "${imageId}".`, { status: response.status, requestId: requestIdOf(response.headers) });
+      }
+      return result;
+    },
+  );
 }

@@ -23,7 +23,8 @@ export interface GenerateImageResult {
 /**
  * `PUT /v1/:projectId/generate/:imageId` with `{ provider, modelId, prompt }`: the server
  * renders the image and stores it under `imageId`; the bytes are not returned (genimix-api.md).
- * Billed per call.
+ * Billed per call: retried only where the request surely did not reach the server (connection
+ * refused, DNS failure) or the server asked for it (429 or 503 with `Retry-After`).
  *
  * @throws {GenimixValidationError} before sending, naming the bad field
  * @throws {GenimixApiError} subclass for an error status; {@link GenimixResponseError} for a
@@ -35,16 +36,20 @@ export async function generateImage(ctx: OperationContext, params: GenerateImage
   const modelId = checkModelField('modelId', params.modelId);
   const prompt = checkPrompt(params.prompt);
   const action = `generate image "${imageId}"`;
-  const response = await ctx.requester.send({
-    method: 'PUT',
-    projectId,
-    kind: 'generate',
-    imageId,
-    headers: { 'content-type': 'application/json' },
-    body: new TextEncoder().encode(JSON.stringify({ provider, modelId, prompt })),
-    action,
-    signal: options.signal,
-    timeoutMs: options.timeoutMs ?? ctx.generateTimeoutMs,
-  });
-  return ctx.requester.readJson(response, generateResponseSchema, action);
+  return ctx.requester.call(
+    {
+      method: 'PUT',
+      projectId,
+      kind: 'generate',
+      imageId,
+      headers: { 'content-type': 'application/json' },
+      body: new TextEncoder().encode(JSON.stringify({ provider, modelId, prompt })),
+      action,
+      retryClass: 'billed',
+      maxRetries: options.maxRetries ?? ctx.maxRetries,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? ctx.generateTimeoutMs,
+    },
+    (response) => ctx.requester.readJson(response, generateResponseSchema, action),
+  );
 }

@@ -2,6 +2,7 @@ import { GenimixResponseError } from '../errors.js';
 import { requestIdOf } from '../error-mapping.js';
 import { normalizeMimeType, sniffImageType } from '../image-type.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type GetImageOptions } from '../request-options.js';
+import type { TransportResponse } from '../transport.js';
 import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
 
 /** Input of {@link getImage}. */
@@ -23,23 +24,21 @@ export interface GetImageResult {
  * @throws {GenimixValidationError} for a bad id, before sending
  * @throws {GenimixNotFoundError} when there is no such image, other {@link GenimixApiError}s
  * @throws {GenimixResponseError} when the 200 is no PNG, JPEG, WebP or GIF (JSON, text, an HTML
- *   page, whatever its `Content-Type`), is larger than `maxBytes`, or is shorter than its
- *   `Content-Length`
- * @throws {GenimixConnectionError} with `status` set when the connection broke mid-body
+ *   page, whatever its `Content-Type`), or is larger than `maxBytes`
+ * @throws {GenimixConnectionError} with `status` set when the connection broke mid-body or the
+ *   body is shorter than its `Content-Length` (after retries)
  */
 export async function getImage(ctx: OperationContext, params: GetImageParams, options: GetImageOptions = {}): Promise<GetImageResult> {
   const { projectId, imageId } = resolveImageRef(ctx, params);
   const action = `get image "${imageId}"`;
-  const response = await ctx.requester.send({
-    method: 'GET',
-    projectId,
-    kind: 'image',
-    imageId,
-    action,
-    signal: options.signal,
-    timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
-  });
-  const data = await ctx.requester.readBody(response, options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES, action, { tooLargeHint: 'pass a larger maxBytes if the image is expected to be this large' });
+  return ctx.requester.call(
+    { method: 'GET', projectId, kind: 'image', imageId, action, retryClass: 'idempotent', maxRetries: options.maxRetries ?? ctx.maxRetries, signal: options.signal, timeoutMs: options.timeoutMs ?? ctx.timeoutMs },
+    (response) => readImage(ctx, response, action, options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES),
+  );
+}
+
+async function readImage(ctx: OperationContext, response: TransportResponse, action: string, maxBytes: number): Promise<GetImageResult> {
+  const data = await ctx.requester.readBody(response, maxBytes, action, { tooLargeHint: 'pass a larger maxBytes if the image is expected to be this large' });
   const details = { status: response.status, requestId: requestIdOf(response.headers) };
   // The bytes decide: every stored image is PNG, JPEG, WebP or GIF (uploads are checked, Generate
   // makes PNGs), so anything else is a proxy's page or a broken server, whatever its header says.

@@ -31,28 +31,30 @@ export interface UploadImageResult {
  */
 export async function uploadImage(ctx: OperationContext, params: UploadImageParams, options: RequestOptions = {}): Promise<UploadImageResult> {
   const action = `upload image "${String(params.imageId)}"`;
-  let response;
-  let contentType;
   try {
     const { projectId, imageId } = resolveImageRef(ctx, params);
-    const prepared = await prepareUploadBody(params.data, params.contentType, DEFAULT_MAX_IMAGE_BYTES);
-    contentType = prepared.contentType;
-    response = await ctx.requester.send({
-      method: 'PUT',
-      projectId,
-      kind: 'image',
-      imageId,
-      headers: { 'content-type': contentType, ...(prepared.size === undefined ? {} : { 'content-length': String(prepared.size) }) },
-      body: prepared.body,
-      action,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
-    });
+    const { body, contentType, size } = await prepareUploadBody(params.data, params.contentType, DEFAULT_MAX_IMAGE_BYTES);
+    return await ctx.requester.call(
+      {
+        method: 'PUT',
+        projectId,
+        kind: 'image',
+        imageId,
+        headers: { 'content-type': contentType, ...(size === undefined ? {} : { 'content-length': String(size) }) },
+        body,
+        action,
+        // A stream cannot be sent twice: the requester retries only bytes.
+        retryClass: 'idempotent',
+        maxRetries: options.maxRetries ?? ctx.maxRetries,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
+      },
+      async (response) => ({ ...(await ctx.requester.readJson(response, uploadResponseSchema, action)), contentType }),
+    );
   } catch (error) {
     // A stream that was refused, or that the transport did not finish (a refused connection, an
     // error status mid-upload), would otherwise keep its file open until garbage collection.
     releaseStream(params.data);
     throw error;
   }
-  return { ...(await ctx.requester.readJson(response, uploadResponseSchema, action)), contentType };
 }

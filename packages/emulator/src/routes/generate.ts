@@ -1,7 +1,7 @@
 import { MODELS, checkModelField, checkPrompt, findModel, findModelById } from '@genimix/core';
 import { readBody } from '../body.js';
 import { renderImage } from '../render.js';
-import { HttpError, sendJson } from '../respond.js';
+import { HttpError, jsonReply, type Reply } from '../respond.js';
 import type { RouteContext } from './context.js';
 
 /**
@@ -15,7 +15,7 @@ export const MAX_GENERATE_BODY_BYTES = 128 * 1024;
  * (see render.ts), stores it as `image/png` under the id (replacing any image there) and answers
  * its URL.
  */
-export async function generate(ctx: RouteContext): Promise<void> {
+export async function generate(ctx: RouteContext): Promise<Reply> {
   const type = (ctx.req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new HttpError(400, `Content-Type must be application/json for generate; got ${type === '' ? 'none' : JSON.stringify(type)}.`);
@@ -33,7 +33,7 @@ export async function generate(ctx: RouteContext): Promise<void> {
 
   const png = await renderImage({ provider, modelId, prompt });
   await ctx.store.put(ctx.projectId, ctx.imageId, { contentType: 'image/png', bytes: png });
-  sendJson(ctx.res, 200, { success: true, message: 'Image generated successfully', imageUrl: ctx.imageUrl });
+  return jsonReply(200, { success: true, message: 'Image generated successfully', imageUrl: ctx.imageUrl });
 }
 
 function parseJson(bytes: Buffer): unknown {

@@ -1,29 +1,22 @@
 import { IMAGE_MIME_TYPES, isImageMimeType, normalizeMimeType, sniffImageType } from '@genimix/core';
 import { readBody } from '../body.js';
-import { HttpError, sendJson } from '../respond.js';
+import { HttpError, bodyReply, jsonReply, type Reply } from '../respond.js';
 import type { RouteContext } from './context.js';
 
 const ACCEPTED = IMAGE_MIME_TYPES.join(', ');
 
 /** `GET` (and `HEAD`) `/v1/:projectId/image/:imageId`: the image's bytes with its stored type. */
-export async function getImage(ctx: RouteContext): Promise<void> {
+export async function getImage(ctx: RouteContext): Promise<Reply> {
   const image = await ctx.store.get(ctx.projectId, ctx.imageId);
   if (!image) throw notFound(ctx);
-  ctx.res.writeHead(200, {
-    'Content-Type': image.contentType,
-    'Content-Length': String(image.bytes.length),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  // Node sends no body for HEAD on its own, keeping the headers a GET would get.
-  ctx.res.end(image.bytes);
+  return bodyReply(200, image.bytes, image.contentType, { 'X-Content-Type-Options': 'nosniff' });
 }
 
 /**
  * `PUT /v1/:projectId/image/:imageId`: stores the raw body as the image, replacing any image
  * there, once it has arrived whole and proved to be a PNG, JPEG, WebP or GIF of the declared type.
  */
-export async function putImage(ctx: RouteContext): Promise<void> {
+export async function putImage(ctx: RouteContext): Promise<Reply> {
   // The header is checked before the body is read, so a client gets its answer without sending it.
   const declared = declaredImageType(ctx.req.headers['content-type']);
   const bytes = await readBody(ctx.req, ctx.res, ctx.maxUploadBytes, 'upload');
@@ -38,13 +31,13 @@ export async function putImage(ctx: RouteContext): Promise<void> {
     throw new HttpError(400, `Content-Type ${declared} contradicts the uploaded bytes, which are ${sniffed}: send Content-Type: ${sniffed}.`);
   }
   await ctx.store.put(ctx.projectId, ctx.imageId, { contentType: sniffed, bytes });
-  sendJson(ctx.res, 200, { success: true, message: 'Image uploaded successfully', imageUrl: ctx.imageUrl });
+  return jsonReply(200, { success: true, message: 'Image uploaded successfully', imageUrl: ctx.imageUrl });
 }
 
 /** `DELETE /v1/:projectId/image/:imageId`: removes the image; 404 when there is none. */
-export async function deleteImage(ctx: RouteContext): Promise<void> {
+export async function deleteImage(ctx: RouteContext): Promise<Reply> {
   if (!(await ctx.store.delete(ctx.projectId, ctx.imageId))) throw notFound(ctx);
-  sendJson(ctx.res, 200, { success: true, deleted: ctx.imageId });
+  return jsonReply(200, { success: true, deleted: ctx.imageId });
 }
 
 /** The upload's declared type, normalised (`image/jpg` -> `image/jpeg`), or a 400. */
