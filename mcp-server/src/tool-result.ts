@@ -13,6 +13,7 @@ import {
   GenimixServerError,
   GenimixTimeoutError,
   GenimixValidationError,
+  surelyNotSent,
 } from '@genimix/core';
 import { formatBytes, MAX_INLINE_IMAGE_BYTES, writeImageFile } from './image-output.js';
 import { logError } from './log.js';
@@ -31,9 +32,6 @@ export function errorResult(error: unknown, baseUrl: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: explain(error, baseUrl) }] };
 }
 
-/** Connection failures that prove the request never reached the server (genimix-api.md, "Retries"). */
-const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-
 /**
  * A failed `generate_image` call. Generate is billed per call: where the request may have
  * reached the server (a 5xx, a timeout, a broken connection, a cut-off answer), the model is
@@ -51,7 +49,7 @@ export function generateErrorResult(error: unknown, baseUrl: string, imageId: st
 function mayHaveBeenBilled(error: unknown): boolean {
   if (error instanceof GenimixRateLimitError || error instanceof GenimixValidationError) return false;
   if (error instanceof GenimixServerError) return !(error.status === 503 && error.retryAfterMs !== undefined);
-  if (error instanceof GenimixConnectionError) return error.status !== undefined || !NEVER_SENT_CODES.has(error.code ?? '');
+  if (error instanceof GenimixConnectionError) return !surelyNotSent(error);
   return error instanceof GenimixTimeoutError || error instanceof GenimixAbortError || error instanceof GenimixResponseError;
 }
 

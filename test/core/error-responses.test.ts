@@ -23,7 +23,8 @@ let client: GenimixClient;
 
 beforeAll(async () => {
   server = await startScriptedServer();
-  client = new GenimixClient({ apiKey: API_KEY, projectId: 'p', baseUrl: server.url });
+  // These tests are about how one response maps to an error: retries are retries.test.ts's.
+  client = new GenimixClient({ apiKey: API_KEY, projectId: 'p', baseUrl: server.url, maxRetries: 0 });
 });
 afterAll(() => server.close());
 
@@ -205,7 +206,7 @@ describe('a server that echoes the API key anywhere never gets it into an error'
   const KEY = 'sk_live_Zq8XvB3mN7pL2wR9tY4k';
   let echoing: GenimixClient;
   beforeAll(() => {
-    echoing = new GenimixClient({ apiKey: KEY, projectId: 'p', baseUrl: server.url });
+    echoing = new GenimixClient({ apiKey: KEY, projectId: 'p', baseUrl: server.url, maxRetries: 0 });
   });
 
   /** Every 8-character window of the key: a partial key is a leak too. */

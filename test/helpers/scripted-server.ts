@@ -8,6 +8,14 @@ export interface ScriptedResponse {
   body?: string | Uint8Array;
   /** Send only this many bytes of `body`, then destroy the socket (a connection dropped mid-body). */
   cutAfterBytes?: number;
+  /** Never answer (until the server closes). */
+  hang?: boolean;
+}
+
+/** Answers to give in turn, then `last` for every request after them. */
+export function inTurn(answers: ScriptedResponse[], last: ScriptedResponse = answers.at(-1)!): () => ScriptedResponse {
+  let next = 0;
+  return () => answers[next++] ?? last;
 }
 
 /**
@@ -34,7 +42,8 @@ export async function startScriptedServer(): Promise<{
     req.resume();
     req.on('end', () => {
       const answer = state.byRoute?.(req.method ?? '', req.url ?? '') ?? state.next;
-      const { status, headers = {}, body, cutAfterBytes } = answer;
+      const { status, headers = {}, body, cutAfterBytes, hang } = answer;
+      if (hang) return;
       if (cutAfterBytes !== undefined && body !== undefined) {
         const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
         res.writeHead(status, { 'content-length': String(bytes.length), ...headers });

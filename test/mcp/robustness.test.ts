@@ -105,7 +105,7 @@ describe('generate_image is billed: a failure tells the model whether it may hav
   });
 
   it.each([
-    ['a 429', { status: 429, headers: { 'retry-after': '3' } }, /Wait 3 s/],
+    ['a 429 asking for a wait longer than the client waits', { status: 429, headers: { 'retry-after': '120' } }, /Wait 120 s/],
     ['a 400', { status: 400, body: JSON.stringify({ message: 'Unknown model' }) }, /Unknown model/],
     ['a 402', { status: 402 }, /quota is used up/],
   ])('%s: no talk of billing', async (_kind, answer, message) => {

@@ -19,4 +19,4 @@ export type { GetImageParams, GetImageResult } from './operations/get.js';
 export type { DeleteImageParams, DeleteImageResult } from './operations/delete.js';
 export type { ImageRef } from './operations/context.js';
 export type { GenimixLogger, Sleep } from './runtime/types.js';
-export { DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS, isRetryable, retryDelayMs, type RetryClass } from './retry-policy.js';
+export { DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS, isRetryable, retryDelayMs, surelyNotSent, type RetryClass } from './retry-policy.js';

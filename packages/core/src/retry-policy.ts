@@ -27,11 +27,19 @@ const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
  */
 export function isRetryable(error: unknown, retryClass: RetryClass): boolean {
   if (retryClass === 'billed') {
-    if (error instanceof GenimixConnectionError) return error.status === undefined && NEVER_SENT_CODES.has(error.code ?? '');
+    if (error instanceof GenimixConnectionError) return surelyNotSent(error);
     return error instanceof GenimixApiError && (error.status === 429 || error.status === 503) && error.retryAfterMs !== undefined;
   }
   if (error instanceof GenimixConnectionError || error instanceof GenimixTimeoutError) return true;
   return error instanceof GenimixApiError && (error.status === 408 || error.status === 429 || (error.status >= 500 && error.status <= 599));
+}
+
+/**
+ * True when a failure proves the request never reached the server (connection refused, DNS
+ * failure), so that a billed call surely was not billed.
+ */
+export function surelyNotSent(error: unknown): boolean {
+  return error instanceof GenimixConnectionError && error.status === undefined && NEVER_SENT_CODES.has(error.code ?? '');
 }
 
 /**
