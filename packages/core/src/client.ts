@@ -1,4 +1,4 @@
-import { defaultLogger, defaultSleep, defaultTransport } from '#runtime';
+import { defaultLogger, defaultSleep, defaultTransport, openFile } from '#runtime';
 import { checkApiKey } from './api-key.js';
 import { GenimixValidationError } from './errors.js';
 import { checkId } from './identifiers.js';
@@ -6,6 +6,7 @@ import type { OperationContext } from './operations/context.js';
 import { type DeleteImageParams, type DeleteImageResult, deleteImage } from './operations/delete.js';
 import { type GenerateImageParams, type GenerateImageResult, generateImage } from './operations/generate.js';
 import { type GetImageParams, type GetImageResult, getImage } from './operations/get.js';
+import { type GetImageStreamParams, type GetImageStreamResult, getImageStream } from './operations/get-stream.js';
 import { type UploadImageParams, type UploadImageResult, uploadImage } from './operations/upload.js';
 import { DEFAULT_GENERATE_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, type GetImageOptions, type RequestOptions } from './request-options.js';
 import { Requester } from './requester.js';
@@ -88,6 +89,7 @@ export class GenimixClient {
       timeoutMs: checkTimeout('timeoutMs', options.timeoutMs) ?? DEFAULT_TIMEOUT_MS,
       generateTimeoutMs: checkTimeout('generateTimeoutMs', options.generateTimeoutMs) ?? DEFAULT_GENERATE_TIMEOUT_MS,
       maxRetries: checkMaxRetries(options.maxRetries) ?? DEFAULT_MAX_RETRIES,
+      openFile,
     };
   }
 
@@ -104,6 +106,11 @@ export class GenimixClient {
   /** Fetches an image's bytes and type. See {@link getImage}. */
   async getImage(params: GetImageParams, options?: GetImageOptions): Promise<GetImageResult> {
     return getImage(this.#ctx, params, checkOptions(options));
+  }
+
+  /** Fetches an image as a stream, for images too large to hold whole. See {@link getImageStream}. */
+  async getImageStream(params: GetImageStreamParams, options?: RequestOptions): Promise<GetImageStreamResult> {
+    return getImageStream(this.#ctx, params, checkOptions(options));
   }
 
   /** Deletes an image. See {@link deleteImage}. */

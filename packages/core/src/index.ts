@@ -20,3 +20,5 @@ export type { DeleteImageParams, DeleteImageResult } from './operations/delete.j
 export type { ImageRef } from './operations/context.js';
 export type { GenimixLogger, Sleep } from './runtime/types.js';
 export { DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS, isRetryable, retryDelayMs, surelyNotSent, type RetryClass } from './retry-policy.js';
+export type { GetImageStreamParams, GetImageStreamResult } from './operations/get-stream.js';
+export type { OpenedFile } from './runtime/types.js';

@@ -1,5 +1,6 @@
 import { checkId } from '../identifiers.js';
 import type { Requester } from '../requester.js';
+import type { OpenedFile } from '../runtime/types.js';
 
 /** What an operation needs from the client that runs it. */
 export interface OperationContext {
@@ -12,6 +13,8 @@ export interface OperationContext {
   generateTimeoutMs: number;
   /** The client's retries after a failed attempt. */
   maxRetries: number;
+  /** Opens a local file for an upload by path. */
+  openFile(path: string): Promise<OpenedFile>;
 }
 
 /** Which image a call is about. */

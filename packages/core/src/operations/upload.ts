@@ -1,3 +1,4 @@
+import { GenimixValidationError } from '../errors.js';
 import { type ImageData, prepareUploadBody, releaseStream } from '../request-body.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type RequestOptions } from '../request-options.js';
 import { uploadResponseSchema } from '../schemas.js';
@@ -5,8 +6,13 @@ import { type ImageRef, type OperationContext, resolveImageRef } from './context
 
 /** Input of {@link uploadImage}. */
 export interface UploadImageParams extends ImageRef {
-  /** The image: PNG, JPEG, WebP or GIF; bytes or a Blob of at most 50 MiB, or a stream (sent as it is read). */
-  data: ImageData;
+  /**
+   * The image: PNG, JPEG, WebP or GIF; bytes or a Blob of at most 50 MiB, or a stream (sent as it
+   * is read, never held whole). Give exactly one of `data` and `path`.
+   */
+  data?: ImageData;
+  /** A local image file to stream (Node only). Give exactly one of `data` and `path`. */
+  path?: string;
   /** `image/png`, `image/jpeg`, `image/webp` or `image/gif`; sniffed from the bytes when absent. */
   contentType?: string;
 }
@@ -31,9 +37,17 @@ export interface UploadImageResult {
  */
 export async function uploadImage(ctx: OperationContext, params: UploadImageParams, options: RequestOptions = {}): Promise<UploadImageResult> {
   const action = `upload image "${String(params.imageId)}"`;
+  let source: unknown = params.data;
   try {
     const { projectId, imageId } = resolveImageRef(ctx, params);
-    const { body, contentType, size } = await prepareUploadBody(params.data, params.contentType, DEFAULT_MAX_IMAGE_BYTES);
+    if ((params.data === undefined) === (params.path === undefined)) {
+      throw new GenimixValidationError('data', 'Give exactly one of data (the image\'s bytes or a stream) and path (a local image file).');
+    }
+    const file = params.path === undefined ? undefined : await ctx.openFile(params.path);
+    source = file?.stream ?? params.data;
+    const prepared = await prepareUploadBody(source, params.contentType, DEFAULT_MAX_IMAGE_BYTES);
+    const { body, contentType } = prepared;
+    const size = prepared.size ?? file?.size;
     return await ctx.requester.call(
       {
         method: 'PUT',
@@ -54,7 +68,7 @@ export async function uploadImage(ctx: OperationContext, params: UploadImagePara
   } catch (error) {
     // A stream that was refused, or that the transport did not finish (a refused connection, an
     // error status mid-upload), would otherwise keep its file open until garbage collection.
-    releaseStream(params.data);
+    releaseStream(source);
     throw error;
   }
 }

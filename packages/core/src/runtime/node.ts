@@ -1,8 +1,10 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { setTimeout as wait } from 'node:timers/promises';
-import { GenimixAbortError } from '../errors.js';
+import { GenimixAbortError, GenimixValidationError } from '../errors.js';
 import type { Transport } from '../transport.js';
 import { createUndiciTransport } from '../transports/undici.js';
-import type { GenimixLogger, Sleep } from './types.js';
+import type { GenimixLogger, OpenedFile, Sleep } from './types.js';
 
 let shared: Transport | undefined;
 
@@ -28,4 +30,23 @@ export const defaultSleep: Sleep = async (ms, signal) => {
 export function defaultLogger(): GenimixLogger | undefined {
   if (process.env.GENIMIX_LOG?.toLowerCase() !== 'debug') return undefined;
   return { debug: (message) => process.stderr.write(`[genimix] ${message}\n`) };
+}
+
+/**
+ * Opens a regular file as a stream, with its size (so that the upload can send Content-Length).
+ * @throws {GenimixValidationError} field `path`: missing, not a regular file (a FIFO or device
+ *   would block), or unreadable
+ */
+export async function openFile(path: string): Promise<OpenedFile> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new GenimixValidationError('path', `path ${JSON.stringify(path)} is not a regular file: give the path of an image file.`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof GenimixValidationError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new GenimixValidationError('path', `path ${JSON.stringify(path)} cannot be read (${code ?? String(error)}): give the path of an existing image file.`);
+  }
+  return { stream: createReadStream(path), size };
 }

@@ -1,6 +1,6 @@
 import { GenimixValidationError } from '../errors.js';
 import type { Transport } from '../transport.js';
-import type { GenimixLogger, Sleep } from './types.js';
+import type { GenimixLogger, OpenedFile, Sleep } from './types.js';
 
 /**
  * Outside Node there is no default transport (a bundle for a host such as n8n must not carry
@@ -25,4 +25,12 @@ export const defaultSleep: Sleep = async () => {
 /** No environment to read: logging is the host's `logger` option. */
 export function defaultLogger(): GenimixLogger | undefined {
   return undefined;
+}
+
+/**
+ * No file system outside Node: pass the bytes or a stream as `data`.
+ * @throws {GenimixValidationError} always, field `path`
+ */
+export async function openFile(): Promise<OpenedFile> {
+  throw new GenimixValidationError('path', 'Uploading from a file path needs Node: pass the image as data (bytes or a stream) instead.');
 }

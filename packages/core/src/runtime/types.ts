@@ -13,9 +13,17 @@ export interface GenimixLogger {
  * resolves to `runtime/node.ts` under Node and to `runtime/none.ts` elsewhere (package.json
  * "imports"), so that a bundle for a host such as n8n carries no undici, timers or `process`.
  */
+/** A file opened for upload: its bytes as a stream, and its size in bytes. */
+export interface OpenedFile {
+  stream: AsyncIterable<Uint8Array>;
+  size: number;
+}
+
 export interface Runtime {
   defaultTransport(): Transport;
   defaultSleep: Sleep;
   /** The logger `GENIMIX_LOG=debug` asks for, or undefined. */
   defaultLogger(): GenimixLogger | undefined;
+  /** Opens a local file for reading as a stream. */
+  openFile(path: string): Promise<OpenedFile>;
 }

@@ -1,0 +1,102 @@
+import { requestIdOf } from '../error-mapping.js';
+import { GenimixConnectionError, GenimixError, GenimixResponseError } from '../errors.js';
+import { type ImageMimeType, normalizeMimeType, SNIFF_BYTES, sniffImageType } from '../image-type.js';
+import { concat } from '../request-body.js';
+import type { RequestOptions } from '../request-options.js';
+import type { TransportResponse } from '../transport.js';
+import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
+
+/** Input of {@link getImageStream}. */
+export type GetImageStreamParams = ImageRef;
+
+/** An image as a stream, for images too large to hold in memory. */
+export interface GetImageStreamResult {
+  /**
+   * The image's bytes, read from the network as the consumer pulls them. Cancel it to stop the
+   * download early. It errors with {@link GenimixConnectionError} if the connection breaks or
+   * the body ends short of its `Content-Length`.
+   */
+  body: ReadableStream<Uint8Array>;
+  /** Sniffed from the first bytes: `image/png`, `image/jpeg`, `image/webp` or `image/gif`. */
+  contentType: ImageMimeType;
+  /** The size in bytes from `Content-Length`, when the server sent one. */
+  contentLength: number | undefined;
+}
+
+/**
+ * `GET /v1/:projectId/image/:imageId` as a stream: resolves once the first bytes arrived and
+ * were checked to be an image, with no size cap (Get's `maxBytes` is for images held whole).
+ * Retries apply until then (as for Get), not once the stream is handed over.
+ *
+ * @throws {GenimixNotFoundError} and the other errors of {@link getImage}, before the stream starts
+ */
+export async function getImageStream(ctx: OperationContext, params: GetImageStreamParams, options: RequestOptions = {}): Promise<GetImageStreamResult> {
+  const { projectId, imageId } = resolveImageRef(ctx, params);
+  const action = `get image "${imageId}"`;
+  return ctx.requester.call(
+    { method: 'GET', projectId, kind: 'image', imageId, action, retryClass: 'idempotent', maxRetries: options.maxRetries ?? ctx.maxRetries, signal: options.signal, timeoutMs: options.timeoutMs ?? ctx.timeoutMs },
+    (response) => openStream(ctx, response, action),
+  );
+}
+
+async function openStream(ctx: OperationContext, response: TransportResponse, action: string): Promise<GetImageStreamResult> {
+  const details = { status: response.status, requestId: requestIdOf(response.headers) };
+  const declaredLength = response.headers['content-length'];
+  const contentLength = declaredLength !== undefined && /^\d+$/.test(declaredLength) ? Number(declaredLength) : undefined;
+  const iterator = response.body[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let received = 0;
+  let ended = false;
+  const broken = (error: unknown) =>
+    error instanceof GenimixError ? error : new GenimixConnectionError(`${action} failed: the connection broke while the body was read.`, { ...details, cause: error });
+  try {
+    while (received < SNIFF_BYTES) {
+      const next = await iterator.next();
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      head.push(next.value);
+      received += next.value.length;
+    }
+  } catch (error) {
+    await response.dump().catch(() => {});
+    throw broken(error);
+  }
+  const first = concat(head, received);
+  const contentType = sniffImageType(first);
+  if (!contentType) {
+    await response.dump().catch(() => {});
+    const declared = normalizeMimeType(response.headers['content-type'] ?? '') || 'an untyped body';
+    throw new GenimixResponseError(`${action}: the server answered ${response.status} with ${declared} that is no PNG, JPEG, WebP or GIF image: ${ctx.requester.excerpt(first, response)}`, details);
+  }
+  let pending: Uint8Array | undefined = first.length > 0 ? first : undefined;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending) {
+        controller.enqueue(pending);
+        pending = undefined;
+        if (!ended) return;
+      }
+      try {
+        const next = ended ? { done: true as const, value: undefined } : await iterator.next();
+        if (!next.done) {
+          received += next.value.length;
+          controller.enqueue(next.value);
+          return;
+        }
+        if (contentLength !== undefined && received !== contentLength) {
+          throw new GenimixConnectionError(`${action} failed: the response was cut off (${received} of ${contentLength} bytes arrived).`, details);
+        }
+        controller.close();
+      } catch (error) {
+        controller.error(broken(error));
+      }
+    },
+    async cancel() {
+      await iterator.return?.();
+      await response.dump().catch(() => {});
+    },
+  });
+  return { body, contentType, contentLength };
+}

@@ -1,0 +1,95 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { GenimixClient, GenimixConnectionError, GenimixNotFoundError, GenimixResponseError, GenimixValidationError } from '@genimix/core';
+import { createEmulator, type Emulator } from '@genimix/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PHOTO_PATH, readPhoto, TINY_PNG } from '../helpers/images.js';
+import { startScriptedServer } from '../helpers/scripted-server.js';
+
+const API_KEY = 'sk_test_streaming_key_1234';
+let emulator: Emulator;
+let client: GenimixClient;
+let dir: string;
+
+beforeAll(async () => {
+  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY] });
+  client = new GenimixClient({ apiKey: API_KEY, projectId: 'stream', baseUrl: emulator.url });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'genimix-stream-'));
+});
+afterAll(async () => {
+  await emulator.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+describe('upload from a file path', () => {
+  it('streams the file, with its Content-Length, and it comes back byte for byte as a stream', async () => {
+    const photo = await readPhoto();
+    expect(await client.uploadImage({ imageId: 'by-path', path: PHOTO_PATH })).toMatchObject({ contentType: 'image/jpeg' });
+    const { body, contentType, contentLength } = await client.getImageStream({ imageId: 'by-path' });
+    expect(contentType).toBe('image/jpeg');
+    expect(contentLength).toBe(photo.length);
+    expect((await collect(body)).equals(photo)).toBe(true);
+  });
+
+  it.each([
+    ['a missing file', () => ({ path: path.join(dir, 'missing.png') }), 'path'],
+    ['a folder', () => ({ path: dir }), 'path'],
+    ['both data and path', () => ({ path: PHOTO_PATH, data: TINY_PNG }), 'data'],
+    ['neither data nor path', () => ({}), 'data'],
+  ])('refuses %s before sending', async (_kind, params, field) => {
+    const error = await client.uploadImage({ imageId: 'x', ...params() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GenimixValidationError);
+    expect((error as GenimixValidationError).field).toBe(field);
+    expect(await emulator.store.has('stream', 'x')).toBe(false);
+  });
+
+  it('refuses a file that is no image', async () => {
+    const text = path.join(dir, 'notes.png');
+    await writeFile(text, 'just some notes, named like an image');
+    await expect(client.uploadImage({ imageId: 'x', path: text })).rejects.toMatchObject({ field: 'data' });
+  });
+});
+
+describe('getImageStream', () => {
+  it('is a GenimixNotFoundError for a missing image, before any stream', async () => {
+    await expect(client.getImageStream({ imageId: 'never' })).rejects.toBeInstanceOf(GenimixNotFoundError);
+  });
+
+  it('can be cancelled early, leaving the connection usable', async () => {
+    await client.uploadImage({ imageId: 'cancel-me', path: PHOTO_PATH });
+    const { body } = await client.getImageStream({ imageId: 'cancel-me' });
+    const reader = body.getReader();
+    await reader.read();
+    await reader.cancel();
+    expect((await client.getImage({ imageId: 'cancel-me' })).contentType).toBe('image/jpeg');
+  });
+
+  describe('against a broken server', () => {
+    let server: Awaited<ReturnType<typeof startScriptedServer>>;
+    let broken: GenimixClient;
+    beforeAll(async () => {
+      server = await startScriptedServer();
+      broken = new GenimixClient({ apiKey: API_KEY, projectId: 'p', baseUrl: server.url, maxRetries: 0 });
+    });
+    afterAll(() => server.close());
+
+    it('errors the stream when the body is cut off mid-way', async () => {
+      const photo = await readPhoto();
+      server.next = { status: 200, headers: { 'content-type': 'image/jpeg' }, body: photo, cutAfterBytes: 100_000 };
+      const { body } = await broken.getImageStream({ imageId: 'i' });
+      await expect(collect(body)).rejects.toBeInstanceOf(GenimixConnectionError);
+    });
+
+    it('refuses a 200 that is no image before handing over a stream', async () => {
+      server.next = { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><title>Sign in</title></html>' };
+      await expect(broken.getImageStream({ imageId: 'i' })).rejects.toBeInstanceOf(GenimixResponseError);
+    });
+  });
+});
