@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_API_KEY, DEFAULT_MAX_UPLOAD_BYTES, createEmulator, type Emulator } from './emulator.js';
+import { FaultSpecError, describeFault, parseFaultSpec } from './faults/spec.js';
+import type { Fault } from './faults/types.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -17,7 +19,36 @@ interface CliOptions {
   dataDir?: string;
   maxUploadBytes: number;
   log: boolean;
+  fault?: Fault[];
 }
+
+const FAULT_HELP = `
+Faults (--fault, repeatable; for testing clients):
+  --fault <operation>:<fault>[,<option>=<value>]...
+    operation  generate | upload | get | delete | any
+    fault      latency=<ms>            wait, then handle the request normally
+               status=<code>           answer this status instead (nothing changes)
+               drop=before-processing  cut the connection before handling (nothing changes)
+               drop=after-processing   handle, then cut before any response byte (the work is done)
+               drop=mid-body           handle, send the headers and half the body, then cut
+               slow-body=<bytes>/<ms>  handle, then send the body in pieces with a wait between
+               malformed=<body>        answer 200 with json, broken-json, html, text or empty
+                                       instead (nothing changes)
+    options    times=<n>|inf           how many matching requests (default 1)
+               project=<id>, image=<id>  only requests for this project or image
+               retry-after=<value>     status: Retry-After, seconds or a quoted HTTP date
+               body=<text>, content-type=<type>|none   status, malformed: the body to send
+               status=<2xx>            malformed: the success status (default 200)
+    Values with a comma go in double quotes. Faults apply in the order given; a request
+    takes the first that matches and has times left.
+
+Examples:
+  genimix-emulator --fault get:status=503,times=2,retry-after=1
+  genimix-emulator --fault upload:drop=mid-body --fault any:latency=200,times=inf
+  genimix-emulator --fault get:slow-body=1024/50,image=big
+  genimix-emulator --fault 'generate:status=429,retry-after="Wed, 21 Oct 2026 07:28:00 GMT"'
+  genimix-emulator --fault 'get:status=502,body="<html><body>Bad gateway</body></html>",content-type=text/html'
+`;
 
 const program = new Command()
   .name('genimix-emulator')
@@ -33,7 +64,9 @@ const program = new Command()
       .default(DEFAULT_MAX_UPLOAD_BYTES, `${DEFAULT_MAX_UPLOAD_BYTES}, 50 MiB`),
   )
   .option('--no-log', 'do not log requests to stderr')
-  .showHelpAfterError();
+  .option('--fault <spec>', 'inject a fault, repeatable: see "Faults" below', collectFault)
+  .addHelpText('after', FAULT_HELP)
+  .showHelpAfterError('(genimix-emulator --help lists the options, with --fault examples)');
 
 program.parse();
 const options = program.opts<CliOptions>();
@@ -50,8 +83,9 @@ async function main(opts: CliOptions): Promise<void> {
       apiKeys,
       dataDir,
       maxUploadBytes: opts.maxUploadBytes,
+      faults: opts.fault ?? [],
       onRequest: opts.log
-        ? (e) => process.stderr.write(`${e.method} ${e.path} ${e.aborted ? 'aborted' : e.status} ${e.durationMs}ms\n`)
+        ? (e) => process.stderr.write(`${e.method} ${e.path} ${e.aborted ? 'aborted' : e.status} ${e.durationMs}ms${e.fault ? ` (fault: ${e.fault})` : ''}\n`)
         : undefined,
     });
   } catch (err) {
@@ -61,7 +95,8 @@ async function main(opts: CliOptions): Promise<void> {
 
   const keyCount = new Set(apiKeys).size;
   const where = dataDir === undefined ? 'images in memory' : `images in ${dataDir}`;
-  process.stdout.write(`Genimix emulator listening on ${emulator.url} (${keyCount} API key${keyCount === 1 ? '' : 's'}; ${where})\n`);
+  const faults = opts.fault?.length ? `; faults: ${opts.fault.map(describeFault).join('; ')}` : '';
+  process.stdout.write(`Genimix emulator listening on ${emulator.url} (${keyCount} API key${keyCount === 1 ? '' : 's'}; ${where}${faults})\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -90,6 +125,15 @@ function startError(err: unknown, opts: CliOptions): string {
   if (opts.dataDir !== undefined && (code === 'EEXIST' || code === 'ENOTDIR')) return `--data-dir ${opts.dataDir} is a file, not a folder: name a folder (it is created if missing).`;
   if (opts.dataDir !== undefined && (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')) return `--data-dir ${opts.dataDir} cannot be written: name a folder you may write to.`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Commander's parser of a repeated --fault: the spec's own message names the bad part. */
+function collectFault(spec: string, faults: Fault[] = []): Fault[] {
+  try {
+    return [...faults, parseFaultSpec(spec)];
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof FaultSpecError ? err.detail : (err as Error).message);
+  }
 }
 
 function parseWhole(name: string, min: number, max: number): (value: string) => number {

@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeyRing, type ApiKeys } from './auth.js';
+import { checkFault } from './faults/check.js';
+import { FaultRegistry } from './faults/registry.js';
+import type { Fault, Faults } from './faults/types.js';
+import { RequestRecorder, type RequestLog } from './requests.js';
 import { createRequestHandler, type RequestLogEntry } from './server.js';
 import { DiskStore } from './store/disk.js';
 import { MemoryStore } from './store/memory.js';
@@ -35,6 +39,11 @@ export interface EmulatorOptions {
    * a header, so never the API key. The CLI prints these lines to stderr.
    */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Faults in place from the first request, as if given to {@link Emulator.faults}`.add` in this
+   * order (the CLI's `--fault`). Checked before the emulator listens.
+   */
+  faults?: readonly Fault[];
 }
 
 /** A running emulator. */
@@ -46,9 +55,23 @@ export interface Emulator {
   /** Read-only look at the stored images, per project, for tests. */
   readonly store: EmulatorStore;
   /**
+   * Fault injection, for testing clients: latency, error statuses, dropped connections, slow and
+   * malformed bodies, per operation, project and image, for the next N requests.
+   *
+   * ```ts
+   * const outage = emulator.faults.add({ kind: 'status', status: 503, retryAfter: '1', route: 'get', times: 2 });
+   * // ... a client call that retries ...
+   * expect(outage.hits).toBe(2);
+   * ```
+   */
+  readonly faults: Faults;
+  /** Every request received, oldest first, with its status and the fault that hit it: for counting a client's attempts. */
+  readonly requests: RequestLog;
+  /**
    * Stops listening, ends every connection (keep-alive ones too, and requests still in progress)
-   * and waits until requests being handled have settled, so a `dataDir` is left consistent.
-   * Calling it again returns the same promise.
+   * and waits until requests being handled have settled, so a `dataDir` is left consistent. Never
+   * waits for a fault: latency and slow-body waits stop with their connections, clearing their
+   * timers, and pending `whenHit` promises reject. Calling it again returns the same promise.
    */
   close(): Promise<void>;
 }
@@ -74,10 +97,15 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     throw new TypeError(`maxUploadBytes must be a positive whole number of bytes; got ${String(maxUploadBytes)}.`);
   }
   const keys = new KeyRing(options.apiKeys ?? [DEFAULT_API_KEY]);
+  const initialFaults = checkFaults(options.faults);
   const store: ImageStore = options.dataDir === undefined ? new MemoryStore() : await DiskStore.open(options.dataDir);
 
+  const faults = new FaultRegistry();
+  for (const fault of initialFaults) faults.add(fault);
+  const requests = new RequestRecorder();
+
   let url = '';
-  const handle = createRequestHandler({ keys, store, maxUploadBytes, baseUrl: () => url, onRequest: options.onRequest });
+  const handle = createRequestHandler({ keys, store, maxUploadBytes, baseUrl: () => url, faults, requests, onRequest: options.onRequest });
   // Requests being handled, so close() can wait for their store writes to settle.
   const inFlight = new Set<Promise<void>>();
   const track = (req: IncomingMessage, res: ServerResponse) => {
@@ -106,8 +134,13 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     url,
     port: address.port,
     store: readOnlyView(store),
+    // Only the public side: a test cannot reach the handler's take() or the recorder's open().
+    faults: Object.freeze({ add: (fault: Fault) => faults.add(fault), clear: () => faults.clear() }),
+    requests: Object.freeze({ list: () => requests.list(), clear: () => requests.clear() }),
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
+        faults.close();
+        // Ends every connection, idle or not; each request's 'close' then stops its fault's waits.
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }).then(async () => {
@@ -116,6 +149,19 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       return closing;
     },
   };
+}
+
+/** `faults` checked one by one, with the position of a bad one in its message. */
+function checkFaults(faults: readonly Fault[] | undefined): Fault[] {
+  if (faults === undefined) return [];
+  if (!Array.isArray(faults)) throw new TypeError('faults must be an array of faults.');
+  return faults.map((fault, i) => {
+    try {
+      return checkFault(fault);
+    } catch (err) {
+      throw new TypeError(`faults[${i}]: ${(err as Error).message}`);
+    }
+  });
 }
 
 /** The host part of the emulator's URL: a listen-on-all address becomes loopback, IPv6 goes in brackets. */

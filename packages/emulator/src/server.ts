@@ -3,11 +3,16 @@ import { performance } from 'node:perf_hooks';
 import { GenimixValidationError, checkId } from '@genimix/core';
 import type { KeyRing } from './auth.js';
 import { ClientAbortedError, awaitingContinue, discardRest } from './body.js';
-import { HttpError, newRequestId, sendError } from './respond.js';
+import { applyFault, respond, type Exchange } from './faults/apply.js';
+import type { FaultRegistry } from './faults/registry.js';
+import type { FaultKind } from './faults/types.js';
+import type { RequestRecorder } from './requests.js';
+import { HttpError, errorReply, newRequestId, sendReply, type Reply } from './respond.js';
 import type { RouteContext } from './routes/context.js';
 import { generate } from './routes/generate.js';
 import { deleteImage, getImage, putImage } from './routes/images.js';
 import type { ImageStore } from './store/types.js';
+import { targetOf } from './target.js';
 
 /** One handled request, as {@link ServerOptions.onRequest} sees it. Holds no header, so no key. */
 export interface RequestLogEntry {
@@ -22,6 +27,8 @@ export interface RequestLogEntry {
   readonly aborted: boolean;
   /** From the request's arrival until its response was sent or abandoned, in ms. */
   readonly durationMs: number;
+  /** The kind of the injected fault that affected the request, if one did. */
+  readonly fault?: FaultKind;
 }
 
 /** What the request handler needs. */
@@ -32,11 +39,15 @@ export interface ServerOptions {
   readonly maxUploadBytes: number;
   /** The emulator's URL (no trailing slash), known once the server listens. */
   readonly baseUrl: () => string;
+  /** The injected faults; each request takes at most one as it arrives. */
+  readonly faults: FaultRegistry;
+  /** Where every request is recorded as it arrives. */
+  readonly requests: RequestRecorder;
   /** Called once per request when its response is done. */
   readonly onRequest?: ((entry: RequestLogEntry) => void) | undefined;
 }
 
-type Route = (ctx: RouteContext) => Promise<void>;
+type Route = (ctx: RouteContext) => Promise<Reply>;
 
 // The method table of each route kind; HEAD is a GET without a body.
 const ROUTES: Readonly<Record<string, Readonly<Record<string, Route>>>> = {
@@ -47,36 +58,79 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Route>>>> = {
 const ROUTE_LIST = 'PUT /v1/:projectId/generate/:imageId and GET, HEAD, PUT, DELETE /v1/:projectId/image/:imageId';
 
 /**
- * The emulator's request handler: routing, authentication, error responses and the request log.
- * Resolves when the request is fully handled; never rejects.
+ * The emulator's request handler: the request log, faults, routing, authentication and error
+ * responses. Resolves when the request is fully handled and answered (or its connection cut);
+ * never rejects.
  */
 export function createRequestHandler(options: ServerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const started = performance.now();
     const requestId = newRequestId();
     res.setHeader('x-request-id', requestId);
-    const path = pathForLog((req.url ?? '/').split('?', 1)[0]!, options.keys);
+    const method = req.method ?? '';
+    const rawPath = (req.url ?? '/').split('?', 1)[0]!;
+    const path = pathForLog(rawPath, options.keys);
+    const target = targetOf(method, rawPath);
+    const fault = options.faults.take(target);
+    const record = options.requests.open({ requestId, method, path, route: target.route, ...ids(target), ...(fault ? { fault: fault.kind } : {}) });
+
+    // Aborted when the connection ends, for whatever reason (the client left, a fault cut it,
+    // close() ended it): any wait a fault makes stops then, so no timer outlives its connection.
+    const ended = new AbortController();
     res.once('close', () => {
+      ended.abort();
+      const aborted = !res.writableFinished;
+      if (aborted) record.setStatus('dropped');
       options.onRequest?.({
         requestId,
-        method: req.method ?? '',
+        method,
         path,
         status: res.statusCode,
-        aborted: !res.writableFinished,
+        aborted,
         durationMs: Math.round(performance.now() - started),
+        ...(fault ? { fault: fault.kind } : {}),
       });
     });
 
-    try {
-      await route(req, res, options);
-    } catch (err) {
-      answerError(req, res, err, options.keys);
-    }
+    let handled = false;
+    const exchange: Exchange = {
+      res,
+      signal: ended.signal,
+      async handle() {
+        if (handled) throw new Error('A request is handled at most once.');
+        handled = true;
+        const reply = await handleRequest(req, res, options);
+        if (reply === undefined) {
+          // The client went away before its request body was complete: nothing to answer.
+          record.setStatus('dropped');
+          res.destroy();
+          return undefined;
+        }
+        return closeIfBodyUnread(req, reply);
+      },
+      send(reply) {
+        if (res.destroyed) return;
+        record.setStatus(reply.status);
+        sendReply(res, closeIfBodyUnread(req, reply));
+      },
+      mark: (status) => record.setStatus(status),
+    };
+    await (fault ? applyFault(fault, exchange) : respond(exchange));
     if (!req.readableEnded) discardRest(req);
   };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<void> {
+/** The reply to the request as routed and handled; `undefined` when the client went away. */
+async function handleRequest(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<Reply | undefined> {
+  try {
+    // res only for "100 Continue" (see body.ts); the reply itself is sent by the caller.
+    return await route(req, res, options);
+  } catch (err) {
+    return replyForError(err, options.keys);
+  }
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<Reply> {
   const method = req.method ?? 'GET';
   const raw = (req.url ?? '/').split('?', 1)[0]!;
   const segments = raw.split('/').slice(1);
@@ -99,33 +153,35 @@ async function route(req: IncomingMessage, res: ServerResponse, options: ServerO
   }
   const imageId = checkId('imageId', decodeSegment(rawImage));
   const imageUrl = `${options.baseUrl()}/v1/${encodeURIComponent(projectId)}/image/${encodeURIComponent(imageId)}`;
-  await handler({ req, res, projectId, imageId, store: options.store, imageUrl, maxUploadBytes: options.maxUploadBytes });
+  return handler({ req, res, projectId, imageId, store: options.store, imageUrl, maxUploadBytes: options.maxUploadBytes });
 }
 
-/** Sends the error response for whatever a route threw. */
-function answerError(req: IncomingMessage, res: ServerResponse, err: unknown, keys: KeyRing): void {
-  if (err instanceof ClientAbortedError) {
-    res.destroy();
-    return;
-  }
-  if (res.headersSent) {
-    // Part of a success was sent already; only a cut connection still tells the client it failed.
-    res.destroy();
-    return;
-  }
-  const headers: Record<string, string> = {};
-  // A client waiting for "100 Continue" would otherwise keep its connection waiting for an answer
-  // to a body it never sends.
-  if (awaitingContinue(req) && !req.readableEnded) headers.Connection = 'close';
-  if (err instanceof HttpError) {
-    sendError(res, err.status, keys.redact(err.message), { ...err.headers, ...headers });
-  } else if (err instanceof GenimixValidationError) {
-    sendError(res, 400, keys.redact(err.message), headers);
-  } else {
-    // The detail goes to the log of whoever runs the emulator, not to the client.
-    console.error('genimix-emulator: internal error:', err);
-    sendError(res, 500, 'Internal emulator error; see the emulator\'s own output for details.', headers);
-  }
+/** The error reply for whatever a route threw; `undefined` when the client went away. */
+function replyForError(err: unknown, keys: KeyRing): Reply | undefined {
+  if (err instanceof ClientAbortedError) return undefined;
+  if (err instanceof HttpError) return errorReply(err.status, keys.redact(err.message), { ...err.headers });
+  if (err instanceof GenimixValidationError) return errorReply(400, keys.redact(err.message));
+  // The detail goes to the log of whoever runs the emulator, not to the client.
+  console.error('genimix-emulator: internal error:', err);
+  return errorReply(500, 'Internal emulator error; see the emulator\'s own output for details.');
+}
+
+/**
+ * `reply`, with `Connection: close` when the request body was held back for "100 Continue" and
+ * not read: its client would otherwise keep the connection waiting for an answer to a body it
+ * never sends.
+ */
+function closeIfBodyUnread(req: IncomingMessage, reply: Reply): Reply {
+  if (!awaitingContinue(req) || req.readableEnded) return reply;
+  return { ...reply, headers: { ...reply.headers, Connection: 'close' } };
+}
+
+/** The ids of a target, only those it has. */
+function ids(target: { projectId?: string; imageId?: string }): { projectId?: string; imageId?: string } {
+  return {
+    ...(target.projectId === undefined ? {} : { projectId: target.projectId }),
+    ...(target.imageId === undefined ? {} : { imageId: target.imageId }),
+  };
 }
 
 function decodeSegment(segment: string): string {
