@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
-import { GenimixClient, GenimixConnectionError, GenimixNotFoundError, GenimixResponseError, GenimixValidationError } from '@genimix/core';
+import { GenimixAbortError, GenimixClient, GenimixConnectionError, GenimixNotFoundError, GenimixResponseError, GenimixValidationError } from '@genimix/core';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHOTO_PATH, readPhoto, TINY_PNG } from '../helpers/images.js';
@@ -91,5 +93,67 @@ describe('getImageStream', () => {
       server.next = { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><title>Sign in</title></html>' };
       await expect(broken.getImageStream({ imageId: 'i' })).rejects.toBeInstanceOf(GenimixResponseError);
     });
+  });
+});
+
+/** A real 1×1 GIF: 43 bytes, fewer than the bytes read to check a stream's type. */
+const TINY_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+describe('streams shorter than the bytes read to check their type', () => {
+  it.each([
+    ['a Node Readable', () => Readable.from([TINY_GIF])],
+    ['a Node Readable of single bytes', () => Readable.from([...TINY_GIF].map((b) => Buffer.from([b])))],
+    ['an async generator', () => (async function* () { yield new Uint8Array(TINY_GIF); })()],
+    ['a web ReadableStream', () => new Blob([TINY_GIF]).stream()],
+    ['a file', 'file'],
+  ] as const)('are sent whole: %s', async (_kind, make) => {
+    let params;
+    if (make === 'file') {
+      const file = path.join(dir, 'tiny.gif');
+      await writeFile(file, TINY_GIF);
+      params = { path: file };
+    } else params = { data: make() };
+    await client.uploadImage({ imageId: 'tiny-gif', ...params });
+    const back = await client.getImage({ imageId: 'tiny-gif' });
+    expect(back.contentType).toBe('image/gif');
+    expect(Buffer.from(back.data).equals(TINY_GIF)).toBe(true);
+  });
+});
+
+describe('streams that stall or are closed', () => {
+  it('an upload whose source stalls before its first bytes is cancelled by the signal at once', async () => {
+    const stalled = new PassThrough();
+    stalled.write(Buffer.from([0x89, 0x50]));
+    const controller = new AbortController();
+    const upload = client.uploadImage({ imageId: 'stalled', data: stalled }, { signal: controller.signal });
+    controller.abort();
+    await expect(upload).rejects.toBeInstanceOf(GenimixAbortError);
+    expect(stalled.destroyed).toBe(true);
+  });
+
+  it('a stream already read or destroyed is refused, not waited on', async () => {
+    const used = createReadStream(PHOTO_PATH);
+    used.destroy();
+    await expect(client.uploadImage({ imageId: 'used', data: used })).rejects.toMatchObject({ field: 'data' });
+  });
+
+  it('a download can be cancelled while a read waits on a stalled connection', async () => {
+    await client.uploadImage({ imageId: 'stall-me', path: PHOTO_PATH });
+    emulator.faults.add({ kind: 'slow-body', route: 'get', chunkBytes: 4096, delayMs: 2_000_000_000 });
+    const { body } = await client.getImageStream({ imageId: 'stall-me' });
+    const reader = body.getReader();
+    await reader.read();
+    const pending = reader.read();
+    await reader.cancel();
+    await expect(pending).resolves.toMatchObject({ done: true });
+  });
+
+  it('timeoutMs is an idle timeout once the body arrives: a slow download that keeps coming completes', async () => {
+    const photo = await readPhoto();
+    await client.uploadImage({ imageId: 'slow', data: photo });
+    // About 64 pieces, 15 ms apart: about a second in all, ten times the timeout, never idle that long.
+    emulator.faults.add({ kind: 'slow-body', route: 'get', chunkBytes: 4096, delayMs: 15 });
+    const { body } = await client.getImageStream({ imageId: 'slow' }, { timeoutMs: 150 });
+    expect((await collect(body)).equals(photo)).toBe(true);
   });
 });

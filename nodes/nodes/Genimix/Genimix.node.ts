@@ -62,7 +62,16 @@ export class Genimix implements INodeType {
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const items = this.getInputData();
-    const client = await createClient(this);
+    let client;
+    try {
+      client = await createClient(this);
+    } catch (error) {
+      // A bad credential fails every item alike: with "Continue", say so on each of them.
+      const nodeError = toNodeError(this, error, 0);
+      if (!this.continueOnFail()) throw nodeError;
+      const { message, description } = nodeError;
+      return [items.map((_, itemIndex) => ({ json: { error: message, ...(description ? { description } : {}) }, pairedItem: { item: itemIndex } }))];
+    }
     const returnData: INodeExecutionData[] = [];
     for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
       try {

@@ -124,8 +124,8 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 function checkTimeout(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
-    throw new GenimixValidationError(field, `${field} must be a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}; got ${String(value)}.`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    throw new GenimixValidationError(field, `${field} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}; got ${String(value)}.`);
   }
   return value;
 }

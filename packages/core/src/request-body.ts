@@ -1,4 +1,4 @@
-import { GenimixValidationError } from './errors.js';
+import { GenimixAbortError, GenimixValidationError } from './errors.js';
 import { type ImageMimeType, resolveUploadContentType, SNIFF_BYTES } from './image-type.js';
 
 /**
@@ -28,21 +28,27 @@ export interface UploadBody {
  * @throws {GenimixValidationError} field `data`: an unsupported type, more than `maxBytes`,
  *   bytes that are no image; field `contentType`: a declared type that contradicts the bytes
  */
-export async function prepareUploadBody(data: unknown, declaredType: string | undefined, maxBytes: number): Promise<UploadBody> {
+export async function prepareUploadBody(data: unknown, declaredType: string | undefined, maxBytes: number, signal?: AbortSignal): Promise<UploadBody> {
   if (data instanceof Uint8Array || data instanceof ArrayBuffer || (typeof Blob !== 'undefined' && data instanceof Blob)) {
     const bytes = await readWhole(data, maxBytes);
     return { body: bytes, contentType: resolveUploadContentType(bytes, declaredType), size: bytes.length };
   }
   if (isNodeReadable(data)) {
-    const head = await peekNodeReadable(data, SNIFF_BYTES);
-    return { body: data, contentType: resolveUploadContentType(head, declaredType), size: undefined };
+    if (data.destroyed || data.readableEnded) {
+      throw new GenimixValidationError('data', 'data is a stream that is already closed or fully read: pass a fresh stream of the image.');
+    }
+    const { head, ended } = await untilAborted(peekNodeReadable(data, SNIFF_BYTES), signal);
+    const contentType = resolveUploadContentType(head, declaredType);
+    // A stream shorter than the peek ended while it was read: its bytes are all here.
+    return ended ? { body: head, contentType, size: head.length } : { body: data, contentType, size: undefined };
   }
   const iterable = isReadableStream(data) ? iterateReadableStream(data) : isAsyncIterable(data) ? data : undefined;
   if (!iterable) {
     throw new GenimixValidationError('data', `data must be a Uint8Array, Buffer, ArrayBuffer, Blob, ReadableStream or async iterable of the image's bytes; got ${data === null ? 'null' : typeof data}.`);
   }
-  const { head, rest } = await peekIterable(iterable, SNIFF_BYTES);
-  return { body: rest, contentType: resolveUploadContentType(head, declaredType), size: undefined };
+  const { head, rest, ended } = await untilAborted(peekIterable(iterable, SNIFF_BYTES), signal);
+  const contentType = resolveUploadContentType(head, declaredType);
+  return ended ? { body: head, contentType, size: head.length } : { body: rest, contentType, size: undefined };
 }
 
 async function readWhole(data: Uint8Array | ArrayBuffer | Blob, maxBytes: number): Promise<Uint8Array> {
@@ -67,6 +73,7 @@ export function releaseStream(body: unknown): void {
 
 /** The shape of a Node `Readable` this module relies on, duck-typed so that the core imports no Node module. */
 interface NodeReadableLike extends AsyncIterable<Uint8Array> {
+  readonly destroyed: boolean;
   read(): Uint8Array | null;
   unshift(chunk: Uint8Array): void;
   once(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -88,8 +95,11 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
   return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function';
 }
 
-/** The first `n` bytes (fewer at the end of the stream), put back at the stream's front. */
-async function peekNodeReadable(stream: NodeReadableLike, n: number): Promise<Uint8Array> {
+/**
+ * The first `n` bytes, put back at the stream's front; or, when the stream ends before `n`
+ * bytes, all of it with `ended` (bytes put back after the end would be lost).
+ */
+async function peekNodeReadable(stream: NodeReadableLike, n: number): Promise<{ head: Uint8Array; ended: boolean }> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   while (size < n && !stream.readableEnded) {
@@ -115,8 +125,20 @@ async function peekNodeReadable(stream: NodeReadableLike, n: number): Promise<Ui
     });
   }
   const head = concat(chunks, size);
+  if (stream.readableEnded) return { head, ended: true };
   if (head.length > 0) stream.unshift(head);
-  return head;
+  return { head, ended: false };
+}
+
+/** `promise`, or a {@link GenimixAbortError} as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new GenimixAbortError('The upload was cancelled while its first bytes were read.', { cause: signal.reason }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function* iterateReadableStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -133,7 +155,7 @@ async function* iterateReadableStream(stream: ReadableStream<Uint8Array>): Async
 }
 
 /** The first `n` bytes of an iterable, and an iterable of all its bytes, those included. */
-async function peekIterable(iterable: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array> }> {
+async function peekIterable(iterable: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array>; ended: boolean }> {
   const iterator = iterable[Symbol.asyncIterator]();
   const taken: Uint8Array[] = [];
   let size = 0;
@@ -160,7 +182,7 @@ async function peekIterable(iterable: AsyncIterable<Uint8Array>, n: number): Pro
       yield value;
     }
   }
-  return { head: concat(taken, size), rest: rest() };
+  return { head: concat(taken, size), rest: rest(), ended };
 }
 
 /** The chunks joined into one array of `size` bytes. */

@@ -2,7 +2,10 @@
 export interface RequestOptions {
   /** Cancels the call; it then rejects with {@link GenimixAbortError}. */
   signal?: AbortSignal;
-  /** Time allowed for each attempt of this call, in ms; overrides the client's. */
+  /**
+   * Per attempt, in ms: the deadline for sending the request and getting the response headers,
+   * then the longest pause while the body arrives. Overrides the client's.
+   */
   timeoutMs?: number;
   /** Retries after a failed attempt, for this call; overrides the client's (default 2). */
   maxRetries?: number;

@@ -26,7 +26,11 @@ export interface TransportRequest {
   body?: Uint8Array | AsyncIterable<Uint8Array>;
   /** Cancels the request and its body. */
   signal?: AbortSignal;
-  /** Time allowed for the whole exchange (headers and body), in ms. */
+  /**
+   * In ms: the deadline for sending the request and receiving the response headers, then the
+   * longest pause allowed between two pieces of the body (an idle timeout, so that a large body
+   * that keeps arriving is never cut off).
+   */
   timeoutMs?: number;
 }
 
@@ -42,6 +46,11 @@ export interface TransportResponse {
   body: AsyncIterable<Uint8Array>;
   /** Discards the rest of the body and frees the connection. Safe to call more than once. */
   dump(): Promise<void>;
+  /**
+   * Destroys the body at once, even while a read waits on a stalled connection (the socket is
+   * closed, not reused). Optional: without it, {@link TransportResponse.dump} is used.
+   */
+  destroy?(): void;
 }
 
 /** What a host implements to carry the client's requests. */

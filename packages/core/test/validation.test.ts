@@ -45,6 +45,7 @@ describe('client options', () => {
     ['timeoutMs', { timeoutMs: 2 ** 31 }],
     ['timeoutMs', { timeoutMs: 0 }],
     ['timeoutMs', { timeoutMs: Number.NaN }],
+    ['timeoutMs', { timeoutMs: 1.5 }],
     ['maxBytes', { maxBytes: -1 }],
     ['maxBytes', { maxBytes: Number.NaN }],
     ['maxBytes', { maxBytes: 'abc' }],

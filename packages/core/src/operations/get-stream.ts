@@ -94,8 +94,10 @@ async function openStream(ctx: OperationContext, response: TransportResponse, ac
       }
     },
     async cancel() {
-      await iterator.return?.();
-      await response.dump().catch(() => {});
+      // Not iterator.return(): it would wait behind a read pending on a stalled connection.
+      if (response.destroy) response.destroy();
+      else await response.dump().catch(() => {});
+      void Promise.resolve(iterator.return?.()).catch(() => {});
     },
   });
   return { body, contentType, contentLength };

@@ -45,7 +45,7 @@ export async function uploadImage(ctx: OperationContext, params: UploadImagePara
     }
     const file = params.path === undefined ? undefined : await ctx.openFile(params.path);
     source = file?.stream ?? params.data;
-    const prepared = await prepareUploadBody(source, params.contentType, DEFAULT_MAX_IMAGE_BYTES);
+    const prepared = await prepareUploadBody(source, params.contentType, DEFAULT_MAX_IMAGE_BYTES, options.signal);
     const { body, contentType } = prepared;
     const size = prepared.size ?? file?.size;
     return await ctx.requester.call(

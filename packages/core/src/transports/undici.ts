@@ -17,7 +17,8 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 
 /**
  * The Node transport: undici's `request()` over a keep-alive `Agent` (about 3× `fetch`'s
- * throughput). `timeoutMs` bounds the whole exchange, body included; `signal` cancels it.
+ * throughput). `timeoutMs` bounds sending the request and receiving the response headers, then
+ * the longest pause while the body arrives; `signal` cancels at any point.
  * Failures become {@link GenimixConnectionError}, {@link GenimixTimeoutError} or
  * {@link GenimixAbortError}, also while the body is being read.
  */
@@ -26,11 +27,18 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
   return {
     async request(req: TransportRequest): Promise<TransportResponse> {
-      const timeout = req.timeoutMs === undefined ? undefined : AbortSignal.timeout(req.timeoutMs);
-      const signals = [req.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
-      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-      const fail = (error: unknown): GenimixError => mapError(error, req, timeout);
-      if (req.signal?.aborted) throw fail(req.signal.reason);
+      // timeoutMs bounds sending the request and receiving the headers (a deadline, as in
+      // openai-node); while the body downloads it is an idle timeout (undici's bodyTimeout), so
+      // that a large image that keeps arriving is never cut off.
+      const deadline = new AbortController();
+      const timer = req.timeoutMs === undefined ? undefined : setTimeout(() => deadline.abort(), req.timeoutMs);
+      timer?.unref?.();
+      const signal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+      const fail = (error: unknown): GenimixError => mapError(error, req, deadline.signal);
+      if (req.signal?.aborted) {
+        clearTimeout(timer);
+        throw fail(req.signal.reason);
+      }
       let response: Dispatcher.ResponseData;
       try {
         response = await request(req.url, {
@@ -39,11 +47,12 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           body: req.body === undefined || req.body instanceof Uint8Array || req.body instanceof Readable ? req.body : Readable.from(req.body, { objectMode: false }),
           signal,
           dispatcher,
-          // The overall timeout is the signal's; undici's own stay as a backstop.
           ...(req.timeoutMs === undefined ? {} : { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
         });
       } catch (error) {
         throw fail(error);
+      } finally {
+        clearTimeout(timer);
       }
       const body = response.body;
       return {
@@ -61,6 +70,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           // dump() reads at most a little and then destroys: the connection is freed either way.
           await body.dump({ limit: 64 * 1024 }).catch(() => body.destroy());
         },
+        destroy() {
+          body.destroy();
+        },
       };
     },
     async close() {
@@ -77,7 +89,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
-function mapError(error: unknown, req: TransportRequest, timeout: AbortSignal | undefined): GenimixError {
+function mapError(error: unknown, req: TransportRequest, timeout: AbortSignal): GenimixError {
   if (error instanceof GenimixError) return error;
   // The URL carries no secret (the key is a header), but keep messages to the origin.
   const where = safeOrigin(req.url);
@@ -85,7 +97,7 @@ function mapError(error: unknown, req: TransportRequest, timeout: AbortSignal | 
     return new GenimixAbortError(`${req.method} ${where} was cancelled.`, { cause: req.signal.reason ?? error });
   }
   const code = typeof error === 'object' && error !== null ? String((error as { code?: unknown }).code ?? '') : '';
-  if (timeout?.aborted || TIMEOUT_CODES.has(code)) {
+  if (timeout.aborted || TIMEOUT_CODES.has(code)) {
     return new GenimixTimeoutError(`${req.method} ${where} timed out after ${req.timeoutMs} ms.`, { cause: error });
   }
   const detail = code || (error instanceof Error ? error.message : String(error));

@@ -1,8 +1,8 @@
 import { createImageId, type GenimixClient, MODELS } from '@genimix/core';
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 import { toBinary, fileNameFor } from '../../helpers/binary';
 import { toNodeError } from '../../helpers/errors';
-import { optionalImageId, projectOverride, showFor } from './shared';
+import { optionalImageId, projectOverride, showFor, textParameter } from './shared';
 
 const CUSTOM = 'custom';
 
@@ -92,12 +92,20 @@ export const description: INodeProperties[] = [
  * size (bytes) and fileName.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
-  const model = this.getNodeParameter('model', itemIndex) as string;
+  const model = textParameter(this, 'model', 'Model', itemIndex);
+  const slash = model.indexOf('/');
+  if (model !== CUSTOM && slash <= 0) {
+    // Never guess: Generate is billed, and the contract forbids swapping a model silently.
+    throw new NodeOperationError(this.getNode(), `Invalid Model in item ${itemIndex}: "${model}" is not "provider/modelId"`, {
+      itemIndex,
+      description: 'Pick a model from the list, give "provider/modelId" (e.g. "google/imagen-3.0-generate-002"), or choose Custom Model and fill in Provider and Model ID.',
+    });
+  }
   const [provider, modelId] =
     model === CUSTOM
-      ? [this.getNodeParameter('provider', itemIndex) as string, this.getNodeParameter('modelId', itemIndex) as string]
-      : [model.slice(0, model.indexOf('/')), model.slice(model.indexOf('/') + 1)];
-  const prompt = this.getNodeParameter('prompt', itemIndex) as string;
+      ? [textParameter(this, 'provider', 'Provider', itemIndex), textParameter(this, 'modelId', 'Model ID', itemIndex)]
+      : [model.slice(0, slash), model.slice(slash + 1)];
+  const prompt = textParameter(this, 'prompt', 'Prompt', itemIndex);
   const imageId = optionalImageId(this, itemIndex) ?? createImageId();
   const projectId = projectOverride(this, itemIndex);
   const { imageUrl } = await client.generateImage({ imageId, provider, modelId, prompt, projectId }, { signal: this.getExecutionCancelSignal() });

@@ -1,7 +1,7 @@
 import type { GenimixClient } from '@genimix/core';
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { fileNameFor, toBinary } from '../../helpers/binary';
-import { projectOverride, requiredImageIdProperty, showFor } from './shared';
+import { projectOverride, requiredImageIdProperty, textParameter, showFor } from './shared';
 
 export const description: INodeProperties[] = [
   requiredImageIdProperty('get', 'fetch'),
@@ -21,7 +21,7 @@ export const description: INodeProperties[] = [
  * Output JSON: imageId, projectId, mimeType, size (bytes), fileName.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
-  const imageId = this.getNodeParameter('imageId', itemIndex) as string;
+  const imageId = textParameter(this, 'imageId', 'Image ID', itemIndex);
   const projectId = projectOverride(this, itemIndex);
   const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
   const image = await client.getImage({ imageId, projectId }, { signal: this.getExecutionCancelSignal() });

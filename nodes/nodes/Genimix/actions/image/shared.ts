@@ -1,19 +1,38 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { type IExecuteFunctions, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 
 /** Shows a property for some operations of the Image resource. */
 export function showFor(...operation: string[]): INodeProperties['displayOptions'] {
   return { show: { resource: ['image'], operation } };
 }
 
+/**
+ * A text parameter as a string: an expression may well give a number (`{{ $json.id }}`), which is
+ * a valid id once written out; anything else is refused naming the parameter.
+ */
+export function textParameter(ctx: IExecuteFunctions, name: string, displayName: string, itemIndex: number, fallback?: string): string {
+  const value = fallback === undefined ? ctx.getNodeParameter(name, itemIndex) : ctx.getNodeParameter(name, itemIndex, fallback);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new NodeOperationError(ctx.getNode(), `Invalid ${displayName} in item ${itemIndex}: expected text, got ${value === null ? 'null' : typeof value}`, {
+    itemIndex,
+    description: `Set "${displayName}" to text, or make its expression return text.`,
+  });
+}
+
 /** The per-node project override of the "Options" collection, or undefined for the credential's. */
 export function projectOverride(ctx: IExecuteFunctions, itemIndex: number): string | undefined {
-  const options = ctx.getNodeParameter('options', itemIndex, {}) as { projectId?: string };
-  return options.projectId?.trim() ? options.projectId : undefined;
+  const options = ctx.getNodeParameter('options', itemIndex, {}) as { projectId?: unknown };
+  if (options.projectId === undefined || options.projectId === '') return undefined;
+  const value = typeof options.projectId === 'number' ? String(options.projectId) : options.projectId;
+  if (typeof value !== 'string') {
+    throw new NodeOperationError(ctx.getNode(), `Invalid Project ID in item ${itemIndex}: expected text, got ${typeof value}`, { itemIndex });
+  }
+  return value.trim() ? value : undefined;
 }
 
 /** The Image ID parameter, or undefined when left empty (a fresh id is then made). */
 export function optionalImageId(ctx: IExecuteFunctions, itemIndex: number): string | undefined {
-  const value = ctx.getNodeParameter('imageId', itemIndex, '') as string;
+  const value = textParameter(ctx, 'imageId', 'Image ID', itemIndex, '');
   return value.trim() === '' ? undefined : value;
 }
 
