@@ -37,7 +37,8 @@ const afterSuccess: Record<Op, StoreAfter> = { generate: 'present', upload: 'pre
 
 interface Row {
   name: string;
-  fault: Omit<Fault, 'route'>;
+  // Scoped to one operation's route when the row runs.
+  fault: Fault;
   expect: Record<Op, [Outcome, StoreAfter]>;
 }
 
@@ -186,7 +187,7 @@ describe.each(rows)('fault: $name', (row) => {
       if (existsBefore[op]) await client.uploadImage({ imageId: 'img', data: TINY_PNG });
       const before = await emulator.store.get('matrix', 'img');
       emulator.requests.clear();
-      const handle = emulator.faults.add({ ...row.fault, route: op } as Fault);
+      const handle = emulator.faults.add({ ...row.fault, route: op });
 
       const result = await withinBound(run(op, client).then((value) => ({ value }), (error: unknown) => ({ error })));
 
