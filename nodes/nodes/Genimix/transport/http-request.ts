@@ -19,7 +19,9 @@ export function httpRequestTransport(ctx: IExecuteFunctions): Transport {
         method: req.method,
         url: req.url,
         headers,
-        encoding: 'arraybuffer',
+        // A stream, so that the core's size cap (50 MiB for an image) stops a huge or endless
+        // body as it arrives instead of after n8n has buffered all of it (n8n#18764).
+        encoding: 'stream',
         json: false,
         returnFullResponse: true,
         // Statuses are the core's to map into typed errors.

@@ -7,13 +7,36 @@ export interface FullResponse {
   body: unknown;
 }
 
-/** A core transport response over a body n8n has already read whole. */
+/** The parts of a Node stream (n8n's `encoding: 'stream'` body) the transport uses, duck-typed. */
+interface StreamBody extends AsyncIterable<Uint8Array> {
+  destroy(): void;
+  readonly destroyed: boolean;
+}
+
+function isStreamBody(body: unknown): body is StreamBody {
+  return typeof body === 'object' && body !== null && typeof (body as StreamBody).destroy === 'function' && Symbol.asyncIterator in body;
+}
+
+/** A core transport response over n8n's: a body stream as it arrives, or one n8n read whole. */
 export function toTransportResponse(response: FullResponse): TransportResponse {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(response.headers ?? {})) {
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value === undefined || value === null ? undefined : String(value);
   }
-  const bytes = toBytes(response.body);
+  const body = response.body;
+  if (isStreamBody(body)) {
+    return {
+      status: response.statusCode,
+      headers,
+      body,
+      // Destroying frees the socket at once; the rest of a body nobody wants is not worth reading.
+      dump: async () => {
+        if (!body.destroyed) body.destroy();
+      },
+      destroy: () => body.destroy(),
+    };
+  }
+  const bytes = toBytes(body);
   return {
     status: response.statusCode,
     headers,
