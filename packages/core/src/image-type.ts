@@ -15,8 +15,8 @@ export const IMAGE_EXTENSIONS: Readonly<Record<ImageMimeType, string>> = {
   'image/gif': 'gif',
 };
 
-/** How many leading bytes {@link sniffImageType} needs at most. */
-export const SNIFF_BYTES = 64;
+/** How many leading bytes {@link sniffImageType} needs at most: WebP's signature ends at byte 12. */
+export const SNIFF_BYTES = 16;
 
 /**
  * The image type of some bytes, from their magic numbers (magic-bytes.js), or `undefined` when

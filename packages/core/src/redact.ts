@@ -6,6 +6,6 @@ export const REDACTED = '[redacted]';
  * echo the key it was sent; nothing it says reaches an error message unredacted.
  */
 export function redact(text: string, secret: string | undefined): string {
-  if (!secret) return text;
+  if (!secret || !text.includes(secret)) return text;
   return text.split(secret).join(REDACTED);
 }

@@ -86,7 +86,7 @@ export class Requester {
         if (call.signal?.aborted || !replayable || retriesLeft <= 0 || !isRetryable(error, call.retryClass)) throw error;
         const delay = retryDelayMs(error, attempt - 1);
         if (delay > MAX_RETRY_AFTER_MS) throw error;
-        this.#log(`${call.method} ${this.#path(call)} retrying in ${Math.round(delay)} ms after ${errorName(error)} (attempt ${attempt} of ${call.maxRetries + 1})`);
+        this.#log(() => `${call.method} ${this.#path(call)} retrying in ${Math.round(delay)} ms after ${errorName(error)} (attempt ${attempt} of ${call.maxRetries + 1})`);
         await this.#sleep(delay, call.signal);
       }
     }
@@ -111,14 +111,14 @@ export class Requester {
         timeoutMs: call.timeoutMs,
       });
     } catch (error) {
-      this.#log(`${call.method} ${this.#path(call)} failed: ${errorName(error)} (attempt ${attempt}, ${Date.now() - started} ms)`);
+      this.#log(() => `${call.method} ${this.#path(call)} failed: ${errorName(error)} (attempt ${attempt}, ${Date.now() - started} ms)`);
       throw error;
     }
     // A server or proxy may echo the key in any header (a request id, a debug header):
     // redact once here, so that nothing downstream can carry it into an error.
     response.headers = redactHeaders(response.headers, this.#apiKey);
     const requestId = requestIdOf(response.headers);
-    this.#log(`${call.method} ${this.#path(call)} → ${response.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''})`);
+    this.#log(() => `${call.method} ${this.#path(call)} → ${response.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''})`);
     if (response.status >= 200 && response.status < 300) return response;
     const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
     throw errorFromResponse({ status: response.status, headers: response.headers, body, apiKey: this.#apiKey, action: call.action });
@@ -196,8 +196,9 @@ export class Requester {
     return new URL(buildUrl(this.baseUrl, call.projectId, call.kind, call.imageId)).pathname;
   }
 
-  #log(message: string): void {
-    this.#logger?.debug(redact(message, this.#apiKey));
+  /** Logs the line `message()` builds, built only when there is a logger (it parses a URL). */
+  #log(message: () => string): void {
+    if (this.#logger) this.#logger.debug(redact(message(), this.#apiKey));
   }
 }
 
