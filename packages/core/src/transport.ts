@@ -51,6 +51,11 @@ export interface TransportResponse {
    * closed, not reused). Optional: without it, {@link TransportResponse.dump} is used.
    */
   destroy?(): void;
+  /**
+   * Optional fast path: the whole body at once, used when its `Content-Length` is known and
+   * within the caller's cap. Fails like reading `body` would (connection, timeout, abort).
+   */
+  bytes?(): Promise<Uint8Array>;
 }
 
 /** What a host implements to carry the client's requests. */

@@ -27,25 +27,27 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
   return {
     async request(req: TransportRequest): Promise<TransportResponse> {
-      // timeoutMs bounds sending the request and receiving the headers (a deadline, as in
-      // openai-node); while the body downloads it is an idle timeout (undici's bodyTimeout), so
-      // that a large image that keeps arriving is never cut off.
-      const deadline = new AbortController();
-      const fail = (error: unknown): GenimixError => mapError(error, req, deadline.signal);
+      // timeoutMs bounds the wait for the response headers, then the longest pause while the body
+      // arrives (undici's headersTimeout and bodyTimeout), so that a large image that keeps
+      // arriving is never cut off. A streamed upload may take longer to send than that: it gets
+      // a deadline of its own until the headers arrive. Only then is a timer and a second signal
+      // worth their cost per request.
+      const streamed = req.body !== undefined && !(req.body instanceof Uint8Array);
+      const deadline = streamed && req.timeoutMs !== undefined ? new AbortController() : undefined;
+      const fail = (error: unknown): GenimixError => mapError(error, req, deadline?.signal);
       if (req.signal?.aborted) throw fail(req.signal.reason);
-      const timer = req.timeoutMs === undefined ? undefined : setTimeout(() => deadline.abort(), req.timeoutMs);
+      const timer = deadline ? setTimeout(() => deadline.abort(), req.timeoutMs) : undefined;
       timer?.unref?.();
-      // One signal for undici: the caller's abort is forwarded (cheaper than AbortSignal.any).
-      const forwardAbort = () => deadline.abort(req.signal?.reason);
-      req.signal?.addEventListener('abort', forwardAbort, { once: true });
-      const signal = deadline.signal;
+      const forwardAbort = () => deadline?.abort(req.signal?.reason);
+      if (deadline) req.signal?.addEventListener('abort', forwardAbort, { once: true });
+      const signal = deadline?.signal ?? req.signal;
       let response: Dispatcher.ResponseData;
       try {
         response = await request(req.url, {
           method: req.method,
           headers: req.headers,
           body: req.body === undefined || req.body instanceof Uint8Array || req.body instanceof Readable ? req.body : Readable.from(req.body, { objectMode: false }),
-          signal,
+          ...(signal === undefined ? {} : { signal }),
           dispatcher,
           ...(req.timeoutMs === undefined ? {} : { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
         });
@@ -77,6 +79,15 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         destroy() {
           body.destroy();
         },
+        async bytes() {
+          try {
+            return new Uint8Array(await body.arrayBuffer());
+          } catch (error) {
+            throw fail(error);
+          } finally {
+            req.signal?.removeEventListener('abort', forwardAbort);
+          }
+        },
       };
     },
     async close() {
@@ -93,7 +104,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
-function mapError(error: unknown, req: TransportRequest, timeout: AbortSignal): GenimixError {
+function mapError(error: unknown, req: TransportRequest, timeout: AbortSignal | undefined): GenimixError {
   if (error instanceof GenimixError) return error;
   // The URL carries no secret (the key is a header), but keep messages to the origin.
   const where = safeOrigin(req.url);
@@ -101,7 +112,7 @@ function mapError(error: unknown, req: TransportRequest, timeout: AbortSignal): 
     return new GenimixAbortError(`${req.method} ${where} was cancelled.`, { cause: req.signal.reason ?? error });
   }
   const code = typeof error === 'object' && error !== null ? String((error as { code?: unknown }).code ?? '') : '';
-  if (timeout.aborted || TIMEOUT_CODES.has(code)) {
+  if (timeout?.aborted || TIMEOUT_CODES.has(code)) {
     return new GenimixTimeoutError(`${req.method} ${where} timed out after ${req.timeoutMs} ms.`, { cause: error });
   }
   const detail = code || (error instanceof Error ? error.message : String(error));
