@@ -2,7 +2,7 @@ import { createImageId, type GenimixClient, MODELS } from '@genimix/core';
 import { type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 import { toBinary, fileNameFor } from '../../helpers/binary';
 import { toNodeError } from '../../helpers/errors';
-import { optionalImageId, projectOverride, showFor, textParameter } from './shared';
+import { newImageIdProperty, optionalImageId, outputBinaryProperty, projectOverride, showFor, textParameter } from './shared';
 
 const CUSTOM = 'custom';
 
@@ -58,15 +58,7 @@ export const description: INodeProperties[] = [
     description: 'What the image should show: subject, style, composition, colours. Up to 4,000 characters.',
     displayOptions: showFor('generate'),
   },
-  {
-    displayName: 'Image ID',
-    name: 'imageId',
-    type: 'string',
-    default: '',
-    placeholder: 'Leave empty for a fresh unique ID',
-    description: 'The ID to store the image under: letters, digits, ".", "_" and "-", up to 128. An image with this ID is replaced. Empty: a fresh unique ID.',
-    displayOptions: showFor('generate'),
-  },
+  newImageIdProperty('generate'),
   {
     displayName: 'Download Image',
     name: 'download',
@@ -75,15 +67,7 @@ export const description: INodeProperties[] = [
     description: 'Whether to fetch the generated image into a binary field, for nodes that post or save it',
     displayOptions: showFor('generate'),
   },
-  {
-    displayName: 'Put Output File in Field',
-    name: 'binaryPropertyName',
-    type: 'string',
-    required: true,
-    default: 'data',
-    hint: 'The name of the output binary field to put the image in',
-    displayOptions: { show: { resource: ['image'], operation: ['generate'], download: [true] } },
-  },
+  outputBinaryProperty({ show: { resource: ['image'], operation: ['generate'], download: [true] } }),
 ];
 
 /**

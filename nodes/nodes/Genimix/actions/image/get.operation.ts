@@ -1,19 +1,11 @@
 import type { GenimixClient } from '@genimix/core';
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { fileNameFor, toBinary } from '../../helpers/binary';
-import { projectOverride, requiredImageIdProperty, textParameter, showFor } from './shared';
+import { outputBinaryProperty, projectOverride, requiredImageIdProperty, showFor, textParameter } from './shared';
 
 export const description: INodeProperties[] = [
   requiredImageIdProperty('get', 'fetch'),
-  {
-    displayName: 'Put Output File in Field',
-    name: 'binaryPropertyName',
-    type: 'string',
-    required: true,
-    default: 'data',
-    hint: 'The name of the output binary field to put the image in',
-    displayOptions: showFor('get'),
-  },
+  outputBinaryProperty(showFor('get')),
 ];
 
 /**

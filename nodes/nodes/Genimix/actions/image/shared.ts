@@ -49,3 +49,29 @@ export function requiredImageIdProperty(operation: string, verb: string): INodeP
     displayOptions: showFor(operation),
   };
 }
+
+/** The "Image ID" parameter of Generate and Upload, which make a fresh id when it is empty. */
+export function newImageIdProperty(operation: string): INodeProperties {
+  return {
+    displayName: 'Image ID',
+    name: 'imageId',
+    type: 'string',
+    default: '',
+    placeholder: 'Leave empty for a fresh unique ID',
+    description: 'The ID to store the image under: letters, digits, ".", "_" and "-", up to 128. An image with this ID is replaced. Empty: a fresh unique ID.',
+    displayOptions: showFor(operation),
+  };
+}
+
+/** The output binary field of Generate (with Download Image on) and Get. */
+export function outputBinaryProperty(displayOptions: INodeProperties['displayOptions']): INodeProperties {
+  return {
+    displayName: 'Put Output File in Field',
+    name: 'binaryPropertyName',
+    type: 'string',
+    required: true,
+    default: 'data',
+    hint: 'The name of the output binary field to put the image in',
+    displayOptions,
+  };
+}

@@ -1,6 +1,6 @@
 import { createImageId, type GenimixClient, normalizeMimeType } from '@genimix/core';
 import { type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
-import { optionalImageId, projectOverride, showFor } from './shared';
+import { newImageIdProperty, optionalImageId, projectOverride, showFor } from './shared';
 
 export const description: INodeProperties[] = [
   {
@@ -12,15 +12,7 @@ export const description: INodeProperties[] = [
     hint: 'The name of the input binary field holding the image (PNG, JPEG, WebP or GIF)',
     displayOptions: showFor('upload'),
   },
-  {
-    displayName: 'Image ID',
-    name: 'imageId',
-    type: 'string',
-    default: '',
-    placeholder: 'Leave empty for a fresh unique ID',
-    description: 'The ID to store the image under: letters, digits, ".", "_" and "-", up to 128. An image with this ID is replaced. Empty: a fresh unique ID.',
-    displayOptions: showFor('upload'),
-  },
+  newImageIdProperty('upload'),
 ];
 
 /**
