@@ -203,7 +203,7 @@ describe('more contract breaches', () => {
 });
 
 describe('a server that echoes the API key anywhere never gets it into an error', () => {
-  const KEY = 'sk_live_Zq8XvB3mN7pL2wR9tY4k';
+  const KEY = 'sk_fake_Zq8XvB3mN7pL2wR9tY4k';
   let echoing: GenimixClient;
   beforeAll(() => {
     echoing = new GenimixClient({ apiKey: KEY, projectId: 'p', baseUrl: server.url, maxRetries: 0 });
