@@ -108,6 +108,15 @@ export class GenimixServerError extends GenimixApiError {
 /** A 2xx response that breaks the contract: wrong JSON shape, not an image, cut off, too large. */
 export class GenimixResponseError extends GenimixError {
   override name = 'GenimixResponseError';
+  /**
+   * Set when the body was larger than the caller's limit: that limit, in bytes (e.g. `getImage`'s
+   * `maxBytes`). A caller whose user cannot change the limit can say what to do instead.
+   */
+  readonly limitBytes: number | undefined;
+  constructor(message: string, details: GenimixErrorDetails & { limitBytes?: number } = {}) {
+    super(message, details);
+    this.limitBytes = details.limitBytes;
+  }
 }
 
 /** The request got no response: connection refused or reset, DNS failure, TLS failure. */

@@ -12,7 +12,7 @@ export { DEFAULT_BASE_URL, buildUrl, normalizeBaseUrl } from './url.js';
 export { readErrorMessage } from './error-body.js';
 export { errorFromResponse, requestIdOf, type ErrorResponse } from './error-mapping.js';
 export { parseRetryAfter } from './retry-after.js';
-export { redact, REDACTED } from './redact.js';
+export { redact, redactUrl, Redactor, REDACTED } from './redact.js';
 export type { GenerateImageParams, GenerateImageResult } from './operations/generate.js';
 export type { UploadImageParams, UploadImageResult } from './operations/upload.js';
 export type { GetImageParams, GetImageResult } from './operations/get.js';

@@ -33,7 +33,16 @@ export function checkPrompt(value: unknown, field = 'prompt'): string {
 export function checkModelField(field: 'provider' | 'modelId', value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 200 || /\s/.test(value)) {
     const example = field === 'provider' ? 'google' : 'imagen-3.0-generate-002';
-    throw new GenimixValidationError(field, `${field} must be a non-empty id without spaces, such as "${example}"; got ${JSON.stringify(value) ?? String(value)}.`);
+    throw new GenimixValidationError(field, `${field} must be a non-empty id without spaces, such as "${example}"; got ${quoteInput(value)}.`);
   }
   return value;
+}
+
+/** The longest excerpt of a caller's value that an error message quotes, in characters. */
+const MAX_QUOTED_INPUT = 60;
+
+/** A value for an error message: JSON, cut to {@link MAX_QUOTED_INPUT} characters, so a huge input is never echoed whole. */
+function quoteInput(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= MAX_QUOTED_INPUT ? text : `${text.slice(0, MAX_QUOTED_INPUT - 1)}… (${text.length} characters)`;
 }

@@ -2,10 +2,151 @@
 export const REDACTED = '[redacted]';
 
 /**
- * `text` with every occurrence of `secret` replaced by {@link REDACTED}. A server or proxy may
- * echo the key it was sent; nothing it says reaches an error message unredacted.
+ * Encoded forms shorter than this are not redacted: a fragment of a few characters would match
+ * innocent text everywhere. The secret as it is is always redacted, whatever its length.
+ */
+const MIN_ENCODED_FORM_LENGTH = 8;
+
+/**
+ * Finds a secret in text in every form a server or proxy may echo it: as it is; URL-encoded
+ * (fully or in part, either hex case, once or twice, `+` for a space); base64 and base64url of
+ * the secret at any byte alignment (so also inside the encoding of a longer string, as in
+ * `Authorization: Basic base64(user:key)`), with or without padding; hex.
+ */
+export class Redactor {
+  readonly #secret: string;
+  readonly #pattern: RegExp | undefined;
+
+  /** @param secret what to hide; an empty or missing secret hides nothing */
+  constructor(secret: string | undefined) {
+    this.#secret = secret ?? '';
+    this.#pattern = this.#secret === '' ? undefined : new RegExp(formsOf(this.#secret).join('|'), 'g');
+  }
+
+  /** `text` with every form of the secret replaced by {@link REDACTED}. */
+  redact(text: string): string {
+    if (this.#pattern === undefined) return text;
+    // Cheap exit for the common case: no character run of any form can be there without this.
+    this.#pattern.lastIndex = 0;
+    return this.#pattern.test(text) ? text.replace(this.#pattern, REDACTED) : text;
+  }
+
+  /** True when any form of the secret occurs in `text`. */
+  occursIn(text: string): boolean {
+    if (this.#pattern === undefined) return false;
+    this.#pattern.lastIndex = 0;
+    return this.#pattern.test(text);
+  }
+
+  /**
+   * A URL fit to show: without user name and password (credentials never belong in a shown
+   * URL), without the query parameters and fragment in which the secret occurs in any form,
+   * and with path segments that hold it replaced by {@link REDACTED}. Text that is no absolute
+   * URL is redacted as text.
+   */
+  redactUrl(text: string): string {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return this.redact(text);
+    }
+    url.username = '';
+    url.password = '';
+    for (const [name, value] of [...url.searchParams]) {
+      if (this.occursIn(name) || this.occursIn(value)) url.searchParams.delete(name, value);
+    }
+    // searchParams.delete leaves a bare "?" behind when it removed the last one.
+    if (url.search === '?') url.search = '';
+    if (this.occursIn(url.hash)) url.hash = '';
+    url.pathname = url.pathname
+      .split('/')
+      .map((segment) => (this.occursIn(segment) ? REDACTED : segment))
+      .join('/');
+    // Whatever the URL parser kept that still holds it (an odd authority, say).
+    return this.redact(url.href);
+  }
+}
+
+// One Redactor for the last secret seen: callers of redact() pass the same key every time.
+let cached: Redactor | undefined;
+let cachedSecret: string | undefined;
+
+/**
+ * `text` with every form of `secret` (see {@link Redactor}) replaced by {@link REDACTED}. A
+ * server or proxy may echo the key it was sent; nothing it says reaches an error message,
+ * a log line or a tool result unredacted.
  */
 export function redact(text: string, secret: string | undefined): string {
-  if (!secret || !text.includes(secret)) return text;
-  return text.split(secret).join(REDACTED);
+  if (!secret) return text;
+  if (cachedSecret !== secret) {
+    cached = new Redactor(secret);
+    cachedSecret = secret;
+  }
+  return cached!.redact(text);
+}
+
+/** {@link Redactor.redactUrl} for a one-off call. */
+export function redactUrl(url: string, secret: string | undefined): string {
+  return new Redactor(secret).redactUrl(url);
+}
+
+/** Regular-expression alternatives, longest first, that match the secret's forms. */
+function formsOf(secret: string): string[] {
+  const bytes = new TextEncoder().encode(secret);
+  const literal = new Set<string>();
+  for (let offset = 0; offset < 3; offset++) {
+    for (const form of base64Cores(bytes, offset)) literal.add(form);
+  }
+  const alternatives = [urlEncodedPattern(secret)];
+  for (const form of literal) {
+    if (form.length >= MIN_ENCODED_FORM_LENGTH && form !== secret) alternatives.push(escapeRegExp(form));
+  }
+  const hex = [...bytes].map(hexPattern).join('');
+  if (2 * bytes.length >= MIN_ENCODED_FORM_LENGTH) alternatives.push(hex);
+  return alternatives;
+}
+
+/**
+ * The secret with each character as itself or percent-encoded (`%41`, `%2541` when encoded
+ * twice, either hex case), a space also as `+`.
+ */
+function urlEncodedPattern(secret: string): string {
+  return [...secret]
+    .map((char) => {
+      const encoded = [...new TextEncoder().encode(char)].map((b) => `%(?:25)?${hexPattern(b)}`).join('');
+      const space = char === ' ' ? '|\\+' : '';
+      return `(?:${escapeRegExp(char)}|${encoded}${space})`;
+    })
+    .join('');
+}
+
+/** A byte as two hex digits, letters in either case. */
+function hexPattern(byte: number): string {
+  return [...byte.toString(16).padStart(2, '0')].map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join('');
+}
+
+/**
+ * The characters of base64 and base64url that encode only the secret's bytes when it starts
+ * `offset` bytes into the encoded data: characters mixing its bits with a neighbour's are left
+ * out, so the form matches whatever surrounds the secret.
+ */
+function base64Cores(bytes: Uint8Array, offset: number): string[] {
+  const padded = new Uint8Array(offset + bytes.length);
+  padded.set(bytes, offset);
+  const encoded = toBase64(padded);
+  const first = Math.ceil((8 * offset) / 6);
+  const end = Math.floor((8 * (offset + bytes.length)) / 6);
+  const core = encoded.slice(first, end);
+  return [core, core.replace(/\+/g, '-').replace(/\//g, '_')];
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

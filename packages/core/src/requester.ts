@@ -2,7 +2,7 @@ import type { z } from 'zod/v4';
 import { errorFromResponse, requestIdOf } from './error-mapping.js';
 import { readErrorMessage } from './error-body.js';
 import { GenimixAbortError, GenimixApiError, GenimixConnectionError, GenimixResponseError, GenimixTimeoutError } from './errors.js';
-import { redact } from './redact.js';
+import { Redactor } from './redact.js';
 import { concat } from './request-body.js';
 import { isRetryable, MAX_RETRY_AFTER_MS, type RetryClass, retryDelayMs } from './retry-policy.js';
 import type { GenimixLogger, Sleep } from './runtime/types.js';
@@ -59,10 +59,12 @@ export class Requester {
   readonly #transport: Transport;
   readonly #sleep: Sleep;
   readonly #logger: GenimixLogger | undefined;
+  readonly #redactor: Redactor;
 
   constructor(options: RequesterOptions) {
     this.baseUrl = options.baseUrl;
     this.#apiKey = options.apiKey;
+    this.#redactor = new Redactor(options.apiKey);
     this.#transport = options.transport;
     this.#sleep = options.sleep;
     this.#logger = options.logger;
@@ -119,7 +121,7 @@ export class Requester {
     }
     // A server or proxy may echo the key in any header (a request id, a debug header):
     // redact once here, so that nothing downstream can carry it into an error.
-    response.headers = redactHeaders(response.headers, this.#apiKey);
+    response.headers = redactHeaders(response.headers, this.#redactor);
     const requestId = requestIdOf(response.headers);
     this.#log(() => `${call.method} ${this.#path(call)} → ${response.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''})`);
     if (response.status >= 200 && response.status < 300) return response;
@@ -149,7 +151,7 @@ export class Requester {
             size = maxBytes;
             break;
           }
-          throw new GenimixResponseError(`${action} failed: the response is larger than ${maxBytes} bytes${tooLargeHint ? `; ${tooLargeHint}` : ''}.`, { status: response.status, requestId: requestIdOf(response.headers) });
+          throw new GenimixResponseError(`${action} failed: the response is larger than ${maxBytes} bytes${tooLargeHint ? `; ${tooLargeHint}` : ''}.`, { status: response.status, requestId: requestIdOf(response.headers), limitBytes: maxBytes });
         }
         chunks.push(chunk);
         size += chunk.length;
@@ -203,11 +205,30 @@ export class Requester {
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const said = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).message : undefined;
-      const serverMessage = typeof said === 'string' ? redact(said, this.#apiKey) : undefined;
+      const serverMessage = typeof said === 'string' ? this.#redactor.redact(said) : undefined;
       const problem = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
       throw new GenimixResponseError(`${action}: the server answered ${response.status} with an unexpected body (${problem})${serverMessage ? `: ${serverMessage}` : ''}`, { ...details, ...(serverMessage ? { serverMessage } : {}) });
     }
-    return parsed.data;
+    // A server may echo the key in any field (an imageUrl with it in the query, a message):
+    // nothing it says leaves the client with the key in it.
+    return this.#redactStrings(parsed.data) as T;
+  }
+
+  #redactStrings(value: unknown): unknown {
+    if (typeof value === 'string') return /^https?:\/\//i.test(value) ? this.#redactor.redactUrl(value) : this.#redactor.redact(value);
+    if (Array.isArray(value)) return value.map((v) => this.#redactStrings(v));
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.#redactStrings(v)]));
+    }
+    return value;
+  }
+
+  /**
+   * A URL from a response, fit to show: no credentials, and no part that holds the API key in
+   * any form (see {@link Redactor.redactUrl}). The client never fetches such a URL with the key.
+   */
+  redactUrl(url: string): string {
+    return this.#redactor.redactUrl(url);
   }
 
   /** A short, redacted excerpt of a body, for an error message; `an empty body` when there is none. */
@@ -221,7 +242,7 @@ export class Requester {
 
   /** Logs the line `message()` builds, built only when there is a logger (it parses a URL). */
   #log(message: () => string): void {
-    if (this.#logger) this.#logger.debug(redact(message(), this.#apiKey));
+    if (this.#logger) this.#logger.debug(this.#redactor.redact(message()));
   }
 }
 
@@ -230,8 +251,8 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'error';
 }
 
-function redactHeaders(headers: Record<string, string | undefined>, secret: string): Record<string, string | undefined> {
+function redactHeaders(headers: Record<string, string | undefined>, redactor: Redactor): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = value === undefined ? undefined : redact(value, secret);
+  for (const [name, value] of Object.entries(headers)) out[name] = value === undefined ? undefined : redactor.redact(value);
   return out;
 }
