@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import sharp from 'sharp';
+import { MAX_DRAWN_PROMPT_CHARS, PANEL_PADDING as PADDING, panelRect, renderCaption } from './text.js';
 
 /** What a generated image depends on, and all it depends on. */
 export interface RenderInput {
@@ -12,13 +12,7 @@ export interface RenderInput {
 /** Width and height of every generated image, in pixels. */
 export const IMAGE_SIZE = 1024;
 
-/** The longest prompt excerpt drawn on an image, in characters; longer prompts end in "…". */
-export const MAX_DRAWN_PROMPT_CHARS = 280;
-
-// The font ships with the package, so the text looks the same with or without system fonts.
-const FONT_FILE = createRequire(import.meta.url).resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 const MARGIN = 72;
-const PADDING = 40;
 const TEXT_BOX = IMAGE_SIZE - 2 * (MARGIN + PADDING);
 
 /**
@@ -30,8 +24,8 @@ const TEXT_BOX = IMAGE_SIZE - 2 * (MARGIN + PADDING);
  * @throws sharp's error when rendering fails (not expected for any valid input)
  */
 export async function renderImage(input: RenderInput): Promise<Buffer> {
-  const hash = createHash('sha256').update(JSON.stringify([input.provider, input.modelId, input.prompt]), 'utf8').digest();
-  const text = await renderText(input);
+  const hash = inputHash(input);
+  const text = await renderCaption(input, TEXT_BOX, TEXT_BOX);
   const background = Buffer.from(backgroundSvg(hash, text.width + 2 * PADDING, text.height + 2 * PADDING));
   return sharp(background)
     .composite([{ input: text.data, left: Math.round((IMAGE_SIZE - text.width) / 2), top: Math.round((IMAGE_SIZE - text.height) / 2) }])
@@ -39,38 +33,12 @@ export async function renderImage(input: RenderInput): Promise<Buffer> {
     .toBuffer();
 }
 
-/** The prompt and the model line as one transparent PNG, at most TEXT_BOX pixels each way. */
-async function renderText(input: RenderInput): Promise<{ data: Buffer; width: number; height: number }> {
-  const prompt = excerpt(input.prompt);
-  const chars = [...prompt].length;
-  const promptPt = chars <= 60 ? 60 : chars <= 140 ? 46 : 36;
-  const markup =
-    `<span foreground="#ffffff" size="${promptPt * 1024}">${escapeMarkup(prompt)}</span>\n` +
-    `<span size="${14 * 1024}"> </span>\n` +
-    `<span foreground="#e6e6e6" size="${24 * 1024}">${escapeMarkup(`${clean(input.provider)} / ${clean(input.modelId)}`)}</span>`;
-  const rendered = await sharp({
-    text: {
-      text: markup,
-      font: 'DejaVu Sans',
-      fontfile: FONT_FILE,
-      rgba: true,
-      width: TEXT_BOX,
-      dpi: 72,
-      // "word" alone never breaks a word, and one long enough (a URL, a hash) would make the
-      // text wider than the image; "word-char" breaks such a word only.
-      wrap: 'word-char',
-      align: 'centre',
-    },
-  })
-    .png()
-    .toBuffer({ resolveWithObject: true });
-  const { width, height } = rendered.info;
-  if (width <= TEXT_BOX && height <= TEXT_BOX) return { data: rendered.data, width, height };
-  const fitted = await sharp(rendered.data)
-    .resize(TEXT_BOX, TEXT_BOX, { fit: 'inside' })
-    .png()
-    .toBuffer({ resolveWithObject: true });
-  return { data: fitted.data, width: fitted.info.width, height: fitted.info.height };
+/**
+ * The SHA-256 of provider, modelId and prompt: the seed of everything a generated image shows, in
+ * every profile, so that the same request always gives the same image.
+ */
+export function inputHash(input: RenderInput): Buffer {
+  return createHash('sha256').update(JSON.stringify([input.provider, input.modelId, input.prompt]), 'utf8').digest();
 }
 
 /** The SVG background: a two-colour gradient, five translucent shapes, and a dark panel of `panelW`×`panelH` px behind the text. */
@@ -108,33 +76,8 @@ function backgroundSvg(hash: Buffer, panelW: number, panelH: number): string {
 <defs><linearGradient id="bg" gradientTransform="rotate(${angle.toFixed(1)} 0.5 0.5)"><stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/></linearGradient></defs>
 <rect width="${IMAGE_SIZE}" height="${IMAGE_SIZE}" fill="url(#bg)"/>
 ${shapes.join('\n')}
-<rect x="${panelX}" y="${panelY}" width="${panelW}" height="${panelH}" rx="28" fill="#000000" fill-opacity="0.42"/>
+${panelRect(panelX, panelY, panelW, panelH)}
 </svg>`;
-}
-
-/** The prompt as drawn: whitespace runs as one space, cut at a word near {@link MAX_DRAWN_PROMPT_CHARS}. */
-function excerpt(prompt: string): string {
-  const chars = [...clean(prompt)];
-  if (chars.length <= MAX_DRAWN_PROMPT_CHARS) return chars.join('');
-  const cut = chars.slice(0, MAX_DRAWN_PROMPT_CHARS).join('');
-  const space = cut.lastIndexOf(' ');
-  return `${space > MAX_DRAWN_PROMPT_CHARS - 40 ? cut.slice(0, space) : cut}…`;
-}
-
-/**
- * Text safe to hand to Pango: control characters and whitespace runs as one space, lone
- * surrogates and XML non-characters as U+FFFD (Pango refuses the whole markup otherwise).
- */
-function clean(text: string): string {
-  return text
-    .replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, ' ')
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uFFFE\uFFFF]/g, '\uFFFD')
-    .trim();
-}
-
-/** Escapes the characters Pango markup (XML) gives meaning to. */
-export function escapeMarkup(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 /** An HSL colour (hue in degrees, saturation and lightness in percent) as `#rrggbb`. */
