@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from './respond.js';
 
-/** Thrown when the client went away before its request body was complete: nothing to answer. */
+/** Thrown when the client went away before its request was complete (its body, or a Generate's latency): nothing to answer. */
 export class ClientAbortedError extends Error {
   override name = 'ClientAbortedError';
 }

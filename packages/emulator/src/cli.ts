@@ -9,6 +9,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_API_KEY, DEFAULT_MAX_UPLOAD_BYTES, createEmulator, type Emulator } from './emulator.js';
 import { FaultSpecError, describeFault, parseFaultSpec } from './faults/spec.js';
 import type { Fault } from './faults/types.js';
+import { parseLatencySpec } from './latency.js';
+import { DEFAULT_PROFILE, PROFILE_NAMES, type ProfileName } from './profiles.js';
+import { REALISTIC_MODELS, type ImageSize } from './realistic/models.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -20,6 +23,9 @@ interface CliOptions {
   maxUploadBytes: number;
   log: boolean;
   fault?: Fault[];
+  profile: ProfileName;
+  latencyScale?: number;
+  latency?: Record<string, number>;
 }
 
 const FAULT_HELP = `
@@ -50,6 +56,22 @@ Examples:
   genimix-emulator --fault 'get:status=502,body="<html><body>Bad gateway</body></html>",content-type=text/html'
 `;
 
+const PROFILE_HELP = `
+Profiles (--profile):
+  placeholder  Generate draws a 1024×1024 PNG of some 100 KB, flat colours, at once (the default)
+  realistic    Generate answers as the real models do: photo-like PNGs of 1–4 MB in their
+               sizes, after their latency:
+${REALISTIC_MODELS.map((m) => `    ${`${m.provider}/${m.modelId}`.padEnd(50)}${`${m.latencyMs / 1000} s`.padStart(4)}  ${sizeList(m.sizes)}`).join('\n')}
+  --latency-scale <factor>   multiplies every latency: 0.01 turns 20 s into 200 ms; 0 removes them
+  --latency <model>=<ms>     one model's latency before the scale, repeatable; with the placeholder
+                             profile too (its latency is 0 otherwise)
+
+Examples:
+  genimix-emulator --profile realistic --latency-scale 0.1
+  genimix-emulator --profile realistic --latency openai/dall-e-3=70000
+  genimix-emulator --latency google/imagen-3.0-generate-002=3000     # placeholder images, 3 s late
+`;
+
 const program = new Command()
   .name('genimix-emulator')
   .description('A local, stateful Genimix API emulator: the API\'s routes on this machine, no account needed.')
@@ -65,7 +87,14 @@ const program = new Command()
   )
   .option('--no-log', 'do not log requests to stderr')
   .option('--fault <spec>', 'inject a fault, repeatable: see "Faults" below', collectFault)
-  .addHelpText('after', FAULT_HELP)
+  .addOption(
+    new Option('--profile <name>', 'how Generate behaves: small images at once, or the real models\' sizes and latencies; see "Profiles" below')
+      .choices(PROFILE_NAMES)
+      .default(DEFAULT_PROFILE),
+  )
+  .option('--latency-scale <factor>', 'multiply every Generate latency by this (0.01: a hundredth, 0: none; default 1)', parseScale)
+  .option('--latency <model=ms>', 'a model\'s Generate latency in ms, repeatable: e.g. openai/dall-e-3=70000', collectLatency)
+  .addHelpText('after', FAULT_HELP + PROFILE_HELP)
   .showHelpAfterError('(genimix-emulator --help lists the options, with --fault examples)');
 
 program.parse();
@@ -84,6 +113,9 @@ async function main(opts: CliOptions): Promise<void> {
       dataDir,
       maxUploadBytes: opts.maxUploadBytes,
       faults: opts.fault ?? [],
+      profile: opts.profile,
+      latencyScale: opts.latencyScale,
+      latencyMs: opts.latency,
       onRequest: opts.log
         ? (e) => process.stderr.write(`${e.method} ${e.path} ${e.aborted ? 'aborted' : e.status} ${e.durationMs}ms${e.fault ? ` (fault: ${e.fault})` : ''}\n`)
         : undefined,
@@ -96,7 +128,7 @@ async function main(opts: CliOptions): Promise<void> {
   const keyCount = new Set(apiKeys).size;
   const where = dataDir === undefined ? 'images in memory' : `images in ${dataDir}`;
   const faults = opts.fault?.length ? `; faults: ${opts.fault.map(describeFault).join('; ')}` : '';
-  process.stdout.write(`Genimix emulator listening on ${emulator.url} (${keyCount} API key${keyCount === 1 ? '' : 's'}; ${where}${faults})\n`);
+  process.stdout.write(`Genimix emulator listening on ${emulator.url} (${keyCount} API key${keyCount === 1 ? '' : 's'}; ${where}${describeGenerate(opts)}${faults})\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -124,7 +156,43 @@ function startError(err: unknown, opts: CliOptions): string {
   if (syscall === 'listen' && code === 'EADDRNOTAVAIL') return `cannot listen on ${opts.host}: no such address on this machine.`;
   if (opts.dataDir !== undefined && (code === 'EEXIST' || code === 'ENOTDIR')) return `--data-dir ${opts.dataDir} is a file, not a folder: name a folder (it is created if missing).`;
   if (opts.dataDir !== undefined && (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')) return `--data-dir ${opts.dataDir} cannot be written: name a folder you may write to.`;
+  // The library names its options; here they were flags.
+  if (err instanceof TypeError && err.message.startsWith('latencyScale')) return `--latency-scale${err.message.slice('latencyScale'.length)}`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The start line's part about Generate: the profile and latencies, when not the defaults; else nothing. */
+function describeGenerate(opts: CliOptions): string {
+  const parts: string[] = [];
+  if (opts.profile !== DEFAULT_PROFILE) parts.push(`${opts.profile} profile`);
+  if (opts.latencyScale !== undefined) parts.push(`latencies ×${opts.latencyScale}`);
+  for (const [model, ms] of Object.entries(opts.latency ?? {})) parts.push(`${model} ${ms} ms`);
+  return parts.length ? `; ${parts.join(', ')}` : '';
+}
+
+/** "1024×1024", or "1024×1024, 1792×1024 or 1024×1792 (the prompt picks)". */
+function sizeList(sizes: readonly ImageSize[]): string {
+  const names = sizes.map((s) => `${s.width}×${s.height}`);
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} or ${names.at(-1)} (the prompt picks)`;
+}
+
+/** Commander's parser of --latency-scale: a finite number ≥ 0. */
+function parseScale(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`--latency-scale must be a number ≥ 0 (0.01: a hundredth, 0: no latency); got "${value}".`);
+  }
+  return n;
+}
+
+/** Commander's parser of a repeated --latency: the last one for a model wins. */
+function collectLatency(spec: string, latencies: Record<string, number> = {}): Record<string, number> {
+  try {
+    const [model, ms] = parseLatencySpec(spec);
+    return { ...latencies, [model]: ms };
+  } catch (err) {
+    throw new InvalidArgumentError(`--latency ${(err as Error).message}`);
+  }
 }
 
 /** Commander's parser of a repeated --fault: the spec's own message names the bad part. */

@@ -4,6 +4,9 @@ import { KeyRing, type ApiKeys } from './auth.js';
 import { checkFault } from './faults/check.js';
 import { FaultRegistry } from './faults/registry.js';
 import type { Fault, Faults } from './faults/types.js';
+import { GenerationRegistry, type Generations } from './generations.js';
+import { latencyOf } from './latency.js';
+import { profileNamed, type ProfileName } from './profiles.js';
 import { RequestRecorder, type RequestLog } from './requests.js';
 import { createRequestHandler, type RequestLogEntry } from './server.js';
 import { DiskStore } from './store/disk.js';
@@ -44,6 +47,25 @@ export interface EmulatorOptions {
    * order (the CLI's `--fault`). Checked before the emulator listens.
    */
   faults?: readonly Fault[];
+  /**
+   * How Generate behaves. `'placeholder'` (the default): a 1024×1024 PNG of some 100 KB with flat
+   * colours, at once. `'realistic'`: the real models' sizes (`REALISTIC_MODELS`: 1024×1024, or
+   * for DALL·E 3 1792×1024 or 1024×1792 as the prompt picks) as photo-like PNGs of 1–4 MB, after
+   * each model's latency (8–20 s; see `latencyScale`).
+   */
+  profile?: ProfileName;
+  /**
+   * Multiplies every Generate latency (the profile's and `latencyMs`'): `0.01` makes 20 s into
+   * 200 ms, `0` removes all latency; default 1. A finite number ≥ 0.
+   */
+  latencyScale?: number;
+  /**
+   * A Generate latency per model, in ms before `latencyScale`, replacing the profile's: keys are
+   * `"provider/modelId"` of available models, e.g. `{ 'openai/dall-e-3': 70000 }`; values whole
+   * numbers from 0 to 2,147,483,647. With the placeholder profile (latency 0) this is the way to
+   * add a latency.
+   */
+  latencyMs?: Readonly<Record<string, number>>;
 }
 
 /** A running emulator. */
@@ -68,10 +90,22 @@ export interface Emulator {
   /** Every request received, oldest first, with its status and the fault that hit it: for counting a client's attempts. */
   readonly requests: RequestLog;
   /**
+   * The Generates waiting out their model latency: to act while one waits, without sleeping, and
+   * to end a wait early.
+   *
+   * ```ts
+   * const waiting = await emulator.generations.whenWaiting({ imageId: 'cat' });
+   * // ... the image is not stored yet: a Get answers 404 ...
+   * waiting.endLatency();  // the Generate stores the image and answers
+   * ```
+   */
+  readonly generations: Generations;
+  /**
    * Stops listening, ends every connection (keep-alive ones too, and requests still in progress)
    * and waits until requests being handled have settled, so a `dataDir` is left consistent. Never
-   * waits for a fault: latency and slow-body waits stop with their connections, clearing their
-   * timers, and pending `whenHit` promises reject. Calling it again returns the same promise.
+   * waits for a fault or a Generate's latency: their waits stop with their connections, clearing
+   * their timers (a Generate cut off so stores nothing), and pending `whenHit` and `whenWaiting`
+   * promises reject. Calling it again returns the same promise.
    */
   close(): Promise<void>;
 }
@@ -81,7 +115,8 @@ export interface Emulator {
  * JSON shapes, with images kept per project, in memory or in `dataDir`.
  *
  * @throws {TypeError} for invalid options (a port outside 0–65535, an empty key list, a
- *   non-positive `maxUploadBytes`, ...)
+ *   non-positive `maxUploadBytes`, an unknown `profile`, a negative `latencyScale`, a `latencyMs`
+ *   key that is no available model, ...)
  * @throws the listen error (a Node `ErrnoException`, e.g. `code: 'EADDRINUSE'` for a port in use),
  *   or the file system's error when `dataDir` cannot be created
  */
@@ -98,6 +133,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   }
   const keys = new KeyRing(options.apiKeys ?? [DEFAULT_API_KEY]);
   const initialFaults = checkFaults(options.faults);
+  const profile = profileNamed(options.profile);
+  const generations = new GenerationRegistry();
+  const generate = { render: profile.render, latencyOf: latencyOf(profile, options), generations };
   const store: ImageStore = options.dataDir === undefined ? new MemoryStore() : await DiskStore.open(options.dataDir);
 
   const faults = new FaultRegistry();
@@ -105,7 +143,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const requests = new RequestRecorder();
 
   let url = '';
-  const handle = createRequestHandler({ keys, store, maxUploadBytes, baseUrl: () => url, faults, requests, onRequest: options.onRequest });
+  const handle = createRequestHandler({ keys, store, maxUploadBytes, baseUrl: () => url, faults, requests, generate, onRequest: options.onRequest });
   // Requests being handled, so close() can wait for their store writes to settle.
   const inFlight = new Set<Promise<void>>();
   const track = (req: IncomingMessage, res: ServerResponse) => {
@@ -137,9 +175,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     // Only the public side: a test cannot reach the handler's take() or the recorder's open().
     faults: Object.freeze({ add: (fault: Fault) => faults.add(fault), clear: () => faults.clear() }),
     requests: Object.freeze({ list: () => requests.list(), clear: () => requests.clear() }),
+    generations: Object.freeze({ waiting: () => generations.waiting(), whenWaiting: (filter?: Parameters<Generations['whenWaiting']>[0]) => generations.whenWaiting(filter) }),
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         faults.close();
+        generations.close();
         // Ends every connection, idle or not; each request's 'close' then stops its fault's waits.
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();

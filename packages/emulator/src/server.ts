@@ -9,7 +9,7 @@ import type { FaultKind } from './faults/types.js';
 import type { RequestRecorder } from './requests.js';
 import { HttpError, errorReply, newRequestId, sendReply, type Reply } from './respond.js';
 import type { RouteContext } from './routes/context.js';
-import { generate } from './routes/generate.js';
+import { generate, type GenerateSettings } from './routes/generate.js';
 import { deleteImage, getImage, putImage } from './routes/images.js';
 import type { ImageStore } from './store/types.js';
 import { targetOf } from './target.js';
@@ -43,6 +43,8 @@ export interface ServerOptions {
   readonly faults: FaultRegistry;
   /** Where every request is recorded as it arrives. */
   readonly requests: RequestRecorder;
+  /** How Generate draws and how long it waits. */
+  readonly generate: GenerateSettings;
   /** Called once per request when its response is done. */
   readonly onRequest?: ((entry: RequestLogEntry) => void) | undefined;
 }
@@ -99,9 +101,10 @@ export function createRequestHandler(options: ServerOptions): (req: IncomingMess
       async handle() {
         if (handled) throw new Error('A request is handled at most once.');
         handled = true;
-        const reply = await handleRequest(req, res, options);
+        const reply = await handleRequest(req, res, options, ended.signal);
         if (reply === undefined) {
-          // The client went away before its request body was complete: nothing to answer.
+          // The client went away before its request was complete (its body, or a Generate's
+          // latency): nothing to answer.
           record.setStatus('dropped');
           res.destroy();
           return undefined;
@@ -121,16 +124,16 @@ export function createRequestHandler(options: ServerOptions): (req: IncomingMess
 }
 
 /** The reply to the request as routed and handled; `undefined` when the client went away. */
-async function handleRequest(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<Reply | undefined> {
+async function handleRequest(req: IncomingMessage, res: ServerResponse, options: ServerOptions, signal: AbortSignal): Promise<Reply | undefined> {
   try {
     // res only for "100 Continue" (see body.ts); the reply itself is sent by the caller.
-    return await route(req, res, options);
+    return await route(req, res, options, signal);
   } catch (err) {
     return replyForError(err, options.keys);
   }
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, options: ServerOptions): Promise<Reply> {
+async function route(req: IncomingMessage, res: ServerResponse, options: ServerOptions, signal: AbortSignal): Promise<Reply> {
   const method = req.method ?? 'GET';
   const raw = (req.url ?? '/').split('?', 1)[0]!;
   const segments = raw.split('/').slice(1);
@@ -153,7 +156,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: ServerO
   }
   const imageId = checkId('imageId', decodeSegment(rawImage));
   const imageUrl = `${options.baseUrl()}/v1/${encodeURIComponent(projectId)}/image/${encodeURIComponent(imageId)}`;
-  return handler({ req, res, projectId, imageId, store: options.store, imageUrl, maxUploadBytes: options.maxUploadBytes });
+  return handler({ req, res, projectId, imageId, store: options.store, imageUrl, maxUploadBytes: options.maxUploadBytes, generate: options.generate, signal });
 }
 
 /** The error reply for whatever a route threw; `undefined` when the client went away. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ImageStore } from '../store/types.js';
+import type { GenerateSettings } from './generate.js';
 
 /** What a route handler gets: a request already authenticated, authorised and with valid ids. */
 export interface RouteContext {
@@ -14,4 +15,8 @@ export interface RouteContext {
   readonly imageUrl: string;
   /** The largest upload accepted, in bytes. */
   readonly maxUploadBytes: number;
+  /** How Generate draws and how long it waits: the emulator's profile and latency options. */
+  readonly generate: GenerateSettings;
+  /** Aborted once the request's connection ends (the client went away, or `close()`): waits stop on it. */
+  readonly signal: AbortSignal;
 }

@@ -1,6 +1,8 @@
 import { MODELS, checkModelField, checkPrompt, findModel, findModelById } from '@genimix/core';
-import { readBody } from '../body.js';
-import { renderImage } from '../render.js';
+import { ClientAbortedError, readBody } from '../body.js';
+import type { GenerationRegistry } from '../generations.js';
+import type { LatencyOf } from '../latency.js';
+import type { RenderInput } from '../render.js';
 import { HttpError, jsonReply, type Reply } from '../respond.js';
 import type { RouteContext } from './context.js';
 
@@ -10,10 +12,22 @@ import type { RouteContext } from './context.js';
  */
 export const MAX_GENERATE_BODY_BYTES = 128 * 1024;
 
+/** How Generate draws and how long it waits, from the emulator's options. */
+export interface GenerateSettings {
+  /** Draws the image: the profile's (see profiles.ts). */
+  render(input: RenderInput): Promise<Buffer>;
+  /** The model's latency, in ms (see latency.ts). */
+  readonly latencyOf: LatencyOf;
+  /** Where the wait is listed, for `emulator.generations`. */
+  readonly generations: GenerationRegistry;
+}
+
 /**
- * `PUT /v1/:projectId/generate/:imageId`: checks `{ provider, modelId, prompt }`, draws the image
- * (see render.ts), stores it as `image/png` under the id (replacing any image there) and answers
- * its URL.
+ * `PUT /v1/:projectId/generate/:imageId`: checks `{ provider, modelId, prompt }`, waits the
+ * model's latency while it draws the image (see profiles.ts), stores it as `image/png` under the
+ * id (replacing any image there) and answers its URL. A request refused (400) is refused at once.
+ * Until the wait is over nothing is stored, so a Get meanwhile answers as before (404 for a new
+ * id); a client that goes away during the wait leaves nothing stored.
  */
 export async function generate(ctx: RouteContext): Promise<Reply> {
   const type = (ctx.req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
@@ -31,7 +45,17 @@ export async function generate(ctx: RouteContext): Promise<Reply> {
   const prompt = checkPrompt(fields.prompt);
   checkModelAvailable(provider, modelId);
 
-  const png = await renderImage({ provider, modelId, prompt });
+  const input = { provider, modelId, prompt };
+  // Drawn while the latency runs, as a model works while its client waits: the answer comes
+  // after the latency or the drawing, whichever takes longer.
+  const drawing = ctx.generate.render(input);
+  // Should the wait end the request, nobody awaits the drawing: its failure must not go unhandled.
+  drawing.catch(() => {});
+  const target = { projectId: ctx.projectId, imageId: ctx.imageId, provider, modelId };
+  if (!(await ctx.generate.generations.wait(target, ctx.generate.latencyOf(provider, modelId), ctx.signal))) {
+    throw new ClientAbortedError('The client went away during the model latency.');
+  }
+  const png = await drawing;
   await ctx.store.put(ctx.projectId, ctx.imageId, { contentType: 'image/png', bytes: png });
   return jsonReply(200, { success: true, message: 'Image generated successfully', imageUrl: ctx.imageUrl });
 }
