@@ -1,7 +1,5 @@
-import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { DEFAULT_MAX_IMAGE_BYTES, GenimixValidationError } from '@genimix/core';
-import { resolveReadablePath } from './paths.js';
+import { type OpenStrategy, openInsideFolders } from './paths.js';
 
 /** Bytes to upload, with the media type a data: URI declared, if any. */
 export interface UploadBytes {
@@ -32,25 +30,46 @@ export function decodeDataArgument(value: string): UploadBytes {
   return { data: new Uint8Array(Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64')), ...(declaredType ? { declaredType } : {}) };
 }
 
+/** Options of {@link readPathArgument}. */
+export interface ReadPathOptions {
+  /** The largest file accepted, in bytes. Default {@link DEFAULT_MAX_IMAGE_BYTES} (50 MiB). */
+  maxBytes?: number;
+  /** How the opened file's real path is found; tests choose one. Default `auto`. */
+  strategy?: OpenStrategy;
+}
+
 /**
- * Reads `upload_image`'s `path`: a file inside the allowed folders, at most 50 MiB.
- * @throws {PathAccessError} outside the allowed folders; {@link GenimixValidationError} field
- *   `path` when it is no regular file or too large
+ * Reads `upload_image`'s `path`: a regular file inside the allowed folders, at most 50 MiB.
+ *
+ * Security: the file is opened once and the opened file is checked (real path inside an allowed
+ * folder, regular file, size) before a byte is read; see {@link openInsideFolders}. The read is
+ * bounded by the size checked, so a file that grows meanwhile, or a kernel file that claims to
+ * be empty (such as /proc/self/environ), is refused rather than read without limit.
+ *
+ * @throws {PathAccessError} no folder allowed, outside the allowed folders, missing or
+ *   unreadable; {@link GenimixValidationError} field `path` when it is no regular file, too large,
+ *   or changed while being read
  */
-export async function readPathArgument(requested: string, allowedDirs: readonly string[]): Promise<UploadBytes> {
-  const real = await resolveReadablePath(requested, allowedDirs);
-  const notAFile = () => new GenimixValidationError('path', `path ${JSON.stringify(requested)} is not a regular file: give the path of an image file.`);
-  // Opening a FIFO or a device blocks a thread of Node's pool, possibly for ever: look first,
-  // and open without blocking so that one swapped in meanwhile cannot hang us either.
-  if (!(await stat(real)).isFile()) throw notAFile();
-  const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK);
+export async function readPathArgument(requested: string, allowedDirs: readonly string[], options: ReadPathOptions = {}): Promise<UploadBytes> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+  const quoted = `path ${JSON.stringify(requested)}`;
+  const { handle, size } = await openInsideFolders(requested, allowedDirs, { field: 'path', ...(options.strategy ? { strategy: options.strategy } : {}) });
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw notAFile();
-    if (info.size > DEFAULT_MAX_IMAGE_BYTES) {
-      throw new GenimixValidationError('path', `path ${JSON.stringify(requested)} is ${info.size} bytes, more than the ${DEFAULT_MAX_IMAGE_BYTES} bytes accepted: upload a smaller image.`);
+    if (size > maxBytes) {
+      throw new GenimixValidationError('path', `${quoted} is ${size} bytes, more than the ${maxBytes} bytes accepted: upload a smaller image.`);
     }
-    return { data: new Uint8Array(await handle.readFile()) };
+    // One byte more than the size checked: reading it means the file is not what was checked.
+    const buffer = Buffer.alloc(size + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > size) {
+      throw new GenimixValidationError('path', `${quoted} changed while it was read (it is longer than its size said): give a complete image file that nothing is writing to.`);
+    }
+    return { data: new Uint8Array(buffer.buffer, buffer.byteOffset, filled) };
   } finally {
     await handle.close();
   }
