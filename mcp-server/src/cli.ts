@@ -1,20 +1,47 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ConfigError, loadConfig } from './config.js';
 import { logError } from './log.js';
+import { checkOutputFolder } from './output-folder.js';
 import { createGenimixServer, MAX_MESSAGE_BYTES } from './server.js';
+import { usage } from './usage.js';
+import { version } from '../package.json';
 
-// stdout is the protocol channel: every diagnostic goes to stderr.
+// stdout is the protocol channel once the server runs: only --help and --version, which start
+// no server, print there. Every diagnostic goes to stderr.
+function fail(message: string): never {
+  process.stderr.write(`genimix-mcp: ${message}\n`);
+  process.exit(1);
+}
+
+let flags;
+try {
+  ({ values: flags } = parseArgs({ options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }, strict: true, allowPositionals: false }));
+} catch (error) {
+  process.stderr.write(`genimix-mcp: ${(error as Error).message}\nRun genimix-mcp --help for usage.\n`);
+  process.exit(2);
+}
+if (flags.help) {
+  process.stdout.write(usage());
+  process.exit(0);
+}
+if (flags.version) {
+  process.stdout.write(`${version}\n`);
+  process.exit(0);
+}
+
 let config;
 try {
   config = loadConfig();
+  await checkOutputFolder(config.outputDir);
 } catch (error) {
-  process.stderr.write(`genimix-mcp: ${error instanceof ConfigError ? error.message : String(error)}\n`);
-  process.exit(1);
+  fail(error instanceof ConfigError || (error instanceof Error && error.name === 'OutputFolderError') ? error.message : String(error));
 }
 const serverConfig = config;
 serveStdio(() => createGenimixServer({ config: serverConfig }), {
   transport: new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES }),
   onerror: (error) => logError(`transport: ${error.message}`),
 });
-logError(`serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio`);
+const folders = serverConfig.allowedDirs.length > 0 ? serverConfig.allowedDirs.join(', ') : 'none (set GENIMIX_ALLOWED_DIRS)';
+logError(`serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio; upload_image may read files from: ${folders}`);

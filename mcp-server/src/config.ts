@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_BASE_URL, GenimixError, checkApiKey, checkId, normalizeBaseUrl } from '@genimix/core';
+import { DEFAULT_PREVIEW_MAX_BYTES } from './preview.js';
 
 /** The server's settings, read from its environment. */
 export interface ServerConfig {
@@ -11,7 +12,7 @@ export interface ServerConfig {
   /** `GENIMIX_BASE_URL`: the API's base URL (default `https://api.genimix.dev`). */
   baseUrl: string;
   /**
-   * `GENIMIX_OUTPUT_DIR`: where images too large to return inline are written (default
+   * `GENIMIX_OUTPUT_DIR`: where full images larger than their preview are written (default
    * `~/.cache/genimix-mcp`: private to the user, unlike a shared temporary folder). The model
    * cannot choose another folder.
    */
@@ -22,7 +23,48 @@ export interface ServerConfig {
    * a filesystem root (as under some desktop hosts), in which case none until configured.
    */
   allowedDirs: string[];
+  /** `GENIMIX_PREVIEW_MAX_BYTES`: the largest image shown to the model inline, in bytes; larger ones are shown as a preview. */
+  previewMaxBytes: number;
+  /**
+   * `GENIMIX_MAX_WAIT_MS`: how long a tool call waits on a generation before it answers that the
+   * image is still being generated, in ms (default 45,000: hosts drop calls after about 60 s).
+   */
+  maxWaitMs: number;
+  /** `GENIMIX_PROGRESS_INTERVAL_MS`: the time between progress notifications while a call waits, in ms (default 2,500). */
+  progressIntervalMs: number;
 }
+
+/** Default of `GENIMIX_MAX_WAIT_MS`: under the 60 s after which Claude Desktop drops a call. */
+export const DEFAULT_MAX_WAIT_MS = 45_000;
+
+/** Default of `GENIMIX_PROGRESS_INTERVAL_MS`: well inside the 5 s hosts wait between signs of life. */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 2_500;
+
+/**
+ * The smallest preview budget accepted, in bytes: a 512 px JPEG of a photograph needs about this
+ * much, and the model needs that many pixels to judge an image.
+ */
+export const MIN_PREVIEW_MAX_BYTES = 16 * 1024;
+
+/** One environment variable of the server, as `--help` lists it. */
+export interface Setting {
+  name: string;
+  required: boolean;
+  description: string;
+}
+
+/** Every environment variable the server reads, in the order `--help` shows them. */
+export const SETTINGS: readonly Setting[] = [
+  { name: 'GENIMIX_API_KEY', required: true, description: "the project's API key (Genimix dashboard → API Keys); never shown or logged" },
+  { name: 'GENIMIX_PROJECT_ID', required: true, description: 'the default project of every tool (dashboard → Settings)' },
+  { name: 'GENIMIX_BASE_URL', required: false, description: `the API's base URL (default ${DEFAULT_BASE_URL})` },
+  { name: 'GENIMIX_OUTPUT_DIR', required: false, description: 'where full images larger than their preview are written (default ~/.cache/genimix-mcp, created private)' },
+  { name: 'GENIMIX_ALLOWED_DIRS', required: false, description: `folders upload_image may read a path from, separated by "${path.delimiter}" (default: the working directory, or none when that is a filesystem root)` },
+  { name: 'GENIMIX_PREVIEW_MAX_BYTES', required: false, description: `largest image shown to the model as it is, in bytes; larger ones are shown as a JPEG preview of at most this size (default ${DEFAULT_PREVIEW_MAX_BYTES}, under 100,000 base64 characters)` },
+  { name: 'GENIMIX_MAX_WAIT_MS', required: false, description: `how long a call waits on a generation before answering that it is still running, in ms (default ${DEFAULT_MAX_WAIT_MS}; hosts drop calls after about 60 s)` },
+  { name: 'GENIMIX_PROGRESS_INTERVAL_MS', required: false, description: `time between progress notifications while a call waits, in ms (default ${DEFAULT_PROGRESS_INTERVAL_MS})` },
+  { name: 'GENIMIX_LOG', required: false, description: 'set to "debug" to log every HTTP attempt to stderr (never the key)' },
+];
 
 /** A configuration problem, reported as one line on stderr by the CLI. */
 export class ConfigError extends Error {
@@ -35,7 +77,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ServerConfig {
   const apiKey = env.GENIMIX_API_KEY;
-  if (!apiKey?.trim()) throw new ConfigError('GENIMIX_API_KEY is not set: set it to your Genimix project\'s API key (dashboard → API Keys).');
+  if (!apiKey?.trim()) throw new ConfigError("GENIMIX_API_KEY is not set: set it to your Genimix project's API key (dashboard → API Keys).");
   const projectId = env.GENIMIX_PROJECT_ID?.trim();
   if (!projectId) throw new ConfigError('GENIMIX_PROJECT_ID is not set: set it to your Genimix project id (dashboard → Settings).');
   let baseUrl: string;
@@ -52,5 +94,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   // A filesystem root as the default would let the model read any image on the machine.
   const defaults = path.parse(cwd).root === path.resolve(cwd) ? [] : [cwd];
   const allowedDirs = (listed && listed.length > 0 ? listed : defaults).map((d) => path.resolve(cwd, d));
-  return { apiKey, projectId, baseUrl, outputDir, allowedDirs };
+  return {
+    apiKey,
+    projectId,
+    baseUrl,
+    outputDir,
+    allowedDirs,
+    previewMaxBytes: wholeNumber(env, 'GENIMIX_PREVIEW_MAX_BYTES', DEFAULT_PREVIEW_MAX_BYTES, MIN_PREVIEW_MAX_BYTES, 'bytes'),
+    maxWaitMs: wholeNumber(env, 'GENIMIX_MAX_WAIT_MS', DEFAULT_MAX_WAIT_MS, 1, 'milliseconds'),
+    progressIntervalMs: wholeNumber(env, 'GENIMIX_PROGRESS_INTERVAL_MS', DEFAULT_PROGRESS_INTERVAL_MS, 1, 'milliseconds'),
+  };
+}
+
+/** The longest timer Node can set, in ms (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, unit: string): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > MAX_TIMER_MS) {
+    throw new ConfigError(`${name} must be a whole number of ${unit} from ${min} to ${MAX_TIMER_MS}; got ${JSON.stringify(raw.slice(0, 40))}. Remove it to use the default (${fallback}).`);
+  }
+  return value;
 }

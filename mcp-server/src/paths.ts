@@ -2,6 +2,7 @@ import { constants, type BigIntStats } from 'node:fs';
 import { type FileHandle, lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GenimixValidationError } from '@genimix/core';
+import { quote } from './quote.js';
 
 /**
  * A path the server will not touch; the message says why and what to do, and a tool result shows
@@ -58,7 +59,7 @@ const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants
  */
 export async function openInsideFolders(requested: string, allowedDirs: readonly string[], options: OpenInsideOptions = {}): Promise<OpenedFile> {
   const field = options.field ?? 'path';
-  const quoted = `${field} ${JSON.stringify(requested)}`;
+  const quoted = `${field} ${quote(requested, 200)}`;
   if (allowedDirs.length === 0) {
     throw new PathAccessError(`${quoted} cannot be read: this server may read no local files: the user must set GENIMIX_ALLOWED_DIRS in this MCP server's configuration to the folders it may read (separated by "${path.delimiter}") and restart it. Meanwhile pass the image's bytes as data (base64) instead.`);
   }

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_IMAGE_BYTES, GenimixValidationError } from '@genimix/core';
 import { type OpenStrategy, openInsideFolders } from './paths.js';
+import { quote } from './quote.js';
 
 /** Bytes to upload, with the media type a data: URI declared, if any. */
 export interface UploadBytes {
@@ -52,7 +53,7 @@ export interface ReadPathOptions {
  */
 export async function readPathArgument(requested: string, allowedDirs: readonly string[], options: ReadPathOptions = {}): Promise<UploadBytes> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES;
-  const quoted = `path ${JSON.stringify(requested)}`;
+  const quoted = `path ${quote(requested, 200)}`;
   const { handle, size } = await openInsideFolders(requested, allowedDirs, { field: 'path', ...(options.strategy ? { strategy: options.strategy } : {}) });
   try {
     if (size > maxBytes) {

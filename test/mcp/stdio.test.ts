@@ -15,6 +15,56 @@ function spawnServer(env: Record<string, string>) {
   return spawn(process.execPath, [SERVER_BIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
+/** Runs the bin to its end: exit code, stdout, stderr. */
+async function runToEnd(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [SERVER_BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = (await once(child, 'close')) as [number];
+  return { code, stdout, stderr };
+}
+
+describe('the command line', () => {
+  it('--help prints usage with every environment variable and exits 0, with no key set', async () => {
+    const { code, stdout, stderr } = await runToEnd(['--help'], {});
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^Usage: genimix-mcp/);
+    for (const name of ['GENIMIX_API_KEY', 'GENIMIX_PROJECT_ID', 'GENIMIX_BASE_URL', 'GENIMIX_OUTPUT_DIR', 'GENIMIX_ALLOWED_DIRS', 'GENIMIX_PREVIEW_MAX_BYTES', 'GENIMIX_MAX_WAIT_MS', 'GENIMIX_PROGRESS_INTERVAL_MS', 'GENIMIX_LOG']) {
+      expect(stdout).toContain(name);
+    }
+  });
+
+  it('--version prints the version and exits 0, with no key set', async () => {
+    const { version } = (await import('@genimix/mcp-server/package.json', { with: { type: 'json' } })).default;
+    const { code, stdout } = await runToEnd(['--version'], {});
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${version}\n`);
+  });
+
+  it('an unknown flag exits 2 with a pointer to --help, and nothing on stdout', async () => {
+    const { code, stdout, stderr } = await runToEnd(['--port', '3000'], {});
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/--help/);
+  });
+
+  it.each([
+    ['under /proc', '/proc/genimix-out'],
+    ['under /sys', '/sys/genimix-out'],
+    ['a file in its place', '/etc/hostname'],
+    ['inside a file', '/etc/hostname/out'],
+  ])('an output folder %s fails at once with a message naming GENIMIX_OUTPUT_DIR', async (_kind, dir) => {
+    const { code, stdout, stderr } = await runToEnd([], { GENIMIX_API_KEY: 'stdio-key', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: dir });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('GENIMIX_OUTPUT_DIR');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
 describe('the genimix-mcp process', () => {
   it.each([
     ['GENIMIX_API_KEY', { GENIMIX_PROJECT_ID: 'p' }],

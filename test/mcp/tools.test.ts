@@ -4,8 +4,8 @@ import path from 'node:path';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectServer, detailsOf, imageOf, textOf } from '../../scripts/mcp-client.js';
-import { PHOTO_PATH, PNG_SIGNATURE, readPhoto, TINY_PNG } from '../helpers/images.js';
+import { connectServer, detailsOf, imageOf, readResource, resourceLinkOf, textOf } from '../../scripts/mcp-client.js';
+import { PHOTO_PATH, readPhoto, TINY_PNG } from '../helpers/images.js';
 
 const API_KEY = 'sk_test_mcp_0123456789abcdef';
 let emulator: Emulator;
@@ -15,7 +15,8 @@ let allowedDir: string;
 let outputDir: string;
 
 beforeAll(async () => {
-  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY] });
+  // Real models' images: 1–4 MB photographs, not placeholders. No latency: slow-models.test.ts has it.
+  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY], profile: 'realistic', latencyScale: 0 });
   workDir = await mkdtemp(path.join(os.tmpdir(), 'genimix-mcp-test-'));
   allowedDir = path.join(workDir, 'allowed');
   outputDir = path.join(workDir, 'out');
@@ -35,61 +36,86 @@ afterAll(async () => {
 });
 
 describe('tools/list', () => {
-  it('lists the four tools with descriptions, input schemas and annotations', async () => {
+  it('lists five tools with descriptions, strict input schemas, output schemas and annotations', async () => {
     const { tools } = await server.client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    expect(Object.keys(byName).sort()).toEqual(['delete_image', 'generate_image', 'get_image', 'upload_image']);
+    expect(Object.keys(byName).sort()).toEqual(['delete_image', 'generate_image', 'get_image', 'list_models', 'upload_image']);
     expect(Object.keys(byName.generate_image!.inputSchema.properties ?? {}).sort()).toEqual(['imageId', 'modelId', 'projectId', 'prompt', 'provider']);
     expect(byName.generate_image!.inputSchema.required).toEqual(['prompt']);
     expect(Object.keys(byName.upload_image!.inputSchema.properties ?? {}).sort()).toEqual(['contentType', 'data', 'imageId', 'path', 'projectId']);
     expect(byName.get_image!.inputSchema.required).toEqual(['imageId']);
     expect(byName.delete_image!.inputSchema.required).toEqual(['imageId']);
     expect(byName.get_image!.annotations?.readOnlyHint).toBe(true);
+    expect(byName.list_models!.annotations?.readOnlyHint).toBe(true);
     expect(byName.delete_image!.annotations?.destructiveHint).toBe(true);
     expect(byName.generate_image!.description).toMatch(/tokens/);
     for (const tool of tools) {
       expect(tool.description!.length).toBeGreaterThan(80);
+      expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
+      expect(tool.outputSchema?.type, tool.name).toBe('object');
       for (const property of Object.values(tool.inputSchema.properties ?? {})) {
         expect((property as { description?: string }).description).toBeTruthy();
       }
     }
+    expect(Object.keys(byName.get_image!.outputSchema!.properties ?? {})).toEqual(expect.arrayContaining(['projectId', 'imageId', 'imageUrl', 'mimeType', 'size', 'width', 'height', 'savedTo', 'preview']));
+  });
+
+  it('offers the full-image resource template', async () => {
+    const { resourceTemplates } = await server.client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['genimix://images/{projectId}/{imageId}']);
+  });
+});
+
+describe('list_models', () => {
+  it('returns the catalog with provider, modelId, name, cost and availability', async () => {
+    const result = await server.call('list_models', {});
+    expect(result.isError).toBeFalsy();
+    const { models } = detailsOf(result) as { models: Array<Record<string, unknown>> };
+    expect(models).toContainEqual({ provider: 'openai', modelId: 'dall-e-3', name: 'DALL·E 3', costTokens: 16, available: true, default: false });
+    expect(models).toContainEqual({ provider: 'stability', modelId: 'stable-image-ultra', name: 'Stable Image Ultra', costTokens: null, available: false, default: false });
+    expect(models.filter((m) => m.default)).toEqual([expect.objectContaining({ provider: 'google', modelId: 'imagen-3.0-generate-002' })]);
+    expect(textOf(result)).toContain('openai/dall-e-3: DALL·E 3, 16 tokens per image');
+    expect(emulator.requests.list().filter((r) => r.route === 'generate')).toHaveLength(0);
   });
 });
 
 describe('generate_image', () => {
-  it('generates with the default model and a fresh id, and shows the image', async () => {
+  it('generates a real-size image with the default model, shows a preview, links and saves the full image', async () => {
     const result = await server.call('generate_image', { prompt: 'A paper boat on a pond' });
-    expect(result.isError).toBeFalsy();
+    expect(result.isError, textOf(result)).toBeFalsy();
     const details = detailsOf(result);
+    expect(details).toMatchObject({ status: 'ready', projectId: 'mcp', mimeType: 'image/png', width: 1024, height: 1024, provider: 'google', modelId: 'imagen-3.0-generate-002' });
     expect(details.imageId).toMatch(/^img-[0-9a-f-]{36}$/);
-    expect(details.projectId).toBe('mcp');
-    expect(details.contentType).toBe('image/png');
-    expect(textOf(result)).toContain('google/imagen-3.0-generate-002');
-    const block = result.content.find((c) => c.type === 'image')!;
-    expect(block.mimeType).toBe('image/png');
-    expect(imageOf(result).subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    const stored = (await emulator.store.get('mcp', String(details.imageId)))!;
+    expect(details.size).toBe(stored.size);
+    expect(stored.size).toBeGreaterThan(1024 * 1024);
+
+    const preview = imageOf(result);
+    expect(details.preview).toMatchObject({ original: false, mimeType: 'image/jpeg', size: preview.length });
+    const seen = await sharp(preview).metadata();
+    expect([seen.width, seen.height]).toEqual([(details.preview as { width: number }).width, (details.preview as { height: number }).height]);
+    expect(Math.max(seen.width!, seen.height!)).toBeGreaterThanOrEqual(512);
+    expect(Math.max(seen.width!, seen.height!)).toBeLessThanOrEqual(1568);
+    expect(textOf(result)).toMatch(/preview/);
+
+    const link = resourceLinkOf(result);
+    expect(link.uri).toBe(`genimix://images/mcp/${String(details.imageId)}`);
+    expect((await readResource(server.client, link.uri)).equals(await readFile(String(details.savedTo)))).toBe(true);
+    expect(path.dirname(String(details.savedTo))).toBe(path.join(outputDir, 'mcp'));
   });
 
-  it('reports progress to a client that asks for it', async () => {
-    const updates: Array<{ progress: number; total?: number; message?: string }> = [];
-    const result = await server.client.callTool({ name: 'generate_image', arguments: { prompt: 'A kite' } }, { onprogress: (update) => updates.push(update) });
-    expect(result.isError).toBeFalsy();
-    expect(updates.map((u) => u.progress)).toEqual([0, 1, 2]);
-    expect(updates.every((u) => u.total === 2 && typeof u.message === 'string')).toBe(true);
-  });
-
-  it('takes the provider of a known modelId and stores under the given imageId', async () => {
+  it('takes the provider of a known modelId, stores under the given imageId, at the model\'s size', async () => {
     const result = await server.call('generate_image', { prompt: 'A robot', modelId: 'dall-e-3', imageId: 'robot' });
-    expect(result.isError).toBeFalsy();
+    expect(result.isError, textOf(result)).toBeFalsy();
     expect(textOf(result)).toContain('openai/dall-e-3');
-    expect(detailsOf(result).imageId).toBe('robot');
+    expect(detailsOf(result)).toMatchObject({ imageId: 'robot', provider: 'openai', modelId: 'dall-e-3' });
   });
 
   it.each([
     [{ prompt: '' }, /prompt/],
     [{ prompt: 'A cat', modelId: 'my-new-model' }, /provider is required/],
     [{ prompt: 'A cat', imageId: '../escape' }, /imageId/],
-    [{ prompt: 'A cat', provider: 'stability', modelId: 'stable-image-ultra' }, /400/],
+    [{ prompt: 'A cat', provider: 'stability', modelId: 'stable-image-ultra' }, /HTTP 400/],
   ])('refuses %j with a message naming what to change', async (args, message) => {
     const result = await server.call('generate_image', args);
     expect(result.isError).toBe(true);
@@ -98,44 +124,35 @@ describe('generate_image', () => {
 });
 
 describe('upload_image and get_image', () => {
-  it('uploads a local photograph by path and gets the same bytes back', async () => {
+  it('uploads a local photograph by path; get_image shows a preview, the resource gives the same bytes', async () => {
     const photo = await readPhoto();
     const uploaded = await server.call('upload_image', { path: PHOTO_PATH, imageId: 'photo' });
-    expect(uploaded.isError).toBeFalsy();
-    expect(detailsOf(uploaded)).toMatchObject({ imageId: 'photo', size: photo.length });
+    expect(uploaded.isError, textOf(uploaded)).toBeFalsy();
+    expect(detailsOf(uploaded)).toMatchObject({ imageId: 'photo', size: photo.length, mimeType: 'image/jpeg', width: 720, height: 477, resourceUri: 'genimix://images/mcp/photo' });
     const fetched = await server.call('get_image', { imageId: 'photo' });
-    expect(fetched.content.find((c) => c.type === 'image')?.mimeType).toBe('image/jpeg');
-    expect(imageOf(fetched).equals(photo)).toBe(true);
+    expect(fetched.isError, textOf(fetched)).toBeFalsy();
+    expect(detailsOf(fetched)).toMatchObject({ status: 'ready', width: 720, height: 477, size: photo.length, preview: { original: false, width: 720, height: 477 } });
+    expect(imageOf(fetched).length).toBeLessThanOrEqual(75_000);
+    expect((await readResource(server.client, 'genimix://images/mcp/photo')).equals(photo)).toBe(true);
+    expect((await readFile(String(detailsOf(fetched).savedTo))).equals(photo)).toBe(true);
   });
 
   it.each([
     ['plain base64', TINY_PNG.toString('base64')],
     ['a data: URI', `data:image/png;base64,${TINY_PNG.toString('base64')}`],
     ['base64 with line breaks', TINY_PNG.toString('base64').replace(/(.{16})/g, '$1\n')],
-  ])('uploads data given as %s', async (_kind, data) => {
+  ])('uploads data given as %s; a small image is shown as it is, and no file is written', async (_kind, data) => {
     const uploaded = await server.call('upload_image', { data, imageId: 'tiny' });
-    expect(uploaded.isError).toBeFalsy();
-    expect(imageOf(await server.call('get_image', { imageId: 'tiny' })).equals(TINY_PNG)).toBe(true);
+    expect(uploaded.isError, textOf(uploaded)).toBeFalsy();
+    const fetched = await server.call('get_image', { imageId: 'tiny' });
+    expect(imageOf(fetched).equals(TINY_PNG)).toBe(true);
+    expect(detailsOf(fetched)).toMatchObject({ preview: { original: true }, width: 1, height: 1 });
+    expect(detailsOf(fetched).savedTo).toBeUndefined();
   });
 
   it('gives a fresh id when imageId is omitted', async () => {
     const uploaded = await server.call('upload_image', { data: TINY_PNG.toString('base64') });
     expect(detailsOf(uploaded).imageId).toMatch(/^img-/);
-  });
-
-  it('writes an image over 700 KB to the output folder and says where', async () => {
-    const noise = await sharp(Buffer.from(Array.from({ length: 600 * 600 * 3 }, (_, i) => (i * 7919) % 251)), { raw: { width: 600, height: 600, channels: 3 } })
-      .png({ compressionLevel: 0 })
-      .toBuffer();
-    expect(noise.length).toBeGreaterThan(700 * 1024);
-    expect((await server.call('upload_image', { data: noise.toString('base64'), imageId: 'big' })).isError).toBeFalsy();
-    const fetched = await server.call('get_image', { imageId: 'big' });
-    expect(fetched.isError).toBeFalsy();
-    expect(fetched.content.some((c) => c.type === 'image')).toBe(false);
-    const savedTo = detailsOf(fetched).savedTo as string;
-    expect(savedTo).toBe(path.join(outputDir, 'mcp', 'big.png'));
-    expect(textOf(fetched)).toContain(savedTo);
-    expect((await readFile(savedTo)).equals(noise)).toBe(true);
   });
 
   it.each([
@@ -161,7 +178,7 @@ describe('upload_image and get_image', () => {
     await symlink(outside, path.join(allowedDir, 'link.png'));
     const result = await server.call('upload_image', { path: path.join(allowedDir, 'link.png') });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/symbolic link/);
+    expect(textOf(result)).toMatch(/outside/);
   });
 
   it('get_image of a missing image is an error that says 404 and what to check', async () => {
@@ -170,6 +187,10 @@ describe('upload_image and get_image', () => {
     expect(textOf(result)).toMatch(/404/);
     expect(textOf(result)).toMatch(/imageId/);
   });
+
+  it('resources/read of a missing image is a protocol error', async () => {
+    await expect(readResource(server.client, 'genimix://images/mcp/no-such-image')).rejects.toThrow(/404|not found/i);
+  });
 });
 
 describe('delete_image', () => {
@@ -177,7 +198,7 @@ describe('delete_image', () => {
     await server.call('upload_image', { data: TINY_PNG.toString('base64'), imageId: 'to-delete' });
     const deleted = await server.call('delete_image', { imageId: 'to-delete' });
     expect(deleted.isError).toBeFalsy();
-    expect(detailsOf(deleted)).toEqual({ projectId: 'mcp', deleted: 'to-delete' });
+    expect(detailsOf(deleted)).toEqual({ projectId: 'mcp', imageId: 'to-delete', deleted: true });
     const again = await server.call('delete_image', { imageId: 'to-delete' });
     expect(again.isError).toBe(true);
     expect(textOf(again)).toMatch(/404/);
@@ -201,7 +222,7 @@ describe('bad arguments', () => {
 describe('a wrong API key', () => {
   it('is an error that tells the model the user must fix GENIMIX_API_KEY, without the key', async () => {
     const wrongKey = 'sk_wrong_mcp_key_never_shown';
-    const wrong = await connectServer({ GENIMIX_API_KEY: wrongKey, GENIMIX_PROJECT_ID: 'mcp', GENIMIX_BASE_URL: emulator.url });
+    const wrong = await connectServer({ GENIMIX_API_KEY: wrongKey, GENIMIX_PROJECT_ID: 'mcp', GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: outputDir });
     try {
       const result = await wrong.call('get_image', { imageId: 'photo' });
       expect(result.isError).toBe(true);

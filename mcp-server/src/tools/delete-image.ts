@@ -1,7 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod/v4';
-import { errorResult, textResult } from '../tool-result.js';
+import { errorResult } from '../results/errors.js';
+import { deleteImageOutput } from '../results/schemas.js';
 import { type ToolDeps, projectIdDescription } from './deps.js';
+import { toolInput } from './input.js';
 
 /** `delete_image`: deletes a stored image. */
 export function registerDeleteImage(server: McpServer, { client, config }: ToolDeps): void {
@@ -10,17 +12,19 @@ export function registerDeleteImage(server: McpServer, { client, config }: ToolD
     {
       title: 'Delete image',
       description: 'Delete an image from the Genimix project for good. It cannot be undone: delete only what the user asked to delete. Free.',
-      inputSchema: z.object({
+      inputSchema: toolInput({
         imageId: z.string().describe('The id of the image to delete.'),
         projectId: z.string().optional().describe(projectIdDescription(config)),
       }),
+      outputSchema: deleteImageOutput,
       annotations: { title: 'Delete image', readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
     async (args, ctx) => {
       try {
         const projectId = args.projectId ?? config.projectId;
-        const result = await client.deleteImage({ imageId: args.imageId, projectId }, { signal: ctx.mcpReq.signal });
-        return textResult(`Deleted image "${result.deleted}" from project "${projectId}".\n${JSON.stringify({ projectId, deleted: result.deleted })}`);
+        await client.deleteImage({ imageId: args.imageId, projectId }, { signal: ctx.mcpReq.signal });
+        const facts = { projectId, imageId: args.imageId, deleted: true as const };
+        return { content: [{ type: 'text', text: `Deleted image "${args.imageId}" from project "${projectId}".\n${JSON.stringify(facts)}` }], structuredContent: facts };
       } catch (error) {
         return errorResult(error, config.baseUrl);
       }

@@ -1,29 +1,49 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import { buildUrl } from '@genimix/core';
+import { buildUrl, redactUrl } from '@genimix/core';
 import { z } from 'zod/v4';
-import { errorResult, imageContent } from '../tool-result.js';
+import { startHeartbeat } from '../progress.js';
+import { errorResult, generateErrorResult } from '../results/errors.js';
+import { imageResult } from '../results/image.js';
+import { pendingResult } from '../results/pending.js';
+import { getImageOutput } from '../results/schemas.js';
 import { type ToolDeps, projectIdDescription } from './deps.js';
+import { toolInput } from './input.js';
 
-/** `get_image`: fetches a stored image and returns it (inline up to 700 KB, else as a local file). */
-export function registerGetImage(server: McpServer, { client, config }: ToolDeps): void {
+/**
+ * `get_image`: fetches a stored image and shows it (a preview when it is large). An image this
+ * server is still generating is waited for, up to `GENIMIX_MAX_WAIT_MS`, instead of answering 404.
+ */
+export function registerGetImage(server: McpServer, { client, config, generations }: ToolDeps): void {
   server.registerTool(
     'get_image',
     {
       title: 'Get image',
       description:
-        'Fetch an image stored in the Genimix project by its imageId and return it so you can see it (above 700 KB, the full image is written to a local file and its path returned instead). Free: it does not cost tokens.',
-      inputSchema: z.object({
+        'Fetch an image stored in the Genimix project by its imageId and show it to you (a preview when it is large; the full image is linked as a resource and saved to a local file). ' +
+        'If generate_image answered status "pending" for this imageId, get_image waits for the generation to finish and returns the image. Free: it does not cost tokens.',
+      inputSchema: toolInput({
         imageId: z.string().describe('The id the image was generated or uploaded under.'),
         projectId: z.string().optional().describe(projectIdDescription(config)),
       }),
+      outputSchema: getImageOutput,
       annotations: { title: 'Get image', readOnlyHint: true, openWorldHint: true },
     },
     async (args, ctx) => {
+      const projectId = args.projectId ?? config.projectId;
+      const { imageId } = args;
+      const running = generations.find(projectId, imageId);
+      if (running) {
+        const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, () => `Waiting for "${imageId}" to be generated: ${running.elapsedSeconds} s so far`);
+        const waited = await running.wait(config.maxWaitMs, ctx.mcpReq.signal).finally(stopHeartbeat);
+        if (waited === 'running') return pendingResult(running);
+        // This call reports the outcome: later calls fetch from Genimix as usual.
+        generations.forget(running);
+        if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);
+      }
       try {
-        const projectId = args.projectId ?? config.projectId;
-        const image = await client.getImage({ imageId: args.imageId, projectId }, { signal: ctx.mcpReq.signal });
-        const imageUrl = buildUrl(config.baseUrl, projectId, 'image', args.imageId);
-        return { content: await imageContent({ projectId, imageId: args.imageId, imageUrl, ...image }, config.outputDir, `Image "${args.imageId}" of project "${projectId}".`) };
+        const image = await client.getImage({ imageId, projectId }, { signal: ctx.mcpReq.signal });
+        const imageUrl = redactUrl(buildUrl(config.baseUrl, projectId, 'image', imageId), config.apiKey);
+        return await imageResult({ projectId, imageId, imageUrl, ...image }, config, `Image "${imageId}" of project "${projectId}".`);
       } catch (error) {
         return errorResult(error, config.baseUrl);
       }

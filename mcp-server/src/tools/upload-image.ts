@@ -1,27 +1,33 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { createImageId, GenimixValidationError, normalizeMimeType } from '@genimix/core';
 import { z } from 'zod/v4';
-import { errorResult, textResult } from '../tool-result.js';
+import { imageResourceUri } from '../resources/image-resource.js';
+import { errorResult } from '../results/errors.js';
+import { dimensionsOf } from '../results/image.js';
+import { uploadImageOutput } from '../results/schemas.js';
 import { decodeDataArgument, readPathArgument, type UploadBytes } from '../upload-input.js';
 import { type ToolDeps, projectIdDescription } from './deps.js';
+import { toolInput } from './input.js';
 
-/** `upload_image`: stores an image given as base64 or as a local file path. */
+/** `upload_image`: stores an image given as base64 or as a local file path inside the allowed folders. */
 export function registerUploadImage(server: McpServer, { client, config }: ToolDeps): void {
+  const folders = config.allowedDirs.length > 0 ? `a local file inside ${config.allowedDirs.join(', ')}` : 'a local file, but this server may read none: the user has not set GENIMIX_ALLOWED_DIRS';
   server.registerTool(
     'upload_image',
     {
       title: 'Upload image',
       description:
         'Upload an existing image (PNG, JPEG, WebP or GIF, at most 50 MiB) into the Genimix project, replacing any image with the same imageId. ' +
-        `Give exactly one of data (the image's bytes as base64, or a data:image/...;base64, URI) and path (a local file inside ${config.allowedDirs.join(', ')}). ` +
-        'The type is detected from the bytes. Free. Returns the imageId and URL.',
-      inputSchema: z.object({
+        `Give exactly one of data (the image's bytes as base64, or a data:image/...;base64, URI) and path (${folders}). ` +
+        'The type is detected from the bytes. Free. Returns the imageId, URL, type, size and dimensions.',
+      inputSchema: toolInput({
         data: z.string().optional().describe('The image bytes as base64, or a data: URI such as data:image/png;base64,iVBOR... Leave out when path is given.'),
-        path: z.string().optional().describe(`Full path of a local image file. Only files inside ${config.allowedDirs.join(', ')} can be read. Leave out when data is given.`),
+        path: z.string().optional().describe(config.allowedDirs.length > 0 ? `Full path of a local image file. Only files inside ${config.allowedDirs.join(', ')} can be read. Leave out when data is given.` : 'Full path of a local image file. This server may read no local files until the user sets GENIMIX_ALLOWED_DIRS: use data instead.'),
         contentType: z.string().optional().describe('image/png, image/jpeg, image/webp or image/gif. Usually omit it: it is detected from the bytes, and a type that contradicts them is refused.'),
         imageId: z.string().optional().describe('Name to store the image under: 1–128 characters of letters, digits, ".", "_" or "-". Omit it to get a fresh unique id. An existing image with this id is replaced.'),
         projectId: z.string().optional().describe(projectIdDescription(config)),
       }),
+      outputSchema: uploadImageOutput,
       annotations: { title: 'Upload image', readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
     async (args, ctx) => {
@@ -40,7 +46,12 @@ export function registerUploadImage(server: McpServer, { client, config }: ToolD
           }
           throw error;
         });
-        return textResult(`Uploaded image "${imageId}" (${input.data.length} bytes) to project "${projectId}".\n${JSON.stringify({ projectId, imageId, imageUrl: result.imageUrl, size: input.data.length })}`);
+        const size = input.data.length;
+        const facts = { projectId, imageId, imageUrl: result.imageUrl, resourceUri: imageResourceUri(projectId, imageId), mimeType: result.contentType, size, ...dimensionsOf(input.data, result.contentType) };
+        return {
+          content: [{ type: 'text', text: `Uploaded image "${imageId}" (${size} bytes) to project "${projectId}".\n${JSON.stringify(facts)}` }],
+          structuredContent: facts,
+        };
       } catch (error) {
         return errorResult(error, config.baseUrl);
       }

@@ -1,0 +1,104 @@
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { ServerConfig } from '../config.js';
+import { formatBytes, writeImageFile } from '../image-output.js';
+import { imageInfo, makePreview, type Preview } from '../preview.js';
+import { imageResourceUri } from '../resources/image-resource.js';
+import type { ImageFacts } from './schemas.js';
+
+/** An image fetched from Genimix, with where it belongs. */
+export interface FetchedImage {
+  projectId: string;
+  imageId: string;
+  /** Shown to the model: already free of credentials (the core redacts it). */
+  imageUrl: string;
+  data: Uint8Array;
+  contentType: string;
+}
+
+type Content = CallToolResult['content'];
+
+/**
+ * The result that shows an image to the model, whatever its size:
+ * - an `image` block the model can see: the image itself when it fits the preview budget
+ *   (`GENIMIX_PREVIEW_MAX_BYTES`, 1,568 px), else a JPEG preview made to fit;
+ * - a `resource_link` to `genimix://images/{projectId}/{imageId}`, whose `resources/read` gives
+ *   the full image;
+ * - where the preview is not the image itself, the full image written to the output folder;
+ * - a text block that says which of these the model got, then the structured content as JSON
+ *   (for clients that read only text);
+ * - `structuredContent` with the same facts, never the bytes.
+ *
+ * @param summary the first line of the text, e.g. `Image "cat" of project "p".`
+ * @param extra more structured fields (a generation's provider and model)
+ */
+export async function imageResult(image: FetchedImage, config: ServerConfig, summary: string, extra: Record<string, unknown> = {}): Promise<CallToolResult> {
+  const { projectId, imageId, data, contentType } = image;
+  const resourceUri = imageResourceUri(projectId, imageId);
+  const facts: ImageFacts & Record<string, unknown> = { status: 'ready', projectId, imageId, imageUrl: image.imageUrl, resourceUri, mimeType: contentType, size: data.length, ...extra };
+  const lines = [summary];
+  const content: Content = [];
+
+  const dimensions = dimensionsOf(data, contentType);
+  Object.assign(facts, dimensions);
+  const what = `${dimensions ? `${dimensions.width}×${dimensions.height} ` : ''}${typeName(contentType)}, ${formatBytes(data.length)}`;
+
+  let preview: Preview | undefined;
+  try {
+    preview = await makePreview(data, contentType, { maxBytes: config.previewMaxBytes });
+  } catch (error) {
+    lines.push(`The image (${what}) cannot be shown: no preview could be made (${(error as Error).message}).`);
+  }
+  if (preview) {
+    facts.preview = { original: preview.original, mimeType: preview.mimeType, size: preview.size, width: preview.width, height: preview.height };
+    content.push({ type: 'image', data: base64(preview.data), mimeType: preview.mimeType });
+    lines.push(
+      preview.original
+        ? `The image (${what}) is shown as it is.`
+        : `Shown is a preview, ${preview.width}×${preview.height} ${typeName(preview.mimeType)}, ${formatBytes(preview.size)}, of the full image (${what}), which is too large to show here.`,
+    );
+  }
+
+  const full: string[] = [`resource ${resourceUri} (resources/read returns it)`];
+  if (!preview?.original) {
+    try {
+      const written = await writeImageFile(config.outputDir, projectId, imageId, contentType, data);
+      facts.savedTo = written.path;
+      if (written.replaced) facts.replacedFile = true;
+      full.push(`the file ${written.path}${written.replaced ? ' (it replaced the earlier file of this image)' : ''}`);
+    } catch (error) {
+      lines.push(`The full image could not be written to a file: ${(error as Error).message}`);
+    }
+  }
+  lines.push(`The full image: ${full.join('; ')}.`);
+
+  content.unshift({ type: 'text', text: `${lines.join('\n')}\n${JSON.stringify(facts)}` });
+  content.push({
+    type: 'resource_link',
+    uri: resourceUri,
+    name: imageId,
+    title: `Image ${imageId} (full size)`,
+    description: `The full image ${imageId} of project ${projectId}: ${what}.`,
+    mimeType: contentType,
+    size: data.length,
+  });
+  return { content, structuredContent: facts };
+}
+
+/** `image/png` → `PNG`. */
+function typeName(mimeType: string): string {
+  return (mimeType.split('/')[1] ?? mimeType).toUpperCase();
+}
+
+function base64(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+}
+
+/** Width and height in pixels from the image's header, or `undefined` when it cannot be read. */
+export function dimensionsOf(data: Uint8Array, contentType: string): { width: number; height: number } | undefined {
+  try {
+    const { width, height } = imageInfo(data, contentType);
+    return { width, height };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createEmulator, type Emulator } from '@genimix/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectServer, detailsOf, imageOf, type ToolResult, textOf } from '../../scripts/mcp-client.js';
+
+/**
+ * Real generations take 10–90 s and Claude Desktop drops a call after 60 s whatever the
+ * progress. Time here runs 20 times faster than in the world: a 70 s generation takes 3.5 s,
+ * the host's 60 s limit is 3 s, the server's 45 s wait 2.25 s and its 5 s heartbeat 0.25 s.
+ */
+const SCALE = 0.05;
+const world = (ms: number) => Math.round(ms * SCALE);
+const API_KEY = 'sk_test_slow_models_0123456789';
+
+let emulator: Emulator;
+let server: Awaited<ReturnType<typeof connectServer>>;
+let workDir: string;
+
+beforeAll(async () => {
+  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY], profile: 'realistic', latencyScale: SCALE, latencyMs: { 'openai/dall-e-3': 70_000 } });
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'genimix-mcp-slow-'));
+  server = await connectServer({
+    GENIMIX_API_KEY: API_KEY,
+    GENIMIX_PROJECT_ID: 'slow',
+    GENIMIX_BASE_URL: emulator.url,
+    GENIMIX_OUTPUT_DIR: path.join(workDir, 'out'),
+    GENIMIX_MAX_WAIT_MS: String(world(45_000)),
+    GENIMIX_PROGRESS_INTERVAL_MS: String(world(5_000)),
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await emulator?.close();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+/** A call as Claude Desktop makes it: progress asked for, dropped at 60 s whatever the progress. */
+async function hostCall(name: string, args: Record<string, unknown>, signal?: AbortSignal) {
+  const progress: Array<{ progress: number; message?: string }> = [];
+  const result = (await server.client.callTool(
+    { name, arguments: args },
+    { onprogress: (p) => progress.push(p), timeout: world(60_000), resetTimeoutOnProgress: false, ...(signal ? { signal } : {}) },
+  )) as ToolResult;
+  return { result, progress };
+}
+
+const generateRequests = (imageId: string) => emulator.requests.list().filter((r) => r.route === 'generate' && r.imageId === imageId);
+
+describe('a 70 s generation with a host that drops calls after 60 s', () => {
+  it('answers "still being generated" in time, with progress all along; get_image then returns the image; billed once', async () => {
+    const { result: first, progress } = await hostCall('generate_image', { prompt: 'A lighthouse in a storm', modelId: 'dall-e-3', imageId: 'slow-1' });
+    expect(first.isError, textOf(first)).toBeFalsy();
+    expect(detailsOf(first)).toMatchObject({ status: 'pending', projectId: 'slow', imageId: 'slow-1', provider: 'openai', modelId: 'dall-e-3' });
+    expect(textOf(first)).toMatch(/still being generated/);
+    expect(textOf(first)).toMatch(/call get_image with imageId "slow-1"/i);
+    expect(textOf(first)).toMatch(/do not call generate_image for it again/);
+    // A heartbeat, not a start and an end: several notifications, progress only growing.
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress.every((p, i) => i === 0 || p.progress > progress[i - 1]!.progress)).toBe(true);
+    expect(progress.at(-1)!.message).toMatch(/Generating "slow-1" with openai\/dall-e-3/);
+    // Nothing stored yet: the request to Genimix goes on.
+    expect(await emulator.store.get('slow', 'slow-1')).toBeUndefined();
+
+    const { result: fetched, progress: waitProgress } = await hostCall('get_image', { imageId: 'slow-1' });
+    expect(fetched.isError, textOf(fetched)).toBeFalsy();
+    expect(detailsOf(fetched)).toMatchObject({ status: 'ready', imageId: 'slow-1', mimeType: 'image/png' });
+    expect(imageOf(fetched).length).toBeGreaterThan(0);
+    expect(waitProgress.length).toBeGreaterThanOrEqual(1);
+    expect(generateRequests('slow-1')).toHaveLength(1);
+    expect(generateRequests('slow-1')[0]!.status).toBe(200);
+  });
+
+  it('a second generate_image of an image still being generated is answered "pending" and never sent', async () => {
+    const first = await hostCall('generate_image', { prompt: 'A second lighthouse', modelId: 'dall-e-3', imageId: 'slow-2' });
+    expect(detailsOf(first.result).status).toBe('pending');
+    const again = await hostCall('generate_image', { prompt: 'A second lighthouse', modelId: 'dall-e-3', imageId: 'slow-2' });
+    expect(again.result.isError).toBeFalsy();
+    expect(detailsOf(again.result).status).toBe('pending');
+    const fetched = await hostCall('get_image', { imageId: 'slow-2' });
+    expect(detailsOf(fetched.result).status).toBe('ready');
+    expect(generateRequests('slow-2')).toHaveLength(1);
+  });
+
+  it('get_image that waits its limit too says again that the image is still being generated', async () => {
+    // 180 s of generation: longer than two waits of 45 s.
+    emulator.faults.add({ kind: 'latency', ms: world(180_000), route: 'generate', imageId: 'slow-3' });
+    const first = await hostCall('generate_image', { prompt: 'A very slow one', imageId: 'slow-3' });
+    expect(detailsOf(first.result).status).toBe('pending');
+    const waited = await hostCall('get_image', { imageId: 'slow-3' });
+    expect(waited.result.isError).toBeFalsy();
+    expect(detailsOf(waited.result).status).toBe('pending');
+    expect(textOf(waited.result)).toMatch(/still being generated/);
+  });
+
+  it('a cancelled call cancels the request to Genimix, and says to check before generating again', async () => {
+    const controller = new AbortController();
+    const call = hostCall('generate_image', { prompt: 'Cancelled', modelId: 'dall-e-3', imageId: 'slow-cancel' }, controller.signal);
+    await expect.poll(() => generateRequests('slow-cancel').length).toBe(1);
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await expect.poll(() => generateRequests('slow-cancel')[0]?.status).toBe('dropped');
+    expect(await emulator.store.get('slow', 'slow-cancel')).toBeUndefined();
+  });
+});
