@@ -2,7 +2,7 @@ import { constants, type BigIntStats } from 'node:fs';
 import { type FileHandle, lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GenimixValidationError } from '@genimix/core';
-import { quote } from './quote.js';
+import { quote } from './text.js';
 
 /**
  * A path the server will not touch; the message says why and what to do, and a tool result shows

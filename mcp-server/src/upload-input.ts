@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_IMAGE_BYTES, GenimixValidationError } from '@genimix/core';
 import { type OpenStrategy, openInsideFolders } from './paths.js';
-import { quote } from './quote.js';
+import { quote } from './text.js';
 
 /** Bytes to upload, with the media type a data: URI declared, if any. */
 export interface UploadBytes {

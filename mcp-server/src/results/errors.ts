@@ -16,9 +16,9 @@ import {
   GenimixValidationError,
   surelyNotSent,
 } from '@genimix/core';
-import { formatBytes } from '../image-output.js';
+import { formatBytes } from '../text.js';
 import { logError } from '../log.js';
-import { quote } from '../quote.js';
+import { quote } from '../text.js';
 
 /** The longest text from Genimix or a proxy quoted to the model, in characters. */
 export const MAX_QUOTED_CHARS = 300;

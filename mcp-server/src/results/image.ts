@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../config.js';
-import { formatBytes, writeImageFile } from '../image-output.js';
+import { writeImageFile } from '../image-files.js';
+import { formatBytes } from '../text.js';
 import { imageInfo, makePreview, type Preview } from '../preview.js';
 import { imageResourceUri } from '../resources/image-resource.js';
 import type { ImageFacts } from './schemas.js';
