@@ -62,13 +62,20 @@ export class GenerationRegistry implements Generations {
     const onAbort = () => ender.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     const generation: WaitingGeneration = Object.freeze({ ...target, latencyMs: ms, endLatency: () => ender.abort() });
+    // Unlisted the moment the wait ends, not a tick later: whoever ended it (or saw the
+    // connection close) finds it gone at once.
+    const unlist = () => {
+      this.#waiting = this.#waiting.filter((g) => g !== generation);
+    };
+    ender.signal.addEventListener('abort', unlist, { once: true });
     this.#waiting.push(generation);
     this.#notify(generation);
     try {
       await pause(ms, ender.signal);
     } finally {
       signal.removeEventListener('abort', onAbort);
-      this.#waiting = this.#waiting.filter((g) => g !== generation);
+      ender.signal.removeEventListener('abort', unlist);
+      unlist();
     }
     return !signal.aborted;
   }

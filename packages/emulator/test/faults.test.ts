@@ -22,7 +22,7 @@ import {
   type RequestLogEntry,
   type RouteName,
 } from '../src/index.js';
-import { KEY, MODEL, PROMPT, sampleImage, startEmulator } from './helpers.js';
+import { KEY, MODEL, openHandles, PROMPT, sampleImage, startEmulator } from './helpers.js';
 
 const PROJECT = 'demo';
 const ID = 'target';
@@ -170,13 +170,6 @@ async function failure(promise: Promise<unknown>): Promise<{ error: Error; code:
 }
 
 const SOCKET_ERRORS = ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'];
-
-/** Counts of the handle kinds an emulator could leave open: servers, sockets, timers. */
-function openHandles(): { TCPServerWrap: number; TCPSocketWrap: number; Timeout: number } {
-  const counts = { TCPServerWrap: 0, TCPSocketWrap: 0, Timeout: 0 };
-  for (const kind of process.getActiveResourcesInfo()) if (Object.hasOwn(counts, kind)) counts[kind as keyof typeof counts] += 1;
-  return counts;
-}
 
 describe.each(ROUTES)('faults on %s', (route) => {
   it('status: answers the status with Retry-After as given, changes nothing, and the next request is handled', async () => {

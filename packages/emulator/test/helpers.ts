@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { request as httpRequest } from 'node:http';
 import sharp from 'sharp';
 import { onTestFinished } from 'vitest';
@@ -19,6 +20,8 @@ export interface CallOptions {
   key?: string | null;
   headers?: Record<string, string>;
   body?: RequestInit['body'];
+  /** Aborts the request: the connection is closed, as a client that gives up closes it. */
+  signal?: AbortSignal;
 }
 
 /** A plain fetch against the emulator: `path` is appended to its URL verbatim. */
@@ -26,7 +29,7 @@ export function call(emulator: Emulator, method: string, path: string, options: 
   const headers: Record<string, string> = { ...options.headers };
   const key = options.key === undefined ? KEY : options.key;
   if (key !== null) headers['x-api-key'] = key;
-  return fetch(emulator.url + path, { method, headers, body: options.body });
+  return fetch(emulator.url + path, { method, headers, body: options.body, signal: options.signal });
 }
 
 /** A generate request with a JSON body. */
@@ -61,6 +64,34 @@ export async function sampleImage(format: 'png' | 'jpeg' | 'webp' | 'gif', seed 
   return sharp({ create: { width: 16, height: 16, channels: 3, background: { r: (seed * 53) % 256, g: 120, b: 200 } } })
     .toFormat(format)
     .toBuffer();
+}
+
+/** Counts of the handle kinds an emulator could leave open: servers, sockets, timers. */
+export function openHandles(): { TCPServerWrap: number; TCPSocketWrap: number; Timeout: number } {
+  const counts = { TCPServerWrap: 0, TCPSocketWrap: 0, Timeout: 0 };
+  for (const kind of process.getActiveResourcesInfo()) if (Object.hasOwn(counts, kind)) counts[kind as keyof typeof counts] += 1;
+  return counts;
+}
+
+/**
+ * Counts the live timers of `minMs` or more, from now until the current test finishes: an
+ * emulator's long waits, exactly, where a count of every timer (openHandles) also sees the test
+ * runner's own short ones come and go.
+ */
+export function longTimers(minMs = 24 * 60 * 60 * 1000): { count: () => number } {
+  // Node's Timeout objects: `_destroyed` turns true the moment one fires or is cleared (the
+  // async hook's own destroy callback comes a turn of the event loop later).
+  const timers: Array<{ _idleTimeout: number; _destroyed: boolean }> = [];
+  const hook = createHook({
+    init(_asyncId, type, _trigger, resource) {
+      const timer = resource as { _idleTimeout: number; _destroyed: boolean };
+      if (type === 'Timeout' && timer._idleTimeout >= minMs) timers.push(timer);
+    },
+  }).enable();
+  onTestFinished(() => {
+    hook.disable();
+  });
+  return { count: () => timers.filter((t) => !t._destroyed).length };
 }
 
 export const PROMPT = 'A futuristic city skyline at sunset';
