@@ -1,15 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { call, errorMessage, generate, MODEL, PROMPT, startEmulator, upload, sampleImage } from './helpers.js';
-
-async function generatedBytes(emulator: Awaited<ReturnType<typeof startEmulator>>, imageId: string, body: object): Promise<Buffer> {
-  const response = await generate(emulator, 'demo', imageId, body);
-  expect(response.status).toBe(200);
-  const image = await call(emulator, 'GET', `/v1/demo/image/${imageId}`);
-  expect(image.status).toBe(200);
-  expect(image.headers.get('content-type')).toBe('image/png');
-  return Buffer.from(await image.arrayBuffer());
-}
+import { call, errorMessage, generate, generatedBytes, MODEL, PROMPT, startEmulator, upload, sampleImage } from './helpers.js';
 
 describe('PUT /v1/:projectId/generate/:imageId', () => {
   it('answers the contract\'s success body with the image URL, and stores a PNG there', async () => {

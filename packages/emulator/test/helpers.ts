@@ -1,7 +1,7 @@
 import { createHook } from 'node:async_hooks';
 import { request as httpRequest } from 'node:http';
 import sharp from 'sharp';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../src/index.js';
 
 /** The key a default emulator accepts. */
@@ -39,6 +39,16 @@ export function generate(emulator: Emulator, projectId: string, imageId: string,
     headers: { 'Content-Type': 'application/json', ...options.headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+/** Generates under demo/`imageId`, expects 200, and returns the stored PNG's bytes as a client GETs them. */
+export async function generatedBytes(emulator: Emulator, imageId: string, body: object): Promise<Buffer> {
+  const response = await generate(emulator, 'demo', imageId, body);
+  expect(response.status).toBe(200);
+  const image = await call(emulator, 'GET', `/v1/demo/image/${imageId}`);
+  expect(image.status).toBe(200);
+  expect(image.headers.get('content-type')).toBe('image/png');
+  return Buffer.from(await image.arrayBuffer());
 }
 
 /** An upload of `bytes` with the given Content-Type (none when `contentType` is undefined). */

@@ -6,21 +6,11 @@
 import { MODELS } from '@genimix/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { REALISTIC_MODELS, realisticImageSize, renderImage, renderRealistic, type Emulator, type ImageSize, type RenderInput } from '../src/index.js';
+import { REALISTIC_MODELS, realisticImageSize, renderImage, renderRealistic, type ImageSize } from '../src/index.js';
 import { PANEL_PADDING, renderCaption } from '../src/text.js';
-import { call, generate, MODEL, PROMPT, startEmulator } from './helpers.js';
+import { generatedBytes, MODEL, PROMPT, startEmulator } from './helpers.js';
 
 const MB = 1_000_000;
-
-/** Generates `input` under `imageId` and returns the stored bytes, as a client would GET them. */
-async function generated(emulator: Emulator, imageId: string, input: RenderInput): Promise<Buffer> {
-  const response = await generate(emulator, 'demo', imageId, input);
-  expect(response.status).toBe(200);
-  const image = await call(emulator, 'GET', `/v1/demo/image/${imageId}`);
-  expect(image.status).toBe(200);
-  expect(image.headers.get('content-type')).toBe('image/png');
-  return Buffer.from(await image.arrayBuffer());
-}
 
 /** A prompt for which DALL·E 3 picks `size`: the first of "prompt 0", "prompt 1", ... */
 function promptFor(size: ImageSize): string {
@@ -54,7 +44,7 @@ describe('the realistic profile', () => {
     it(`${c.provider}/${c.modelId}: a ${c.width}×${c.height} RGB PNG of 1–4 MB that does not compress`, async () => {
       const emulator = await startEmulator({ profile: 'realistic', latencyScale: 0 });
       const input = { provider: c.provider, modelId: c.modelId, prompt: c.prompt };
-      const bytes = await generated(emulator, 'photo', input);
+      const bytes = await generatedBytes(emulator, 'photo', input);
       expect(await sharp(bytes).metadata()).toMatchObject({ format: 'png', width: c.width, height: c.height, channels: 3 });
       expect(bytes.length).toBeGreaterThanOrEqual(1 * MB);
       expect(bytes.length).toBeLessThanOrEqual(4 * MB);
@@ -70,8 +60,8 @@ describe('the realistic profile', () => {
     const first = await startEmulator({ profile: 'realistic', latencyScale: 0 });
     const second = await startEmulator({ profile: 'realistic', latencyScale: 0 });
     const input = { provider: 'openai', modelId: 'dall-e-2', prompt: PROMPT };
-    const a = await generated(first, 'one', input);
-    const b = await generated(second, 'two', input);
+    const a = await generatedBytes(first, 'one', input);
+    const b = await generatedBytes(second, 'two', input);
     expect(b.equals(a)).toBe(true);
     expect((await renderRealistic(input)).equals(a)).toBe(true);
   });
@@ -112,7 +102,7 @@ describe('the default profile', () => {
   it('is the placeholder: the same bytes as renderImage, 1024×1024 and small, at once', async () => {
     const emulator = await startEmulator();
     const input = { ...MODEL, prompt: PROMPT };
-    const bytes = await generated(emulator, 'flat', input);
+    const bytes = await generatedBytes(emulator, 'flat', input);
     expect(bytes.equals(await renderImage(input))).toBe(true);
     expect(await sharp(bytes).metadata()).toMatchObject({ width: 1024, height: 1024 });
     expect(bytes.length).toBeLessThan(300 * 1024);
