@@ -40,6 +40,8 @@ async function expectPreviewOf(result: ToolResult, full: Buffer, budgetChars = M
   const source = await sharp(full).metadata();
   const seen = await sharp(imageOf(result)).metadata();
   const details = detailsOf(result);
+  // Facts, never the bytes: hosts put structured content into the model's context as text.
+  expect(JSON.stringify(details).length).toBeLessThan(2000);
   expect(details).toMatchObject({ width: source.width, height: source.height, size: full.length });
   expect(details.preview).toMatchObject({ original: false, mimeType: 'image/jpeg', width: seen.width, height: seen.height, size: imageOf(result).length });
   expect(Math.max(seen.width!, seen.height!)).toBeLessThanOrEqual(1568);

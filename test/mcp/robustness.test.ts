@@ -104,6 +104,17 @@ describe('generate_image is billed: a failure tells the model whether it may hav
     expect(textOf(result)).not.toMatch(/Try again/);
   });
 
+  it('an image over the 50 MiB the server reads: says what the user can do, not a setting the model cannot change', async () => {
+    const huge = Buffer.alloc(51 * 1024 * 1024, 1);
+    PNG_SIGNATURE.copy(huge);
+    api.byRoute = () => ({ status: 200, headers: { 'content-type': 'image/png' }, body: huge });
+    const result = await server.call('get_image', { imageId: 'huge' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/larger than 50 MB, the most this server reads/);
+    expect(textOf(result)).toMatch(/Tell the user/);
+    expect(textOf(result)).not.toMatch(/maxBytes/);
+  });
+
   it.each([
     ['a 429 asking for a wait longer than the client waits', { status: 429, headers: { 'retry-after': '120' } }, /Wait 120 s/],
     ['a 400', { status: 400, body: JSON.stringify({ message: 'Unknown model' }) }, /Unknown model/],
