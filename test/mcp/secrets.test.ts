@@ -5,7 +5,7 @@ import { renderPhoto } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectServer, readResource, type ToolResult, textOf } from '../../scripts/mcp-client.js';
 import { TINY_PNG } from '../helpers/images.js';
-import { startScriptedServer } from '../helpers/scripted-server.js';
+import { type ScriptedResponse, startScriptedServer } from '../helpers/scripted-server.js';
 import { echoedForms, leakedForm, urlsWithKey } from '../helpers/secret-forms.js';
 
 /**
@@ -55,7 +55,7 @@ async function expectNoLeak(result: ToolResult): Promise<void> {
 
 describe('the key echoed by the server, in every form, leaks into no result, log line or file', () => {
   it.each(urlsWithKey('https://cdn.genimix.example', API_KEY))('generate_image whose imageUrl has the key %s', async (_where, imageUrl) => {
-    api.byRoute = (method) =>
+    api.byRoute = (method): ScriptedResponse =>
       method === 'PUT'
         ? { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': `req-${API_KEY}` }, body: JSON.stringify({ success: true, message: `ok ${API_KEY}`, imageUrl }) }
         : { status: 200, headers: { 'content-type': 'image/png', 'x-debug': encodeURIComponent(API_KEY) }, body: photo };
