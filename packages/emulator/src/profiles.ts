@@ -26,9 +26,9 @@ export interface Profile {
 }
 
 const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
-  // 1024×1024, some 100 KB, in about 0.1 s, with no wait: what the emulator always did.
+  // 1024×1024, some 100 KB, in some 40 ms, with no wait: what the emulator always did.
   placeholder: Object.freeze({ name: 'placeholder', render: renderImage, latencyMs: () => 0 }),
-  // The sizes and latencies of realistic/models.ts; 1–4 MB, in 0.2–0.4 s.
+  // The sizes and latencies of realistic/models.ts; 1–4 MB, drawn in 0.15–0.35 s.
   realistic: Object.freeze({ name: 'realistic', render: renderRealistic, latencyMs: (provider: string, modelId: string) => realisticModel(provider, modelId).latencyMs }),
 });
 
