@@ -43,5 +43,16 @@ serveStdio(() => createGenimixServer({ config: serverConfig }), {
   transport: new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES }),
   onerror: (error) => logError(`transport: ${error.message}`),
 });
+// The host closed our stdin: no answer can reach it any more. Leave at once rather than wait
+// for requests in flight (a generation may run for minutes more); Genimix still stores an image
+// whose generation it received, and get_image fetches it in the next session.
+let leaving = false;
+const leave = () => {
+  if (leaving) return;
+  leaving = true;
+  process.stdout.write('', () => process.exit(0));
+};
+process.stdin.once('end', leave);
+process.stdin.once('close', leave);
 const folders = serverConfig.allowedDirs.length > 0 ? serverConfig.allowedDirs.join(', ') : 'none (set GENIMIX_ALLOWED_DIRS)';
 logError(`serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio; upload_image may read files from: ${folders}`);

@@ -66,6 +66,39 @@ describe('the command line', () => {
 });
 
 describe('the genimix-mcp process', () => {
+  it('exits when the host closes stdin, even with a generation still running at Genimix', async () => {
+    const slow = await createEmulator({ port: 0, apiKeys: ['stdio-key'], profile: 'realistic', latencyMs: { 'openai/dall-e-3': 600_000 } });
+    try {
+      const child = spawnServer({ GENIMIX_API_KEY: 'stdio-key', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: slow.url, GENIMIX_MAX_WAIT_MS: '200' });
+      const lines = createInterface({ input: child.stdout });
+      const answers: Array<{ id?: number; result?: { structuredContent?: { status?: string } } }> = [];
+      const answered = (id: number) =>
+        new Promise<void>((resolve) => {
+          const onLine = (line: string) => {
+            answers.push(JSON.parse(line));
+            if (answers.at(-1)!.id === id) {
+              lines.off('line', onLine);
+              resolve();
+            }
+          };
+          lines.on('line', onLine);
+        });
+      const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+      await answered(1);
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'generate_image', arguments: { prompt: 'slow', modelId: 'dall-e-3' } } });
+      await answered(2);
+      expect(answers.at(-1)!.result?.structuredContent?.status).toBe('pending');
+      const closed = once(child, 'close');
+      child.stdin.end();
+      const [code] = (await closed) as [number];
+      expect(code).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it.each([
     ['GENIMIX_API_KEY', { GENIMIX_PROJECT_ID: 'p' }],
     ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'k' }],
