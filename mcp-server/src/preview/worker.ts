@@ -13,6 +13,7 @@
  * worker from file URLs and from WebAssembly modules compiled once on the main thread.
  */
 import type { ImageMimeType } from '@genimix/core';
+import type { GifReader as GifReaderClass } from 'omggif';
 
 /** A compiled `WebAssembly.Module` (the ES2023 lib and @types/node 20 do not declare WebAssembly). */
 export interface WasmModule {
@@ -123,7 +124,7 @@ export async function decodeImage(job: WorkerJob, load: WorkerEnv['load']): Prom
   const tooMany = (width: number, height: number): Error =>
     Object.assign(new Error(`the image is ${width}×${height} px, over the ${job.maxPixels.toLocaleString('en-US')} pixels a preview is made from`), { code: 'too-many-pixels' });
   if (job.type === 'image/gif') {
-    const gif = (await load(job.urls.gifDecode!)) as { GifReader?: GifReaderClass; default?: { GifReader: GifReaderClass } };
+    const gif = (await load(job.urls.gifDecode!)) as { GifReader?: typeof GifReaderClass; default?: { GifReader: typeof GifReaderClass } };
     const GifReader = gif.GifReader ?? gif.default!.GifReader;
     const reader = new GifReader(job.data);
     if (reader.width * reader.height > job.maxPixels) throw tooMany(reader.width, reader.height);
@@ -282,11 +283,6 @@ export async function fitBudget(base: Rgba, maxBytes: number, settings: PreviewS
 
 // ---------------------------------------------------------------------------------------------
 // Main thread.
-
-/** omggif's reader, as much of it as is used. */
-interface GifReaderClass {
-  new (data: Uint8Array): { width: number; height: number; decodeAndBlitFrameRGBA(frame: number, pixels: Uint8ClampedArray): void };
-}
 
 /** The functions the worker runs, in the order they are written into its source. */
 const WORKER_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [previewWorkerMain, decodeImage, loadPixelOps, ownBuffer, flattenOnWhite, fitDimensions, scaleToLongEdge, boxShrink, fitBudget];
