@@ -1,27 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { createEmulator, type Emulator } from '@genimix/emulator';
+import type { Emulator } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectServer, textOf } from '../../scripts/mcp-client.js';
+import { textOf } from '../../scripts/mcp-client.js';
 import { TINY_PNG } from '../helpers/images.js';
+import { type McpConnection, type McpFixture, startMcpFixture } from '../helpers/mcp-fixture.js';
 
-const API_KEY = 'sk_test_inputs_0123456789';
+let fx: McpFixture;
 let emulator: Emulator;
-let server: Awaited<ReturnType<typeof connectServer>>;
-let workDir: string;
+let server: McpConnection;
 
 beforeAll(async () => {
-  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY] });
-  workDir = await mkdtemp(path.join(os.tmpdir(), 'genimix-mcp-inputs-'));
   // Started in a filesystem root with no GENIMIX_ALLOWED_DIRS, as Claude Desktop starts servers: no folder may be read.
-  server = await connectServer({ GENIMIX_API_KEY: API_KEY, GENIMIX_PROJECT_ID: 'inputs', GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: path.join(workDir, 'out') }, { cwd: '/' });
+  fx = await startMcpFixture('inputs', { env: { GENIMIX_ALLOWED_DIRS: '' }, cwd: '/' });
+  ({ emulator, server } = fx);
 });
-afterAll(async () => {
-  await server?.close();
-  await emulator?.close();
-  await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close());
 
 describe('unknown arguments fail the call, naming them, and nothing is sent', () => {
   it.each([
@@ -64,7 +57,7 @@ describe('with no allowed folder', () => {
     const upload = tools.find((t) => t.name === 'upload_image')!;
     expect(upload.description).toMatch(/may read none/);
     expect(upload.description).not.toMatch(/inside \)|inside \.|inside ,/);
-    const result = await server.call('upload_image', { path: path.join(workDir, 'a.png') });
+    const result = await server.call('upload_image', { path: path.join(fx.workDir, 'a.png') });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/GENIMIX_ALLOWED_DIRS/);
     expect(textOf(result)).not.toMatch(/\(\)|inside \)|folders: \)/);

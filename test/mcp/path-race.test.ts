@@ -1,38 +1,26 @@
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createEmulator, type Emulator } from '@genimix/emulator';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectServer, textOf } from '../../scripts/mcp-client.js';
+import { textOf } from '../../scripts/mcp-client.js';
+import { type McpFixture, startMcpFixture } from '../helpers/mcp-fixture.js';
 
 /**
  * A folder inside the allowed one swapped for a symbolic link to a folder outside, again and
  * again, while the model uploads from it: the server, in its own process, must upload the
  * file inside or refuse, and never upload the one outside.
  */
-const API_KEY = 'sk_test_path_race_0123456789';
-let emulator: Emulator;
-let server: Awaited<ReturnType<typeof connectServer>>;
-let workDir: string;
-
+let fx: McpFixture;
 beforeAll(async () => {
-  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY] });
-  workDir = await mkdtemp(path.join(os.tmpdir(), 'genimix-mcp-race-'));
-  await mkdir(path.join(workDir, 'allowed'));
-  server = await connectServer({ GENIMIX_API_KEY: API_KEY, GENIMIX_PROJECT_ID: 'race', GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: path.join(workDir, 'out'), GENIMIX_ALLOWED_DIRS: path.join(workDir, 'allowed') });
+  fx = await startMcpFixture('race');
 });
-afterAll(async () => {
-  await server?.close();
-  await emulator?.close();
-  await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close());
 
 const png = (r: number, g: number, b: number) => sharp({ create: { width: 8, height: 8, channels: 3, background: { r, g, b } } }).png().toBuffer();
 
 describe('upload_image { path } against a folder swapped for a symbolic link', () => {
   it('uploads nothing from outside the allowed folder, in hundreds of tries', async () => {
-    const allowed = path.join(workDir, 'allowed');
+    const { emulator, server, workDir, allowedDir: allowed } = fx;
     const swap = path.join(allowed, 'photos');
     const parkedReal = path.join(allowed, 'photos-real');
     const parkedLink = path.join(allowed, 'photos-link');

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createEmulator, type Emulator, REALISTIC_MODELS, renderPhoto } from '@genimix/emulator';
+import { type Emulator, REALISTIC_MODELS, renderPhoto } from '@genimix/emulator';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectServer, detailsOf, imageOf, readResource, resourceLinkOf, type ToolResult, textOf } from '../../scripts/mcp-client.js';
+import { detailsOf, imageOf, readResource, resourceLinkOf, type ToolResult, textOf } from '../../scripts/mcp-client.js';
+import { type McpConnection, type McpFixture, startMcpFixture } from '../helpers/mcp-fixture.js';
 
 /**
  * What a model receives of a large image: an image block it can see, within the hosts' limits
@@ -14,22 +14,15 @@ import { connectServer, detailsOf, imageOf, readResource, resourceLinkOf, type T
  */
 const MAX_RESULT_BYTES = 1024 * 1024;
 const MAX_PREVIEW_BASE64_CHARS = 100_000;
-const API_KEY = 'sk_test_previews_0123456789';
-
+let fx: McpFixture;
 let emulator: Emulator;
-let server: Awaited<ReturnType<typeof connectServer>>;
-let workDir: string;
+let server: McpConnection;
 
 beforeAll(async () => {
-  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY], profile: 'realistic', latencyScale: 0 });
-  workDir = await mkdtemp(path.join(os.tmpdir(), 'genimix-mcp-previews-'));
-  server = await connectServer({ GENIMIX_API_KEY: API_KEY, GENIMIX_PROJECT_ID: 'previews', GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: path.join(workDir, 'out') });
+  fx = await startMcpFixture('previews', { emulator: { profile: 'realistic', latencyScale: 0 } });
+  ({ emulator, server } = fx);
 });
-afterAll(async () => {
-  await server?.close();
-  await emulator?.close();
-  await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close());
 
 /** Checks what the model sees of `full` in `result`, and that the full image is reachable both ways. */
 async function expectPreviewOf(result: ToolResult, full: Buffer, budgetChars = MAX_PREVIEW_BASE64_CHARS): Promise<void> {
@@ -86,17 +79,13 @@ describe('uploaded images of 2–8 MB and extreme shapes', () => {
 
 describe('GENIMIX_PREVIEW_MAX_BYTES', () => {
   it('sets the preview\'s budget', async () => {
-    const small = await connectServer({ GENIMIX_API_KEY: API_KEY, GENIMIX_PROJECT_ID: 'previews', GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: path.join(workDir, 'small'), GENIMIX_PREVIEW_MAX_BYTES: '30000' });
-    try {
-      const full = await renderPhoto({ width: 1024, height: 1024, seed: 'budget' });
-      await small.call('upload_image', { data: full.toString('base64'), imageId: 'budget' });
-      const result = await small.call('get_image', { imageId: 'budget' });
-      expect(result.isError, textOf(result)).toBeFalsy();
-      expect(imageOf(result).length).toBeLessThanOrEqual(30_000);
-      const seen = await sharp(imageOf(result)).metadata();
-      expect(Math.max(seen.width!, seen.height!)).toBeGreaterThanOrEqual(512);
-    } finally {
-      await small.close();
-    }
+    const small = await fx.connect({ ...fx.env, GENIMIX_OUTPUT_DIR: path.join(fx.workDir, 'small'), GENIMIX_PREVIEW_MAX_BYTES: '30000' });
+    const full = await renderPhoto({ width: 1024, height: 1024, seed: 'budget' });
+    await small.call('upload_image', { data: full.toString('base64'), imageId: 'budget' });
+    const result = await small.call('get_image', { imageId: 'budget' });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(imageOf(result).length).toBeLessThanOrEqual(30_000);
+    const seen = await sharp(imageOf(result)).metadata();
+    expect(Math.max(seen.width!, seen.height!)).toBeGreaterThanOrEqual(512);
   });
 });

@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { createEmulator, type Emulator } from '@genimix/emulator';
+import type { Emulator } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectServer, detailsOf, imageOf, type ToolResult, textOf } from '../../scripts/mcp-client.js';
+import { detailsOf, imageOf, type ToolResult, textOf } from '../../scripts/mcp-client.js';
+import { type McpConnection, type McpFixture, startMcpFixture } from '../helpers/mcp-fixture.js';
 
 /**
  * Real generations take 10–90 s and Claude Desktop drops a call after 60 s whatever the
@@ -12,29 +10,18 @@ import { connectServer, detailsOf, imageOf, type ToolResult, textOf } from '../.
  */
 const SCALE = 0.05;
 const world = (ms: number) => Math.round(ms * SCALE);
-const API_KEY = 'sk_test_slow_models_0123456789';
-
+let fx: McpFixture;
 let emulator: Emulator;
-let server: Awaited<ReturnType<typeof connectServer>>;
-let workDir: string;
+let server: McpConnection;
 
 beforeAll(async () => {
-  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY], profile: 'realistic', latencyScale: SCALE, latencyMs: { 'openai/dall-e-3': 70_000 } });
-  workDir = await mkdtemp(path.join(os.tmpdir(), 'genimix-mcp-slow-'));
-  server = await connectServer({
-    GENIMIX_API_KEY: API_KEY,
-    GENIMIX_PROJECT_ID: 'slow',
-    GENIMIX_BASE_URL: emulator.url,
-    GENIMIX_OUTPUT_DIR: path.join(workDir, 'out'),
-    GENIMIX_MAX_WAIT_MS: String(world(45_000)),
-    GENIMIX_PROGRESS_INTERVAL_MS: String(world(5_000)),
+  fx = await startMcpFixture('slow', {
+    emulator: { profile: 'realistic', latencyScale: SCALE, latencyMs: { 'openai/dall-e-3': 70_000 } },
+    env: { GENIMIX_MAX_WAIT_MS: String(world(45_000)), GENIMIX_PROGRESS_INTERVAL_MS: String(world(5_000)) },
   });
+  ({ emulator, server } = fx);
 });
-afterAll(async () => {
-  await server?.close();
-  await emulator?.close();
-  await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close());
 
 /** A call as Claude Desktop makes it: progress asked for, dropped at 60 s whatever the progress. */
 async function hostCall(name: string, args: Record<string, unknown>, signal?: AbortSignal) {

@@ -1,39 +1,28 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createEmulator, type Emulator } from '@genimix/emulator';
+import type { Emulator } from '@genimix/emulator';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectServer, detailsOf, imageOf, readResource, resourceLinkOf, textOf } from '../../scripts/mcp-client.js';
+import { detailsOf, imageOf, readResource, resourceLinkOf, textOf } from '../../scripts/mcp-client.js';
 import { PHOTO_PATH, readPhoto, TINY_PNG } from '../helpers/images.js';
+import { type McpConnection, type McpFixture, startMcpFixture } from '../helpers/mcp-fixture.js';
 
-const API_KEY = 'sk_test_mcp_0123456789abcdef';
+let fx: McpFixture;
 let emulator: Emulator;
-let server: Awaited<ReturnType<typeof connectServer>>;
+let server: McpConnection;
 let workDir: string;
 let allowedDir: string;
 let outputDir: string;
 
 beforeAll(async () => {
   // Real models' images: 1–4 MB photographs, not placeholders. No latency: slow-models.test.ts has it.
-  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY], profile: 'realistic', latencyScale: 0 });
-  workDir = await mkdtemp(path.join(os.tmpdir(), 'genimix-mcp-test-'));
-  allowedDir = path.join(workDir, 'allowed');
-  outputDir = path.join(workDir, 'out');
-  await mkdir(allowedDir);
-  server = await connectServer({
-    GENIMIX_API_KEY: API_KEY,
-    GENIMIX_PROJECT_ID: 'mcp',
-    GENIMIX_BASE_URL: emulator.url,
-    GENIMIX_OUTPUT_DIR: outputDir,
-    GENIMIX_ALLOWED_DIRS: [allowedDir, path.dirname(PHOTO_PATH)].join(path.delimiter),
+  fx = await startMcpFixture('mcp', {
+    emulator: { profile: 'realistic', latencyScale: 0 },
+    env: ({ allowedDir }) => ({ GENIMIX_ALLOWED_DIRS: [allowedDir, path.dirname(PHOTO_PATH)].join(path.delimiter) }),
   });
+  ({ emulator, server, workDir, allowedDir, outputDir } = fx);
 });
-afterAll(async () => {
-  await server?.close();
-  await emulator?.close();
-  await rm(workDir, { recursive: true, force: true });
-});
+afterAll(() => fx?.close());
 
 describe('tools/list', () => {
   it('lists five tools with descriptions, strict input schemas, output schemas and annotations', async () => {
@@ -222,15 +211,11 @@ describe('bad arguments', () => {
 describe('a wrong API key', () => {
   it('is an error that tells the model the user must fix GENIMIX_API_KEY, without the key', async () => {
     const wrongKey = 'sk_wrong_mcp_key_never_shown';
-    const wrong = await connectServer({ GENIMIX_API_KEY: wrongKey, GENIMIX_PROJECT_ID: 'mcp', GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: outputDir });
-    try {
-      const result = await wrong.call('get_image', { imageId: 'photo' });
-      expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/GENIMIX_API_KEY/);
-      expect(textOf(result)).not.toContain(wrongKey);
-      expect(wrong.stderr()).not.toContain(wrongKey);
-    } finally {
-      await wrong.close();
-    }
+    const wrong = await fx.connect({ ...fx.env, GENIMIX_API_KEY: wrongKey });
+    const result = await wrong.call('get_image', { imageId: 'photo' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/GENIMIX_API_KEY/);
+    expect(textOf(result)).not.toContain(wrongKey);
+    expect(wrong.stderr()).not.toContain(wrongKey);
   });
 });
