@@ -98,7 +98,10 @@ export async function checkOutputFolder(dir: string): Promise<void> {
   });
   if (!info.isDirectory()) throw refuse('is a file, not a folder');
   const shared = sharedReason(info);
-  if (shared) throw refuse(shared, `the user must make it private (chmod 700 ${absolute}) or set GENIMIX_OUTPUT_DIR to a private folder of theirs; the server does not change the mode of an existing folder.`);
+  // A sticky folder open to all (/tmp) is shared by design: making it private would break the
+  // system, so the advice is a folder of the user's own inside it.
+  const fix = info.mode & 0o1000 ? `set GENIMIX_OUTPUT_DIR to a folder of the user's own, e.g. ${path.join(absolute, 'genimix-mcp')}, which the server creates private` : `the user must make it private (chmod 700 ${absolute}) or set GENIMIX_OUTPUT_DIR to a private folder of theirs; the server does not change the mode of an existing folder`;
+  if (shared) throw refuse(shared, `${fix}.`);
   await access(real, constants.W_OK | constants.X_OK).catch((error: NodeJS.ErrnoException) => {
     throw refuse(`cannot be written (${describeCode(error)})`);
   });

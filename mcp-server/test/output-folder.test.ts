@@ -84,7 +84,9 @@ describe('checkOutputFolder', () => {
     await chmod(dir, shared);
     const error = await failure(checkOutputFolder(dir));
     expect(error).toBeInstanceOf(OutputFolderError);
-    expect(error.message).toMatch(/can be written by other users \(mode \d+\): the user must make it private \(chmod 700 .*\) or set GENIMIX_OUTPUT_DIR/);
+    // A sticky folder open to all is /tmp's kind: the advice is a folder of one's own, not chmod.
+    const advice = shared & 0o1000 ? /can be written by other users \(mode \d+\): set GENIMIX_OUTPUT_DIR to a folder of the user's own/ : /can be written by other users \(mode \d+\): the user must make it private \(chmod 700 .*\) or set GENIMIX_OUTPUT_DIR/;
+    expect(error.message).toMatch(advice);
     expect(await mode(dir)).toBe(shared);
   });
 

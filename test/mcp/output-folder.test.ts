@@ -53,6 +53,15 @@ describe('the output folder', () => {
     expect((await stat(shared)).mode & 0o777).toBe(0o777);
   });
 
+  it('a folder open to all by design (sticky, like /tmp) gets advice that does not break the system', async () => {
+    const tmpLike = path.join(workDir, 'tmp-like');
+    await mkdir(tmpLike);
+    await chmod(tmpLike, 0o1777);
+    const stderr = await startFails(tmpLike);
+    expect(stderr).toContain(`set GENIMIX_OUTPUT_DIR to a folder of the user's own, e.g. ${path.join(tmpLike, 'genimix-mcp')}`);
+    expect(stderr).not.toMatch(/chmod/);
+  });
+
   it('a project folder that is a symbolic link is not followed: nothing is written where it points', async () => {
     const outputDir = path.join(workDir, 'linked');
     const elsewhere = path.join(workDir, 'elsewhere');

@@ -62,9 +62,18 @@ describe('a 70 s generation with a host that drops calls after 60 s', () => {
   it('a second generate_image of an image still being generated is answered "pending" and never sent', async () => {
     const first = await hostCall('generate_image', { prompt: 'A second lighthouse', modelId: 'dall-e-3', imageId: 'slow-2' });
     expect(detailsOf(first.result).status).toBe('pending');
-    const again = await hostCall('generate_image', { prompt: 'A second lighthouse', modelId: 'dall-e-3', imageId: 'slow-2' });
+    const again = await hostCall('generate_image', { prompt: 'A dog instead', modelId: 'dall-e-2', imageId: 'slow-2' });
     expect(again.result.isError).toBeFalsy();
-    expect(detailsOf(again.result).status).toBe('pending');
+    expect(detailsOf(again.result)).toMatchObject({ status: 'pending', provider: 'openai', modelId: 'dall-e-3' });
+    expect(textOf(again.result)).toMatch(/This generate_image was NOT sent/);
+    // An upload or a delete now would be undone when the generation finishes: refused, nothing sent.
+    const upload = await hostCall('upload_image', { imageId: 'slow-2', data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' });
+    const deletion = await hostCall('delete_image', { imageId: 'slow-2' });
+    for (const refused of [upload.result, deletion.result]) {
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(/still being generated .*nothing was sent/);
+    }
+    expect(emulator.requests.list().filter((r) => r.imageId === 'slow-2' && r.route !== 'generate')).toHaveLength(0);
     const fetched = await hostCall('get_image', { imageId: 'slow-2' });
     expect(detailsOf(fetched.result).status).toBe('ready');
     expect(generateRequests('slow-2')).toHaveLength(1);
@@ -79,6 +88,7 @@ describe('a 70 s generation with a host that drops calls after 60 s', () => {
     expect(waited.result.isError).toBeFalsy();
     expect(detailsOf(waited.result).status).toBe('pending');
     expect(textOf(waited.result)).toMatch(/still being generated/);
+    expect(textOf(waited.result)).toMatch(/Call get_image with imageId "slow-3" \(projectId "slow"\) again/);
   });
 
   it('a cancelled call cancels the request to Genimix, and says to check before generating again', async () => {

@@ -1,12 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod/v4';
 import { errorResult } from '../results/errors.js';
+import { stillGeneratingResult } from '../results/pending.js';
 import { deleteImageOutput } from '../results/schemas.js';
 import { type ToolDeps, projectIdDescription } from './deps.js';
 import { toolInput } from './input.js';
 
 /** `delete_image`: deletes a stored image. */
-export function registerDeleteImage(server: McpServer, { client, config }: ToolDeps): void {
+export function registerDeleteImage(server: McpServer, { client, config, generations }: ToolDeps): void {
   server.registerTool(
     'delete_image',
     {
@@ -20,8 +21,11 @@ export function registerDeleteImage(server: McpServer, { client, config }: ToolD
       annotations: { title: 'Delete image', readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
     async (args, ctx) => {
+      const projectId = args.projectId ?? config.projectId;
+      // A generation still running would bring the image back when it finishes.
+      const running = generations.find(projectId, args.imageId);
+      if (running && !running.outcome) return stillGeneratingResult(running, 'delete');
       try {
-        const projectId = args.projectId ?? config.projectId;
         await client.deleteImage({ imageId: args.imageId, projectId }, { signal: ctx.mcpReq.signal });
         const facts = { projectId, imageId: args.imageId, deleted: true as const };
         return { content: [{ type: 'text', text: `Deleted image "${args.imageId}" from project "${projectId}".\n${JSON.stringify(facts)}` }], structuredContent: facts };

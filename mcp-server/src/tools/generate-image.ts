@@ -51,7 +51,7 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
       }
       // A second request for an image still being generated would bill twice for it.
       const running = generations.find(projectId, imageId);
-      if (running && !running.outcome) return pendingResult(running);
+      if (running && !running.outcome) return pendingResult(running, 'duplicate-generate');
 
       const generation = generations.start(projectId, imageId, provider, modelId, (signal) => client.generateImage({ imageId, provider, modelId, prompt: args.prompt, projectId }, { signal }));
       const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, (ms) => `Generating "${imageId}" with ${provider}/${modelId}: ${Math.round(ms / 1000)} s so far`);
@@ -68,7 +68,7 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
           generations.forget(generation);
           return generateErrorResult(new GenimixAbortError(`generate image "${imageId}" was cancelled.`), config.baseUrl, imageId);
         }
-        return pendingResult(generation);
+        return pendingResult(generation, 'generate');
       }
       generations.forget(generation);
       if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);

@@ -35,7 +35,7 @@ export function registerGetImage(server: McpServer, { client, config, generation
       if (running) {
         const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, () => `Waiting for "${imageId}" to be generated: ${running.elapsedSeconds} s so far`);
         const waited = await running.wait(config.maxWaitMs, ctx.mcpReq.signal).finally(stopHeartbeat);
-        if (waited === 'running') return pendingResult(running);
+        if (waited === 'running') return pendingResult(running, 'get');
         // This call reports the outcome: later calls fetch from Genimix as usual.
         generations.forget(running);
         if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);

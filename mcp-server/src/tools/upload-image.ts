@@ -3,6 +3,7 @@ import { createImageId, GenimixValidationError, normalizeMimeType } from '@genim
 import { z } from 'zod/v4';
 import { imageResourceUri } from '../resources/image-resource.js';
 import { errorResult } from '../results/errors.js';
+import { stillGeneratingResult } from '../results/pending.js';
 import { dimensionsOf } from '../results/image.js';
 import { uploadImageOutput } from '../results/schemas.js';
 import { decodeDataArgument, readPathArgument, type UploadBytes } from '../upload-input.js';
@@ -10,7 +11,7 @@ import { type ToolDeps, projectIdDescription } from './deps.js';
 import { toolInput } from './input.js';
 
 /** `upload_image`: stores an image given as base64 or as a local file path inside the allowed folders. */
-export function registerUploadImage(server: McpServer, { client, config }: ToolDeps): void {
+export function registerUploadImage(server: McpServer, { client, config, generations }: ToolDeps): void {
   const folders = config.allowedDirs.length > 0 ? `a local file inside ${config.allowedDirs.join(', ')}` : 'a local file, but this server may read none: the user has not set GENIMIX_ALLOWED_DIRS';
   server.registerTool(
     'upload_image',
@@ -39,6 +40,9 @@ export function registerUploadImage(server: McpServer, { client, config }: ToolD
         const contentType = chooseContentType(args.contentType, input.declaredType);
         const imageId = args.imageId ?? createImageId();
         const projectId = args.projectId ?? config.projectId;
+        // A generation still running would replace the upload when it finishes.
+        const running = generations.find(projectId, imageId);
+        if (running && !running.outcome) return stillGeneratingResult(running, 'upload');
         const result = await client.uploadImage({ imageId, projectId, data: input.data, ...(contentType ? { contentType } : {}) }, { signal: ctx.mcpReq.signal }).catch((error: unknown) => {
           // The type came from the data: URI, not from a contentType the model gave: name the right field.
           if (error instanceof GenimixValidationError && error.field === 'contentType' && !args.contentType && input.declaredType) {
