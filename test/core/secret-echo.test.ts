@@ -45,6 +45,31 @@ describe('a server that echoes the API key in any form leaks it nowhere', () => 
     expect(shown.pathname).toMatch(/^\/v1\/p\//);
   });
 
+  it.each([
+    ['JSON without a message field, the key \\u-escaped', 'application/json', JSON.stringify({ detail_code: 7, echo: 'KEY' }).replace('KEY', [...API_KEY].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''))],
+    ['JSON without a message field, "/" escaped as \\/', 'application/json', JSON.stringify({ echo: API_KEY }).replaceAll('/', '\\/')],
+    ['an HTML page with the key in numeric entities', 'text/html', `<html><title>Denied ${[...API_KEY].map((c) => (/[a-z0-9]/i.test(c) ? c : `&#x${c.charCodeAt(0).toString(16)};`)).join('')}</title></html>`],
+    ['an HTML page with the key in decimal entities', 'text/html', `<html><title>Denied ${[...API_KEY].map((c) => `&#${c.charCodeAt(0)};`).join('')}</title></html>`],
+    ['a body cut off in the middle of the key', 'text/plain', `${'x'.repeat(64 * 1024 - 20)}${API_KEY}`],
+  ])('%s', async (_kind, contentType, body) => {
+    server.next = { status: 400, headers: { 'content-type': contentType }, body };
+    const error = (await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixError;
+    for (const text of [error.message, error.serverMessage ?? '']) {
+      expect(leakedForm(text, API_KEY), text).toBeUndefined();
+      // Not even a long start of it: the first 12 characters would already be enough to search for.
+      expect(text).not.toContain(API_KEY.slice(0, 12));
+    }
+  });
+
+  it('an imageUrl whose host name is the key (the URL parser lower-cases it) is shown without it', async () => {
+    const hostKey = 'sk_test_HostKey1234567';
+    const hostClient = new GenimixClient({ apiKey: hostKey, projectId: 'p', baseUrl: server.url, maxRetries: 0 });
+    server.next = generated(`https://${hostKey}.cdn.example/v1/p/image/x`);
+    const { imageUrl } = await hostClient.generateImage({ imageId: 'x', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'A cat' });
+    expect(imageUrl.toLowerCase()).not.toContain(hostKey.toLowerCase());
+    expect(imageUrl).toBe('https://redacted.invalid/v1/p/image/x');
+  });
+
   it('an imageUrl without the key is left as it is, other query parameters kept', async () => {
     const clean = `${server.url}/v1/p/image/x?w=1024&h=1024`;
     server.next = generated(clean);

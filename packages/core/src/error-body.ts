@@ -41,7 +41,9 @@ function messageFromJson(text: string): string | undefined {
   for (const candidate of candidates) {
     if (typeof candidate === 'string' && candidate.trim() !== '') return candidate;
   }
-  return text;
+  // The JSON as JSON.stringify writes it: escapes such as \u0073 or \/ undone, so that redaction
+  // sees the key however the server escaped it.
+  return JSON.stringify(value);
 }
 
 function textOfHtml(html: string): string {
@@ -53,12 +55,18 @@ function textOfHtml(html: string): string {
 
 function decodeEntities(text: string): string {
   return text
+    .replace(/&#x([0-9a-f]{1,6});/gi, (entity, hex: string) => codePoint(Number.parseInt(hex, 16), entity))
+    .replace(/&#([0-9]{1,7});/g, (entity, dec: string) => codePoint(Number(dec), entity))
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
     .replace(/&nbsp;/g, ' ')
     .replace(/&amp;/g, '&');
+}
+
+function codePoint(value: number, entity: string): string {
+  return value > 0 && value <= 0x10ffff ? String.fromCodePoint(value) : entity;
 }
 
 function excerpt(text: string): string {

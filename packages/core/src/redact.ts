@@ -23,12 +23,23 @@ export class Redactor {
     this.#pattern = this.#secret === '' ? undefined : new RegExp(formsOf(this.#secret).join('|'), 'g');
   }
 
-  /** `text` with every form of the secret replaced by {@link REDACTED}. */
+  /**
+   * `text` with every form of the secret replaced by {@link REDACTED}, and a start of the secret
+   * that ends the text (a body cut off in the middle of an echoed key) too.
+   */
   redact(text: string): string {
     if (this.#pattern === undefined) return text;
-    // Cheap exit for the common case: no character run of any form can be there without this.
     this.#pattern.lastIndex = 0;
-    return this.#pattern.test(text) ? text.replace(this.#pattern, REDACTED) : text;
+    const redacted = this.#pattern.test(text) ? text.replace(this.#pattern, REDACTED) : text;
+    return this.#redactCutOff(redacted);
+  }
+
+  #redactCutOff(text: string): string {
+    const longest = Math.min(this.#secret.length - 1, text.length);
+    for (let n = longest; n >= MIN_ENCODED_FORM_LENGTH; n--) {
+      if (text.endsWith(this.#secret.slice(0, n))) return `${text.slice(0, -n)}${REDACTED}`;
+    }
+    return text;
   }
 
   /** True when any form of the secret occurs in `text`. */
@@ -51,18 +62,40 @@ export class Redactor {
     } catch {
       return this.redact(text);
     }
+    const holds = (part: string) => this.occursIn(part) || part.toLowerCase().includes(this.#secret.toLowerCase());
+    // Credentials never belong in a shown URL, the key or not.
+    let found = url.username !== '' || url.password !== '';
     url.username = '';
     url.password = '';
+    // The parser lower-cases a host name: look for the key there in lower case too.
+    const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(text)?.[1] ?? '';
+    const host = authority.slice(authority.lastIndexOf('@') + 1);
+    if (holds(host) || holds(url.hostname)) {
+      url.hostname = 'redacted.invalid';
+      found = true;
+    }
     for (const [name, value] of [...url.searchParams]) {
-      if (this.occursIn(name) || this.occursIn(value)) url.searchParams.delete(name, value);
+      if (holds(name) || holds(value)) {
+        url.searchParams.delete(name, value);
+        found = true;
+      }
     }
     // searchParams.delete leaves a bare "?" behind when it removed the last one.
     if (url.search === '?') url.search = '';
-    if (this.occursIn(url.hash)) url.hash = '';
+    if (holds(url.hash)) {
+      url.hash = '';
+      found = true;
+    }
     url.pathname = url.pathname
       .split('/')
-      .map((segment) => (this.occursIn(segment) ? REDACTED : segment))
+      .map((segment) => {
+        if (!holds(segment)) return segment;
+        found = true;
+        return REDACTED;
+      })
       .join('/');
+    // The key across parts (a "/" in it splits host from path): none of them holds it whole.
+    if (!found && holds(text)) return `${url.protocol}//redacted.invalid/${REDACTED}`;
     // Whatever the URL parser kept that still holds it (an odd authority, say).
     return this.redact(url.href);
   }
