@@ -83,6 +83,11 @@ export async function openInsideFolders(requested: string, allowedDirs: readonly
   try {
     // The file opened, not the path: a FIFO, device or folder swapped in is refused here.
     if (!opened.stats.isFile()) throw notAFile(field, quoted);
+    // A hard link has no "real path" of its own: a link inside an allowed folder to a file outside
+    // looks inside by every path check. A file with more than one name is refused.
+    if (opened.stats.nlink > 1n) {
+      throw new PathAccessError(`${quoted} has other names (hard links), which may lie outside the folders this server may read, so it is not read: copy the file into an allowed folder and give the copy's path.`);
+    }
     return { handle: opened.handle, realPath: opened.realPath, size: Number(opened.stats.size) };
   } catch (error) {
     await opened.handle.close();

@@ -29,6 +29,7 @@ describe('unknown arguments fail the call, naming them, and nothing is sent', ()
     const result = await server.call(tool, args);
     expect(result.isError).toBe(true);
     for (const name of unknown) expect(textOf(result)).toContain(`"${name}"`);
+    expect(textOf(result)).toMatch(tool === 'list_models' ? /takes no arguments/ : /takes only \w/);
     expect(textOf(result)).toMatch(/Nothing was sent/);
     expect(emulator.requests.list()).toHaveLength(0);
   });
@@ -43,6 +44,9 @@ describe('error texts never echo a long input', () => {
     ['get_image', { imageId: long }],
     ['upload_image', { path: `/tmp/${long}` }],
     ['upload_image', { data: `data:image/png,${long}` }],
+    ['upload_image', { data: `data:image/${long};base64,iVBORw0KGgo=` }],
+    ['upload_image', { data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', contentType: long }],
+    ['upload_image', { data: `data:image/${long};base64,iVBORw0KGgo=`, contentType: long }],
     ['generate_image', { prompt: 'A cat', [long]: 1 }],
   ])('%s with a 100,000-character value', async (tool, args) => {
     const result = await server.call(tool, args);

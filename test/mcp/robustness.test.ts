@@ -66,7 +66,7 @@ describe('against the emulator', () => {
   it('names data, not contentType, when a data: URI\'s type contradicts its bytes', async () => {
     const result = await server.call('upload_image', { data: `data:image/gif;base64,${pngLike(100).toString('base64')}` });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^Invalid argument data: the data: URI says image\/gif/);
+    expect(textOf(result)).toMatch(/^Invalid argument data: the data: URI's type "image\/gif" does not fit the data/);
   });
 });
 

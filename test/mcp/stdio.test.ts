@@ -106,6 +106,9 @@ describe('the genimix-mcp process', () => {
     ['GENIMIX_API_KEY', { GENIMIX_API_KEY: 'dev key', GENIMIX_PROJECT_ID: 'p' }],
     ['GENIMIX_API_KEY', { GENIMIX_API_KEY: 'kéy', GENIMIX_PROJECT_ID: 'p' }],
     ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: '../p' }],
+    ['GENIMIX_BASE_URL', { GENIMIX_API_KEY: 'sk_gateway_key_123', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: 'https://gw.example/sk_gateway_key_123/genimix' }],
+    ['GENIMIX_PREVIEW_MAX_BYTES', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_PREVIEW_MAX_BYTES: '2000000' }],
+    ['GENIMIX_MAX_WAIT_MS', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_MAX_WAIT_MS: 'soon' }],
   ])('without a valid %s exits 1 with one line on stderr and nothing on stdout', async (variable, env) => {
     const child = spawnServer(env);
     let stdout = '';
@@ -117,6 +120,7 @@ describe('the genimix-mcp process', () => {
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toContain(variable);
+    expect(stderr).not.toContain('sk_gateway_key_123');
   });
 
   it('writes nothing but JSON-RPC to stdout, also for failing calls', async () => {

@@ -1,4 +1,4 @@
-import { readFile, symlink, writeFile } from 'node:fs/promises';
+import { link, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Emulator } from '@genimix/emulator';
 import sharp from 'sharp';
@@ -168,6 +168,24 @@ describe('upload_image and get_image', () => {
     const result = await server.call('upload_image', { path: path.join(allowedDir, 'link.png') });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/outside/);
+  });
+
+  it('refuses a hard link inside an allowed folder (it may name a file outside)', async () => {
+    const outside = path.join(workDir, 'outside-hard.png');
+    await writeFile(outside, TINY_PNG);
+    await link(outside, path.join(allowedDir, 'hard.png'));
+    const result = await server.call('upload_image', { path: path.join(allowedDir, 'hard.png') });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/hard links/);
+    expect(await emulator.store.get('mcp', 'hard')).toBeUndefined();
+  });
+
+  it('get_image reports progress while it fetches and makes the preview', async () => {
+    const updates: Array<{ message?: string }> = [];
+    const result = await server.client.callTool({ name: 'get_image', arguments: { imageId: 'photo' } }, { onprogress: (p) => updates.push(p) });
+    expect(result.isError).toBeFalsy();
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates[0]!.message).toMatch(/Fetching "photo" and making its preview/);
   });
 
   it('get_image of a missing image is an error that says 404 and what to check', async () => {

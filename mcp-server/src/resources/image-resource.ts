@@ -1,4 +1,5 @@
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
+import { errorResult, errorText } from '../results/errors.js';
 import type { ToolDeps } from '../tools/deps.js';
 
 /** The URI template of full images: `genimix://images/{projectId}/{imageId}`. */
@@ -29,7 +30,10 @@ export function registerImageResource(server: McpServer, { client, config, gener
       const ref = { projectId: decodeURIComponent(String(projectId)), imageId: decodeURIComponent(String(imageId)) };
       const running = generations.find(ref.projectId, ref.imageId);
       if (running) await running.wait(config.maxWaitMs, ctx.mcpReq.signal);
-      const image = await client.getImage(ref, { signal: ctx.mcpReq.signal });
+      // The error in the tools' words: server text quoted as data, never the client's raw message.
+      const image = await client.getImage(ref, { signal: ctx.mcpReq.signal }).catch((error: unknown) => {
+        throw new Error(errorText(errorResult(error, config.baseUrl)));
+      });
       return { contents: [{ uri: uri.href, mimeType: image.contentType, blob: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength).toString('base64') }] };
     },
   );

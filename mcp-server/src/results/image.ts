@@ -1,3 +1,4 @@
+import { buildUrl, redactUrl } from '@genimix/core';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../config.js';
 import { writeImageFile } from '../image-files.js';
@@ -10,8 +11,8 @@ import type { ImageFacts } from './schemas.js';
 export interface FetchedImage {
   projectId: string;
   imageId: string;
-  /** Shown to the model: already free of credentials (the core redacts it). */
-  imageUrl: string;
+  /** The server's URL of the image (the core removed any credential), or none: see {@link shownImageUrl}. */
+  imageUrl: string | undefined;
   data: Uint8Array;
   contentType: string;
 }
@@ -35,7 +36,7 @@ type Content = CallToolResult['content'];
 export async function imageResult(image: FetchedImage, config: ServerConfig, summary: string, extra: Record<string, unknown> = {}): Promise<CallToolResult> {
   const { projectId, imageId, data, contentType } = image;
   const resourceUri = imageResourceUri(projectId, imageId);
-  const facts: ImageFacts & Record<string, unknown> = { status: 'ready', projectId, imageId, imageUrl: image.imageUrl, resourceUri, mimeType: contentType, size: data.length, ...extra };
+  const facts: ImageFacts & Record<string, unknown> = { status: 'ready', projectId, imageId, imageUrl: shownImageUrl(image.imageUrl, config, projectId, imageId), resourceUri, mimeType: contentType, size: data.length, ...extra };
   const lines = [summary];
   const content: Content = [];
 
@@ -83,6 +84,20 @@ export async function imageResult(image: FetchedImage, config: ServerConfig, sum
     size: data.length,
   });
   return { content, structuredContent: facts };
+}
+
+/** The longest server-given `imageUrl` shown; a longer one is the server's doing, not a URL to show. */
+const MAX_SHOWN_URL_CHARS = 500;
+
+/**
+ * The `imageUrl` to show: the server's (the core removed any credential from it) when it is a
+ * plain http(s) URL of reasonable length, else the contract's own URL of the image
+ * (`<baseUrl>/v1/<projectId>/image/<imageId>`): a hostile server's 1 MB "URL" or its text must
+ * not fill the model's context.
+ */
+export function shownImageUrl(serverUrl: string | undefined, config: ServerConfig, projectId: string, imageId: string): string {
+  if (serverUrl && serverUrl.length <= MAX_SHOWN_URL_CHARS && /^https?:\/\/[^\s]+$/i.test(serverUrl)) return serverUrl;
+  return redactUrl(buildUrl(config.baseUrl, projectId, 'image', imageId), config.apiKey);
 }
 
 /** `image/png` → `PNG`. */

@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod/v4';
 import { startHeartbeat } from '../progress.js';
 import { errorResult, errorText, generateErrorResult } from '../results/errors.js';
-import { imageResult } from '../results/image.js';
+import { imageResult, shownImageUrl } from '../results/image.js';
 import { pendingResult } from '../results/pending.js';
 import { generateImageOutput } from '../results/schemas.js';
 import { type ToolDeps, projectIdDescription } from './deps.js';
@@ -54,35 +54,38 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
       if (running && !running.outcome) return pendingResult(running, 'duplicate-generate');
 
       const generation = generations.start(projectId, imageId, provider, modelId, (signal) => client.generateImage({ imageId, provider, modelId, prompt: args.prompt, projectId }, { signal }));
-      const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, (ms) => `Generating "${imageId}" with ${provider}/${modelId}: ${Math.round(ms / 1000)} s so far`);
-      let waited;
+      // Progress until the answer: while the model renders, then while the image is fetched and
+      // its preview made (previews are made one at a time, so that may wait too).
+      let phase = `Generating "${imageId}" with ${provider}/${modelId}`;
+      const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, (ms) => `${phase}: ${Math.round(ms / 1000)} s so far`);
       try {
-        waited = await generation.wait(config.maxWaitMs, ctx.mcpReq.signal);
+        const waited = await generation.wait(config.maxWaitMs, ctx.mcpReq.signal);
+        if (waited === 'running') {
+          // Cancelled by the client: the request to Genimix is cancelled with it.
+          if (ctx.mcpReq.signal.aborted) {
+            generation.cancel();
+            generations.forget(generation);
+            return generateErrorResult(new GenimixAbortError(`generate image "${imageId}" was cancelled.`), config.baseUrl, imageId);
+          }
+          return pendingResult(generation, 'generate');
+        }
+        generations.forget(generation);
+        if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);
+
+        phase = `Generated "${imageId}"; fetching it and making its preview`;
+        const summary = `Generated image "${imageId}" in project "${projectId}" with ${provider}/${modelId}.`;
+        try {
+          const image = await client.getImage({ imageId, projectId }, { signal: ctx.mcpReq.signal });
+          return await imageResult({ projectId, imageId, imageUrl: waited.imageUrl, ...image }, config, summary, { provider, modelId });
+        } catch (error) {
+          // The image exists and was billed: not an error result, so that the model does not generate it again.
+          const reason = errorText(errorResult(error, config.baseUrl));
+          const facts = { status: 'ready' as const, projectId, imageId, imageUrl: shownImageUrl(waited.imageUrl, config, projectId, imageId), provider, modelId };
+          const text = `${summary} It is stored, but showing it failed: ${reason} Call get_image with imageId "${imageId}" to try again; do not generate it again.`;
+          return { content: [{ type: 'text', text: `${text}\n${JSON.stringify(facts)}` }], structuredContent: facts };
+        }
       } finally {
         stopHeartbeat();
-      }
-      if (waited === 'running') {
-        // Cancelled by the client: the request to Genimix is cancelled with it.
-        if (ctx.mcpReq.signal.aborted) {
-          generation.cancel();
-          generations.forget(generation);
-          return generateErrorResult(new GenimixAbortError(`generate image "${imageId}" was cancelled.`), config.baseUrl, imageId);
-        }
-        return pendingResult(generation, 'generate');
-      }
-      generations.forget(generation);
-      if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);
-
-      const summary = `Generated image "${imageId}" in project "${projectId}" with ${provider}/${modelId}.`;
-      try {
-        const image = await client.getImage({ imageId, projectId }, { signal: ctx.mcpReq.signal });
-        return await imageResult({ projectId, imageId, imageUrl: waited.imageUrl, ...image }, config, summary, { provider, modelId });
-      } catch (error) {
-        // The image exists and was billed: not an error result, so that the model does not generate it again.
-        const reason = errorText(errorResult(error, config.baseUrl));
-        const facts = { status: 'ready' as const, projectId, imageId, imageUrl: waited.imageUrl, provider, modelId };
-        const text = `${summary} It is stored, but showing it failed: ${reason} Call get_image with imageId "${imageId}" to try again; do not generate it again.`;
-        return { content: [{ type: 'text', text: `${text}\n${JSON.stringify(facts)}` }], structuredContent: facts };
       }
     },
   );

@@ -1,5 +1,4 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import { buildUrl, redactUrl } from '@genimix/core';
 import { z } from 'zod/v4';
 import { startHeartbeat } from '../progress.js';
 import { errorResult, generateErrorResult } from '../results/errors.js';
@@ -32,20 +31,25 @@ export function registerGetImage(server: McpServer, { client, config, generation
       const projectId = args.projectId ?? config.projectId;
       const { imageId } = args;
       const running = generations.find(projectId, imageId);
-      if (running) {
-        const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, () => `Waiting for "${imageId}" to be generated: ${running.elapsedSeconds} s so far`);
-        const waited = await running.wait(config.maxWaitMs, ctx.mcpReq.signal).finally(stopHeartbeat);
-        if (waited === 'running') return pendingResult(running, 'get');
-        // This call reports the outcome: later calls fetch from Genimix as usual.
-        generations.forget(running);
-        if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);
-      }
+      // Progress until the answer: while a generation is waited for, then while the image is
+      // fetched and its preview made (previews are made one at a time, so that may wait too).
+      const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, () =>
+        running && !running.outcome ? `Waiting for "${imageId}" to be generated: ${running.elapsedSeconds} s so far` : `Fetching "${imageId}" and making its preview`,
+      );
       try {
+        if (running) {
+          const waited = await running.wait(config.maxWaitMs, ctx.mcpReq.signal);
+          if (waited === 'running') return pendingResult(running, 'get');
+          // This call reports the outcome: later calls fetch from Genimix as usual.
+          generations.forget(running);
+          if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);
+        }
         const image = await client.getImage({ imageId, projectId }, { signal: ctx.mcpReq.signal });
-        const imageUrl = redactUrl(buildUrl(config.baseUrl, projectId, 'image', imageId), config.apiKey);
-        return await imageResult({ projectId, imageId, imageUrl, ...image }, config, `Image "${imageId}" of project "${projectId}".`);
+        return await imageResult({ projectId, imageId, imageUrl: undefined, ...image }, config, `Image "${imageId}" of project "${projectId}".`);
       } catch (error) {
         return errorResult(error, config.baseUrl);
+      } finally {
+        stopHeartbeat();
       }
     },
   );

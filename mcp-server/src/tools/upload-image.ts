@@ -4,8 +4,9 @@ import { z } from 'zod/v4';
 import { imageResourceUri } from '../resources/image-resource.js';
 import { errorResult } from '../results/errors.js';
 import { stillGeneratingResult } from '../results/pending.js';
-import { dimensionsOf } from '../results/image.js';
+import { dimensionsOf, shownImageUrl } from '../results/image.js';
 import { uploadImageOutput } from '../results/schemas.js';
+import { quote } from '../text.js';
 import { decodeDataArgument, readPathArgument, type UploadBytes } from '../upload-input.js';
 import { type ToolDeps, projectIdDescription } from './deps.js';
 import { toolInput } from './input.js';
@@ -46,12 +47,12 @@ export function registerUploadImage(server: McpServer, { client, config, generat
         const result = await client.uploadImage({ imageId, projectId, data: input.data, ...(contentType ? { contentType } : {}) }, { signal: ctx.mcpReq.signal }).catch((error: unknown) => {
           // The type came from the data: URI, not from a contentType the model gave: name the right field.
           if (error instanceof GenimixValidationError && error.field === 'contentType' && !args.contentType && input.declaredType) {
-            throw new GenimixValidationError('data', `the data: URI says ${input.declaredType}, ${error.message.replace(/^contentType "[^"]*" /, '')}`.replace('remove contentType or set it to', 'fix the data: URI\'s type to'));
+            throw new GenimixValidationError('data', `the data: URI's type ${quote(input.declaredType, 60)} does not fit the data (${error.message.replace(/^contentType /, 'as contentType, ')}): fix the type in the data: URI, or send plain base64.`);
           }
           throw error;
         });
         const size = input.data.length;
-        const facts = { projectId, imageId, imageUrl: result.imageUrl, resourceUri: imageResourceUri(projectId, imageId), mimeType: result.contentType, size, ...dimensionsOf(input.data, result.contentType) };
+        const facts = { projectId, imageId, imageUrl: shownImageUrl(result.imageUrl, config, projectId, imageId), resourceUri: imageResourceUri(projectId, imageId), mimeType: result.contentType, size, ...dimensionsOf(input.data, result.contentType) };
         return {
           content: [{ type: 'text', text: `Uploaded image "${imageId}" (${size} bytes) to project "${projectId}".\n${JSON.stringify(facts)}` }],
           structuredContent: facts,
@@ -66,7 +67,7 @@ export function registerUploadImage(server: McpServer, { client, config, generat
 /** The declared type: `contentType`, or the data: URI's; the two must agree when both are given. */
 function chooseContentType(argument: string | undefined, fromUri: string | undefined): string | undefined {
   if (argument && fromUri && normalizeMimeType(argument) !== normalizeMimeType(fromUri)) {
-    throw new GenimixValidationError('contentType', `contentType "${argument}" contradicts the data: URI's type "${fromUri}": give only one, or make them agree.`);
+    throw new GenimixValidationError('contentType', `contentType ${quote(argument, 60)} contradicts the data: URI's type ${quote(fromUri, 60)}: give only one, or make them agree.`);
   }
   return argument || fromUri;
 }

@@ -1,5 +1,6 @@
 import { filetypeinfo } from 'magic-bytes.js';
 import { GenimixValidationError } from './errors.js';
+import { quoteInput } from './quote-input.js';
 
 /** The image types the contract accepts for upload (genimix-api.md, "Upload types"). */
 export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
@@ -61,7 +62,7 @@ export function resolveUploadContentType(bytes: Uint8Array, declared?: string): 
   if (declared !== undefined && declared !== '') {
     const normal = normalizeMimeType(declared);
     if (!isImageMimeType(normal)) {
-      throw new GenimixValidationError('contentType', `contentType "${declared}" is not accepted: use one of ${IMAGE_MIME_TYPES.join(', ')}, or leave it out to detect it from the bytes.`);
+      throw new GenimixValidationError('contentType', `contentType ${quoteInput(declared)} is not accepted: use one of ${IMAGE_MIME_TYPES.join(', ')}, or leave it out to detect it from the bytes.`);
     }
     declaredType = normal;
   }
@@ -73,7 +74,7 @@ export function resolveUploadContentType(bytes: Uint8Array, declared?: string): 
     throw new GenimixValidationError('data', `data is not a ${accepted} image (its first bytes match none of them): pass the image file's bytes, not text, base64 or another format.`);
   }
   if (declaredType && declaredType !== sniffed) {
-    throw new GenimixValidationError('contentType', `contentType "${declared}" contradicts the data, which is ${sniffed}: remove contentType or set it to "${sniffed}".`);
+    throw new GenimixValidationError('contentType', `contentType ${quoteInput(declared)} contradicts the data, which is ${sniffed}: remove contentType or set it to "${sniffed}".`);
   }
   return sniffed;
 }

@@ -1,4 +1,5 @@
 import { GenimixValidationError } from './errors.js';
+import { quoteInput } from './quote-input.js';
 
 /** The longest prompt the contract allows, in characters (Unicode code points). */
 export const MAX_PROMPT_LENGTH = 4000;
@@ -38,11 +39,3 @@ export function checkModelField(field: 'provider' | 'modelId', value: unknown): 
   return value;
 }
 
-/** The longest excerpt of a caller's value that an error message quotes, in characters. */
-const MAX_QUOTED_INPUT = 60;
-
-/** A value for an error message: JSON, cut to {@link MAX_QUOTED_INPUT} characters, so a huge input is never echoed whole. */
-function quoteInput(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length <= MAX_QUOTED_INPUT ? text : `${text.slice(0, MAX_QUOTED_INPUT - 1)}… (${text.length} characters)`;
-}
