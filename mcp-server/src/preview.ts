@@ -57,13 +57,15 @@ export const MAX_LONG_EDGE = 1_568;
 export const MIN_PREVIEW_LONG_EDGE = 512;
 
 /**
- * The most pixels a preview is made from (100 megapixels, e.g. 10,000 × 10,000). Larger images
- * are refused from their header, before any decoding: a 20,000 × 20,000 PNG of one colour is a
- * few kilobytes that would decode to 1.6 GB. Within the limit a preview costs, for a moment,
- * about 13 bytes a pixel (measured, PNG: 16.7 MP ≈ 420 MB, 64 MP ≈ 1 GB, 100 MP ≈ 1.3 GB), all of
- * it given back when the preview's worker ends; pass a lower `maxPixels` where that is too much.
+ * The most pixels a preview is made from (50 megapixels, e.g. 7,071 × 7,071). Larger images are
+ * refused from their header (for a JPEG, also from its frame header as libjpeg finds it), before
+ * any decoding: a 20,000 × 20,000 PNG of one colour is a few kilobytes that would decode to
+ * 1.6 GB. Within the limit a preview costs, for a moment, about 13 bytes a pixel (measured, PNG:
+ * 16.7 MP ≈ 420 MB, 64 MP ≈ 1 GB; a 120 KB 10,000 × 10,000 PNG took the server to 1.2 GB RSS),
+ * so about 650 MB at the limit, all of it given back when the preview's worker ends; pass a lower
+ * `maxPixels` where that is too much.
  */
-export const DEFAULT_MAX_PIXELS = 100_000_000;
+export const DEFAULT_MAX_PIXELS = 50_000_000;
 
 /** The JPEG qualities searched, from the first tried to the lowest used before scaling down. */
 export const PREVIEW_QUALITY = { max: 85, min: 40 } as const;
@@ -77,6 +79,12 @@ export interface PreviewOptions {
   maxBytes: number;
   /** Refuse images with more pixels than this (default {@link DEFAULT_MAX_PIXELS}). */
   maxPixels?: number;
+  /**
+   * Never send the original bytes: always a re-encoded JPEG (still within `maxBytes`, long edge
+   * at most 1,568 px, never enlarged), made from the decoded pixels only. For bytes that carry
+   * something the model must not see (metadata holding a secret).
+   */
+  reencode?: boolean;
 }
 
 /** An image's size and type, read from its header. */
@@ -95,9 +103,9 @@ export interface Preview {
   data: Uint8Array;
   /** The type of `data`: the original's (as its bytes say) or `image/jpeg` for a preview. */
   mimeType: ImageMimeType;
-  /** Pixels. */
+  /** Pixels, as decoded (not as the header claims; {@link imageInfo} may differ for a hostile file). */
   width: number;
-  /** Pixels. */
+  /** Pixels, as decoded. */
   height: number;
   /** Bytes of `data`. */
   size: number;
@@ -148,36 +156,88 @@ export function imageInfo(data: Uint8Array, mimeType: string): ImageInfo {
 
 /**
  * The image the model is shown: the image itself when it fits (bytes ≤ `maxBytes`, long edge
- * ≤ 1,568 px, so no side over 8,000; PNG, JPEG, WebP or GIF), else a JPEG preview: long edge at
- * most 1,568 px (never enlarged), transparency flattened on white, quality searched from 85 down
- * to 40 and then made smaller (not under 512 px while the budget can be met there; under it
- * rather than failing) until it fits `maxBytes`. The first preview loads the codecs (WASM,
- * compiled once); each preview is made in a worker thread that ends with it, so no decoded
- * pixels stay behind. Previews are made one at a time.
+ * ≤ 1,568 px, so no side over 8,000; PNG, JPEG, WebP or GIF) and is what its header says, else a
+ * JPEG preview: long edge at most 1,568 px (never enlarged), transparency flattened on white,
+ * quality searched from 85 down to 40 and then made smaller (not under 512 px while the budget can
+ * be met there; under it rather than failing) until it fits `maxBytes`.
  *
- * @throws {PreviewError} see {@link PreviewErrorCode}; `too-many-pixels` above `maxPixels`, before any decoding
+ * Headers can lie (image-size and real decoders disagree on crafted files: a GIF whose 10×10
+ * screen holds a 12,000×3,000 frame, a JPEG whose fill byte hides its real frame header, a PNG
+ * whose pixels are junk), so every image is decoded, in one worker run: the original is sent only
+ * when the decoder read it, without a warning, at exactly the header's size (for a GIF, every
+ * frame within its screen); then the worker sends back no pixels and encodes nothing. Else the
+ * preview is made from the decoded pixels, and its width and height are the decoded ones.
+ *
+ * The first preview loads the codecs (WASM, compiled once); each preview is made in a worker
+ * thread that ends with it, so no decoded pixels stay behind. Previews are made one at a time.
+ *
+ * @throws {PreviewError} see {@link PreviewErrorCode}; `too-many-pixels` above `maxPixels`, before
+ *   any decoding; `undecodable` for data no decoder reads (a CMYK JPEG among them)
  * @throws {RangeError} for a `maxBytes` under {@link MIN_PREVIEW_BUDGET}
  */
 export async function makePreview(data: Uint8Array, mimeType: string, options: PreviewOptions): Promise<Preview> {
-  const { maxBytes, maxPixels = DEFAULT_MAX_PIXELS } = options;
+  const { maxBytes, maxPixels = DEFAULT_MAX_PIXELS, reencode = false } = options;
   if (!Number.isInteger(maxBytes) || maxBytes < MIN_PREVIEW_BUDGET) throw new RangeError(`maxBytes must be a whole number of at least ${MIN_PREVIEW_BUDGET}, not ${maxBytes}`);
   const info = imageInfo(data, mimeType);
-  const { width, height } = info;
-  if (data.byteLength <= maxBytes && Math.max(width, height) <= MAX_LONG_EDGE) {
-    return { data, mimeType: info.mimeType, width, height, size: data.byteLength, original: true };
+  let { width, height } = info;
+  if (info.mimeType === 'image/jpeg') {
+    // The frame header where libjpeg finds it, which image-size may not (fill bytes, garbage between segments).
+    const frame = jpegFrame(data);
+    if (frame && frame.components !== 1 && frame.components !== 3) {
+      throw new PreviewError(
+        'undecodable',
+        frame.components === 4
+          ? 'the image/jpeg image cannot be decoded: it is a CMYK JPEG (4 colour channels, as made for print), which the preview decoder does not read; convert it to RGB'
+          : `the image/jpeg image cannot be decoded: it has ${frame.components} colour channels, where the preview decoder reads 1 (grey) or 3 (colour)`,
+      );
+    }
+    if (frame && frame.width * frame.height > width * height) ({ width, height } = frame);
   }
   if (width * height > maxPixels) {
     const megapixels = (n: number): string => `${Number((n / 1e6).toFixed(1))} megapixels`;
     throw new PreviewError('too-many-pixels', `the image is ${width}×${height} px (${megapixels(width * height)}), over the ${megapixels(maxPixels)} a preview is made from, so it was not decoded`);
   }
+  const fits = !reencode && data.byteLength <= maxBytes && Math.max(info.width, info.height) <= MAX_LONG_EDGE;
   const settings: PreviewSettings = { maxLongEdge: MAX_LONG_EDGE, minLongEdge: MIN_PREVIEW_LONG_EDGE, qualityMax: PREVIEW_QUALITY.max, qualityMin: PREVIEW_QUALITY.min };
-  const result = await oneAtATime(async () => {
+  const message = await oneAtATime(async () => {
     const codecs = await loadCodecs(info.mimeType);
     // A copy of just the image, moved to the worker: the caller's bytes stay the caller's, and a
     // view into a larger buffer does not drag that buffer along.
-    return runWorker({ data: new Uint8Array(data), type: info.mimeType, maxBytes, maxPixels, settings, ...codecs });
+    const job: WorkerJob = { data: new Uint8Array(data), type: info.mimeType, maxBytes, maxPixels, settings, ...codecs };
+    if (fits) job.keepOriginal = { width: info.width, height: info.height };
+    return runWorker(job);
   });
+  if ('original' in message) {
+    return { data, mimeType: info.mimeType, width: message.original.width, height: message.original.height, size: data.byteLength, original: true };
+  }
+  const { result } = message;
   return { data: result.data, mimeType: 'image/jpeg', width: result.width, height: result.height, size: result.data.byteLength, original: false, quality: result.quality };
+}
+
+/**
+ * A JPEG's first frame header (SOF), found as libjpeg finds it: after each segment, bytes up to
+ * the next 0xFF are skipped, then any 0xFF fill bytes. Undefined where libjpeg would fail first.
+ */
+export function jpegFrame(data: Uint8Array): { width: number; height: number; components: number } | undefined {
+  if (data[0] !== 0xff || data[1] !== 0xd8) return undefined;
+  let p = 2;
+  while (p < data.length) {
+    while (p < data.length && data[p] !== 0xff) p++;
+    while (p < data.length && data[p] === 0xff) p++;
+    if (p >= data.length) return undefined;
+    const marker = data[p++]!;
+    if (marker === 0x00 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // stuffed zero, TEM, RSTn: no length
+    if (marker === 0xd8 || marker === 0xd9 || marker === 0xda) return undefined; // SOI again, EOI or SOS before any frame
+    if (p + 2 > data.length) return undefined;
+    const length = (data[p]! << 8) | data[p + 1]!;
+    if (length < 2) return undefined;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (p + 8 > data.length) return undefined;
+      return { height: (data[p + 3]! << 8) | data[p + 4]!, width: (data[p + 5]! << 8) | data[p + 6]!, components: data[p + 7]! };
+    }
+    p += length;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,7 +316,7 @@ function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
 export const PREVIEW_TIMEOUT_MS = 60_000;
 
 /** Makes the preview of `job` in a new worker thread and ends the worker, whatever happens. */
-async function runWorker(job: WorkerJob): Promise<Extract<WorkerMessage, { result: unknown }>['result']> {
+async function runWorker(job: WorkerJob): Promise<Exclude<WorkerMessage, { failure: unknown }>> {
   // stdout: true keeps anything a codec prints off this process's stdout, the MCP stdio channel.
   const worker = new Worker(workerSource(), { eval: true, workerData: job, transferList: [job.data.buffer as ArrayBuffer], stdout: true });
   worker.stdout.pipe(process.stderr, { end: false });
@@ -269,7 +329,7 @@ async function runWorker(job: WorkerJob): Promise<Extract<WorkerMessage, { resul
       timer = setTimeout(() => reject(new Error(`it took over ${PREVIEW_TIMEOUT_MS / 1000} s`)), PREVIEW_TIMEOUT_MS);
     });
     if ('failure' in message) throw new PreviewError(message.failure.code as PreviewErrorCode, message.failure.message);
-    return message.result;
+    return message;
   } catch (error) {
     if (error instanceof PreviewError) throw error;
     throw new PreviewError('worker-failed', `the preview could not be made (${(error as Error).message})`);

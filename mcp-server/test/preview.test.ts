@@ -131,7 +131,7 @@ describe('makePreview', () => {
     const error = await makePreview(bomb, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreviewError);
     expect(error).toMatchObject({ name: 'PreviewError', code: 'too-many-pixels' });
-    expect((error as Error).message).toBe('the image is 20000×20000 px (400 megapixels), over the 100 megapixels a preview is made from, so it was not decoded');
+    expect((error as Error).message).toBe('the image is 20000×20000 px (400 megapixels), over the 50 megapixels a preview is made from, so it was not decoded');
   });
 
   it('previews a large one-colour PNG within the pixel limit', async () => {

@@ -42,6 +42,12 @@ export interface WorkerJob {
   maxBytes: number;
   maxPixels: number;
   settings: PreviewSettings;
+  /**
+   * The size the header gives (upright), when the original may be sent as it is: it is sent only
+   * when the decoder's image is exactly this size, decoded without a warning, and (GIF) every frame
+   * lies within the logical screen. Absent: always a JPEG preview.
+   */
+  keepOriginal?: { width: number; height: number };
   urls: Partial<Record<CodecName, string>>;
   modules: Partial<Record<CodecName, WasmModule>>;
 }
@@ -62,14 +68,30 @@ export interface WorkerFailure {
   message: string;
 }
 
+/** The original can be sent as it is: the decoder read it at the size its header gives. No pixels come back. */
+export interface WorkerOriginal {
+  width: number;
+  height: number;
+}
+
 /** The worker's one message. */
-export type WorkerMessage = { result: WorkerResult } | { failure: WorkerFailure };
+export type WorkerMessage = { result: WorkerResult } | { original: WorkerOriginal } | { failure: WorkerFailure };
 
 /** RGBA pixels, 8 bits a channel, rows top to bottom (the shape of jSquash's ImageData). */
 export interface Rgba {
   data: Uint8ClampedArray;
   width: number;
   height: number;
+}
+
+/** Decoded pixels, and whether the file's own description of them can be trusted. */
+export interface Decoded extends Rgba {
+  /**
+   * False when the decoder warned (e.g. a JPEG cut short, grey where data was missing) or a GIF
+   * frame reaches outside its logical screen: other decoders may show something else, so the
+   * original is not sent as it is.
+   */
+  trusted: boolean;
 }
 
 /** What the worker gets from its wrapper: a dynamic import and `node:worker_threads`. */
@@ -103,7 +125,13 @@ export async function previewWorkerMain(env: WorkerEnv): Promise<void> {
   };
   let message: WorkerMessage;
   try {
-    let source: Rgba | undefined = await decodeImage(job, env.load);
+    const decoded = await decodeImage(job, env.load);
+    const keep = job.keepOriginal;
+    if (keep && decoded.trusted && decoded.width === keep.width && decoded.height === keep.height && Math.max(decoded.width, decoded.height) <= job.settings.maxLongEdge) {
+      parentPort!.postMessage({ original: { width: decoded.width, height: decoded.height } } satisfies WorkerMessage);
+      return;
+    }
+    let source: Rgba | undefined = decoded;
     flattenOnWhite(source.data);
     const ops = await loadPixelOps(job, env.load);
     const base = await scaleToLongEdge(source, Math.min(job.settings.maxLongEdge, Math.max(source.width, source.height)), ops);
@@ -119,26 +147,67 @@ export async function previewWorkerMain(env: WorkerEnv): Promise<void> {
   parentPort!.postMessage(message, transfer);
 }
 
-/** Decodes `job.data` (the first frame of a GIF) to RGBA, refusing more than `job.maxPixels` pixels. */
-export async function decodeImage(job: WorkerJob, load: WorkerEnv['load']): Promise<Rgba> {
+/**
+ * Decodes `job.data` (the first frame of a GIF) to RGBA, refusing more than `job.maxPixels` pixels.
+ * A GIF's first frame is drawn on its logical screen, made large enough to hold the frame when the
+ * frame reaches outside it (a 10×10 screen may carry a 12,000×3,000 frame); the size is checked
+ * before anything is allocated. The Emscripten decoders' messages are caught, not printed: a
+ * warning makes the result untrusted, an error (a CMYK JPEG, say) is the error's text.
+ */
+export async function decodeImage(job: WorkerJob, load: WorkerEnv['load']): Promise<Decoded> {
   const tooMany = (width: number, height: number): Error =>
     Object.assign(new Error(`the image is ${width}×${height} px, over the ${job.maxPixels.toLocaleString('en-US')} pixels a preview is made from`), { code: 'too-many-pixels' });
   if (job.type === 'image/gif') {
     const gif = (await load(job.urls.gifDecode!)) as { GifReader?: typeof GifReaderClass; default?: { GifReader: typeof GifReaderClass } };
     const GifReader = gif.GifReader ?? gif.default!.GifReader;
-    const reader = new GifReader(job.data);
-    if (reader.width * reader.height > job.maxPixels) throw tooMany(reader.width, reader.height);
-    const data = new Uint8ClampedArray(reader.width * reader.height * 4); // transparent until the frame covers it
+    let reader = new GifReader(job.data);
+    if (reader.numFrames() < 1) throw new Error('it has no image in it');
+    let inScreen = true;
+    for (let i = 0; i < reader.numFrames(); i++) {
+      const frame = reader.frameInfo(i);
+      if (frame.x + frame.width > reader.width || frame.y + frame.height > reader.height) inScreen = false;
+    }
+    const first = reader.frameInfo(0);
+    const width = Math.max(reader.width, first.x + first.width);
+    const height = Math.max(reader.height, first.y + first.height);
+    if (width * height > job.maxPixels || first.width * first.height > job.maxPixels) throw tooMany(width, height);
+    if (width * height === 0) throw new Error('its size is 0 px');
+    if (width !== reader.width || height !== reader.height) {
+      // omggif draws on a canvas of the logical screen's size: widen the screen in a copy.
+      const copy = job.data.slice();
+      copy[6] = width & 0xff;
+      copy[7] = width >> 8;
+      copy[8] = height & 0xff;
+      copy[9] = height >> 8;
+      reader = new GifReader(copy);
+    }
+    const data = new Uint8ClampedArray(width * height * 4); // transparent until the frame covers it
     reader.decodeAndBlitFrameRGBA(0, data);
-    return { data, width: reader.width, height: reader.height };
+    return { data, width, height, trusted: inScreen };
   }
   const name: CodecName = job.type === 'image/png' ? 'pngDecode' : job.type === 'image/jpeg' ? 'jpegDecode' : 'webpDecode';
-  const codec = (await load(job.urls[name]!)) as { init(module: WasmModule): Promise<unknown>; default(data: ArrayBuffer | Uint8Array, options?: object): Promise<Rgba> };
-  await codec.init(job.modules[name]!);
-  // The main thread sent a copy of exactly the image, so its buffer is the image (the decoders read all they are given).
-  const image = await codec.default(job.data.buffer as ArrayBuffer, { preserveOrientation: true });
+  const codec = (await load(job.urls[name]!)) as { init(module: WasmModule, options?: object): Promise<unknown>; default(data: ArrayBuffer | Uint8Array, options?: object): Promise<Rgba> };
+  const said: string[] = [];
+  // Emscripten's: printErr gets libjpeg's and libwebp's messages; quit, called on a fatal error,
+  // throws instead of ending the worker. (The PNG decoder, Rust, throws and ignores these.)
+  await codec.init(job.modules[name]!, {
+    print: (text: string) => said.push(String(text)),
+    printErr: (text: string) => said.push(String(text)),
+    quit: (_status: number, toThrow: unknown) => {
+      throw toThrow;
+    },
+  });
+  let image: Rgba;
+  try {
+    // The main thread sent a copy of exactly the image, so its buffer is the image (the decoders read all they are given).
+    image = await codec.default(job.data.buffer as ArrayBuffer, { preserveOrientation: true });
+  } catch (error) {
+    const text = said.filter(Boolean).join('; ') || String((error as Error)?.message ?? error);
+    throw new Error(text);
+  }
+  if (!image || !(image.width > 0 && image.height > 0)) throw new Error(said.join('; ') || 'the decoder gave no image');
   if (image.width * image.height > job.maxPixels) throw tooMany(image.width, image.height);
-  return { data: image.data, width: image.width, height: image.height };
+  return { data: image.data, width: image.width, height: image.height, trusted: said.length === 0 };
 }
 
 /** The resize (Lanczos3, sRGB) and JPEG encoder of jSquash, initialised from the compiled modules. */
