@@ -1,6 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import sharp, { type Metadata, type Sharp } from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { imageSize } from 'image-size';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_PREVIEW_MAX_BYTES, MIN_PREVIEW_BUDGET, PreviewError, imageInfo, makePreview, type Preview } from '../src/preview.js';
 
 /**
@@ -52,20 +53,48 @@ function expectAspect(preview: Preview, width: number, height: number): void {
 
 /** A PNG of `width`×`height` black pixels, 1 bit a pixel, built by hand: a few kilobytes that decode to gigabytes. */
 function blackPngBomb(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    return Buffer.concat([length, body, crc]);
-  };
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, no filter, not interlaced
   const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height); // filter byte 0, then black pixels
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(rows, { level: 9 })), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A PNG chunk: length, type, data, CRC. */
+function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  return Buffer.concat([length, body, crc]);
+}
+
+/** `gif` (one frame at 0,0 filling its screen, as sharp writes it) with its logical screen set to `width`×`height`. */
+function withGifScreen(gif: Buffer, width: number, height: number): Buffer {
+  const hostile = Buffer.from(gif);
+  hostile.writeUInt16LE(width, 6);
+  hostile.writeUInt16LE(height, 8);
+  return hostile;
+}
+
+/**
+ * `jpeg` with an 0xFF fill byte and a COM segment put before its SOF0. libjpeg skips fill bytes;
+ * image-size does not: it reads the COM marker's code and length as a length (0xFEFF), lands
+ * inside the comment, and there finds the fake frame header written for it: 10×10.
+ */
+function withFakeJpegSize(jpeg: Buffer): Buffer {
+  let p = 2;
+  while (!(jpeg[p] === 0xff && jpeg[p + 1] === 0xc0)) p += 2 + jpeg.readUInt16BE(p + 2);
+  const length = 0xff10; // marker code 0xFE then 0xFF: image-size jumps 0xFEFF bytes from the 0xFE
+  const comment = Buffer.alloc(2 + length, 0x20);
+  comment[0] = 0xff;
+  comment[1] = 0xfe;
+  comment.writeUInt16BE(length, 2);
+  const fake = 1 + 0xfeff; // offset in `comment` image-size reads a marker at
+  comment.set([0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x0a, 0x00, 0x0a], fake);
+  return Buffer.concat([jpeg.subarray(0, p), Buffer.from([0xff]), comment, jpeg.subarray(p)]);
 }
 
 function crc32(data: Buffer): number {
@@ -248,6 +277,117 @@ describe('makePreview', () => {
     expect(error).toBeInstanceOf(PreviewError);
     expect(error).toMatchObject({ code: 'undecodable' });
     expect((error as Error).message).toMatch(/^the image\/png image cannot be decoded \(.+\)$/);
+  });
+
+  describe('an image whose header lies is never sent as it is', () => {
+    it('a GIF whose 10×10 logical screen holds a 12000×3000 frame: a preview of the whole frame', async () => {
+      const frame = await sharp({ create: { width: 12_000, height: 3_000, channels: 3, background: '#c04020' } }).gif().toBuffer();
+      const gif = withGifScreen(frame, 10, 10);
+      expect(gif.length).toBeLessThan(DEFAULT_PREVIEW_MAX_BYTES);
+      expect(imageInfo(gif, 'image/gif')).toEqual({ width: 10, height: 10, mimeType: 'image/gif' });
+      const preview = await makePreview(gif, 'image/gif', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES });
+      await expectPreview(preview, DEFAULT_PREVIEW_MAX_BYTES);
+      expect([preview.width, preview.height]).toEqual([1568, 392]);
+      const { data, info } = await sharp(preview.data).raw().toBuffer({ resolveWithObject: true });
+      const middle = (Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * info.channels;
+      expect(data[middle]).toBeGreaterThan(170); // the frame's colour, #c04020, not an empty screen
+      expect(data[middle + 2]).toBeLessThan(80);
+    });
+
+    it('a GIF whose frame fits its screen is still sent as it is', async () => {
+      const gif = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#c04020' } }).gif().toBuffer();
+      const preview = await makePreview(gif, 'image/gif', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES });
+      expect(preview).toMatchObject({ original: true, mimeType: 'image/gif', width: 120, height: 80 });
+      expect(preview.data).toBe(gif);
+    });
+
+    it('a JPEG that image-size reads as 10×10 and libjpeg as 20000×200: a preview at the true size', async () => {
+      const real = await sharp({ create: { width: 20_000, height: 200, channels: 3, background: '#3070b0' } }).jpeg({ quality: 50 }).toBuffer();
+      const jpeg = withFakeJpegSize(real);
+      expect(imageSize(jpeg)).toMatchObject({ width: 10, height: 10 });
+      expect(await sharp(jpeg).metadata()).toMatchObject({ width: 20_000, height: 200 });
+      const maxBytes = 200_000; // the comment alone is 65 KB
+      expect(jpeg.length).toBeLessThan(maxBytes);
+      const preview = await makePreview(jpeg, 'image/jpeg', { maxBytes });
+      await expectPreview(preview, maxBytes);
+      expect([preview.width, preview.height]).toEqual([1568, 16]);
+      // The pixel limit is kept against the true size, before decoding.
+      await expect(makePreview(jpeg, 'image/jpeg', { maxBytes, maxPixels: 1_000_000 })).rejects.toMatchObject({
+        code: 'too-many-pixels',
+        message: 'the image is 20000×200 px (4 megapixels), over the 1 megapixels a preview is made from, so it was not decoded',
+      });
+    });
+
+    it('a PNG with a 1000×1000 header and junk after it: undecodable', async () => {
+      const header = Buffer.alloc(13);
+      header.writeUInt32BE(1000, 0);
+      header.writeUInt32BE(1000, 4);
+      header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
+      const junk = Buffer.from('not image data at all, '.repeat(40), 'latin1');
+      const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', header), junk]);
+      expect(imageInfo(png, 'image/png')).toEqual({ width: 1000, height: 1000, mimeType: 'image/png' });
+      const error = await makePreview(png, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreviewError);
+      expect(error).toMatchObject({ code: 'undecodable' });
+      expect((error as Error).message).toMatch(/^the image\/png image cannot be decoded \(.+\)$/);
+    });
+
+    it('a small PNG cut short: undecodable, not sent as it is', async () => {
+      const png = await photo(200, 150, 2).png().toBuffer();
+      const cut = png.subarray(0, Math.floor(png.length / 2));
+      expect(cut.length).toBeLessThan(DEFAULT_PREVIEW_MAX_BYTES);
+      expect(imageInfo(cut, 'image/png')).toMatchObject({ width: 200, height: 150 });
+      await expect(makePreview(cut, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES })).rejects.toMatchObject({ name: 'PreviewError', code: 'undecodable' });
+    });
+
+    it('a small JPEG cut short, which libjpeg fills with grey and warns about: re-encoded, not sent as it is', async () => {
+      const jpeg = await photo(400, 300, 4).jpeg({ quality: 90 }).toBuffer();
+      const cut = jpeg.subarray(0, Math.floor(jpeg.length * 0.6));
+      const preview = await makePreview(cut, 'image/jpeg', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES });
+      await expectPreview(preview, DEFAULT_PREVIEW_MAX_BYTES);
+      expect([preview.width, preview.height]).toEqual([400, 300]);
+    });
+  });
+
+  describe('reencode', () => {
+    it('never sends the original: a small PNG carrying a secret comes back as a JPEG of the same size, without it', async () => {
+      const secret = 'gnx_live_0123456789abcdef';
+      const plain = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#4080c0' } }).png().toBuffer();
+      // A tEXt chunk after IHDR (8 bytes of signature, 25 of IHDR).
+      const png = Buffer.concat([plain.subarray(0, 33), pngChunk('tEXt', Buffer.from(`Comment\0${secret}`, 'latin1')), plain.subarray(33)]);
+      expect(await makePreview(png, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES })).toMatchObject({ original: true });
+      const preview = await makePreview(png, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES, reencode: true });
+      await expectPreview(preview, DEFAULT_PREVIEW_MAX_BYTES);
+      expect([preview.width, preview.height]).toEqual([300, 200]); // not enlarged
+      expect(Buffer.from(preview.data).includes(secret)).toBe(false);
+    });
+
+    it('a JPEG with EXIF is re-encoded without it, upright, still scaled to 1,568 px and within the budget', async () => {
+      const small = await photo(64, 48, 2).jpeg().withExif({ IFD0: { ImageDescription: 'secret-in-exif' } }).toBuffer();
+      expect(Buffer.from(small).includes('secret-in-exif')).toBe(true);
+      const preview = await makePreview(small, 'image/jpeg', { maxBytes: 5_000, reencode: true });
+      await expectPreview(preview, 5_000);
+      expect([preview.width, preview.height]).toEqual([64, 48]);
+      expect(Buffer.from(preview.data).includes('secret-in-exif')).toBe(false);
+      const large = await makePreview(png1792, 'image/png', { maxBytes: 40_000, reencode: true });
+      await expectPreview(large, 40_000);
+      expect(Math.max(large.width, large.height)).toBeLessThanOrEqual(1568);
+    });
+  });
+
+  it('refuses a CMYK JPEG as undecodable, saying so, with no codec noise', async () => {
+    const cmyk = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#4080c0' } }).toColourspace('cmyk').jpeg().toBuffer();
+    expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
+    const written = vi.spyOn(process.stderr, 'write');
+    try {
+      const error = await makePreview(cmyk, 'image/jpeg', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreviewError);
+      expect(error).toMatchObject({ code: 'undecodable' });
+      expect((error as Error).message).toMatch(/CMYK JPEG/);
+      expect(written).not.toHaveBeenCalled();
+    } finally {
+      written.mockRestore();
+    }
   });
 
   it('refuses a budget no JPEG can be made to', async () => {
