@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { renderPhoto } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectServer, readResource, type ToolResult, textOf } from '../../scripts/mcp-client.js';
+import { connectServer, detailsOf, readResource, type ToolResult, textOf } from '../../scripts/mcp-client.js';
 import { TINY_PNG } from '../helpers/images.js';
 import { type ScriptedResponse, startScriptedServer } from '../helpers/scripted-server.js';
 import { echoedForms, leakedForm, urlsWithKey } from '../helpers/secret-forms.js';
@@ -87,6 +88,36 @@ describe('the key echoed by the server, in every form, leaks into no result, log
     const result = await server.call('get_image', { imageId: 'leak' });
     expect(result.isError).toBe(true);
     await expectNoLeak(result);
+  });
+});
+
+/** `png` with a tEXt chunk `Comment: <text>` after its header: metadata a server could fill. */
+function withTextChunk(png: Buffer, text: string): Buffer {
+  const body = Buffer.concat([Buffer.from('tEXt'), Buffer.from(`Comment\0${text}`, 'latin1')]);
+  const chunk = Buffer.alloc(body.length + 8);
+  chunk.writeUInt32BE(body.length - 4, 0);
+  body.copy(chunk, 4);
+  chunk.writeUInt32BE(crc32(body), body.length + 4);
+  const afterHeader = 8 + 25;
+  return Buffer.concat([png.subarray(0, afterHeader), chunk, png.subarray(afterHeader)]);
+}
+
+describe('the key inside the image bytes', () => {
+  it.each([
+    ['a small image that would be shown as it is', () => TINY_PNG],
+    ['a large image that would be saved to a file', () => photo],
+  ])('%s: only a re-encoded preview leaves the server; no file, no resource', async (_kind, image) => {
+    const tainted = withTextChunk(image(), `uploaded with ${API_KEY}`);
+    api.byRoute = () => ({ status: 200, headers: { 'content-type': 'image/png' }, body: tainted });
+    const result = await server.call('get_image', { imageId: 'tainted' });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(result.content.some((c) => c.type === 'image')).toBe(true);
+    expect(detailsOf(result)).toMatchObject({ preview: { original: false, mimeType: 'image/jpeg' } });
+    expect(detailsOf(result).savedTo).toBeUndefined();
+    expect(result.content.some((c) => c.type === 'resource_link')).toBe(false);
+    expect(textOf(result)).toMatch(/contain this server's API key/);
+    await expectNoLeak(result);
+    await expect(readResource(server.client, 'genimix://images/p/tainted')).rejects.toThrow(/API key/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/server';
 import { errorResult, errorText } from '../results/errors.js';
+import { imageCarriesKey, KEY_IN_IMAGE } from '../results/image.js';
 import type { ToolDeps } from '../tools/deps.js';
 
 /** The URI template of full images: `genimix://images/{projectId}/{imageId}`. */
@@ -34,6 +35,7 @@ export function registerImageResource(server: McpServer, { client, config, gener
       const image = await client.getImage(ref, { signal: ctx.mcpReq.signal }).catch((error: unknown) => {
         throw new Error(errorText(errorResult(error, config.baseUrl)));
       });
+      if (imageCarriesKey(image.data, config.apiKey)) throw new Error(KEY_IN_IMAGE);
       return { contents: [{ uri: uri.href, mimeType: image.contentType, blob: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength).toString('base64') }] };
     },
   );

@@ -1,4 +1,4 @@
-import { buildUrl, redactUrl } from '@genimix/core';
+import { buildUrl, Redactor, redactUrl } from '@genimix/core';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../config.js';
 import { writeImageFile } from '../image-files.js';
@@ -35,8 +35,7 @@ type Content = CallToolResult['content'];
  */
 export async function imageResult(image: FetchedImage, config: ServerConfig, summary: string, extra: Record<string, unknown> = {}): Promise<CallToolResult> {
   const { projectId, imageId, data, contentType } = image;
-  const resourceUri = imageResourceUri(projectId, imageId);
-  const facts: ImageFacts & Record<string, unknown> = { status: 'ready', projectId, imageId, imageUrl: shownImageUrl(image.imageUrl, config, projectId, imageId), resourceUri, mimeType: contentType, size: data.length, ...extra };
+  const facts: ImageFacts & Record<string, unknown> = { status: 'ready', projectId, imageId, imageUrl: shownImageUrl(image.imageUrl, config, projectId, imageId), mimeType: contentType, size: data.length, ...extra };
   const lines = [summary];
   const content: Content = [];
 
@@ -44,9 +43,13 @@ export async function imageResult(image: FetchedImage, config: ServerConfig, sum
   Object.assign(facts, dimensions);
   const what = `${dimensions ? `${dimensions.width}×${dimensions.height} ` : ''}${typeName(contentType)}, ${formatBytes(data.length)}`;
 
+  // A hostile or broken server may put the key into the image itself (a PNG text chunk, EXIF):
+  // then only a re-encoded preview, which keeps pixels alone, leaves this server.
+  const carriesKey = imageCarriesKey(data, config.apiKey);
+  if (carriesKey) lines.push(KEY_IN_IMAGE);
   let preview: Preview | undefined;
   try {
-    preview = await makePreview(data, contentType, { maxBytes: config.previewMaxBytes });
+    preview = await makePreview(data, contentType, { maxBytes: config.previewMaxBytes, reencode: carriesKey });
   } catch (error) {
     lines.push(`The image (${what}) cannot be shown: no preview could be made (${(error as Error).message}).`);
   }
@@ -60,8 +63,21 @@ export async function imageResult(image: FetchedImage, config: ServerConfig, sum
     );
   }
 
-  const full: string[] = [`resource ${resourceUri} (resources/read returns it)`];
-  if (!preview?.original) {
+  if (!carriesKey) await linkFullImage(facts, content, lines, image, config, what);
+  content.unshift({ type: 'text', text: `${lines.join('\n')}\n${JSON.stringify(facts)}` });
+  return { content, structuredContent: facts };
+}
+
+/**
+ * Where the full image is, added to a result: the resource link, and the file written where the
+ * model was shown a preview rather than the image itself.
+ */
+async function linkFullImage(facts: ImageFacts, content: Content, lines: string[], image: FetchedImage, config: ServerConfig, what: string): Promise<void> {
+  const { projectId, imageId, data, contentType } = image;
+  const resourceUri = imageResourceUri(projectId, imageId);
+  facts.resourceUri = resourceUri;
+  const full = [`resource ${resourceUri} (resources/read returns it)`];
+  if (!facts.preview?.original) {
     try {
       const written = await writeImageFile(config.outputDir, projectId, imageId, contentType, data);
       facts.savedTo = written.path;
@@ -72,8 +88,6 @@ export async function imageResult(image: FetchedImage, config: ServerConfig, sum
     }
   }
   lines.push(`The full image: ${full.join('; ')}.`);
-
-  content.unshift({ type: 'text', text: `${lines.join('\n')}\n${JSON.stringify(facts)}` });
   content.push({
     type: 'resource_link',
     uri: resourceUri,
@@ -83,7 +97,15 @@ export async function imageResult(image: FetchedImage, config: ServerConfig, sum
     mimeType: contentType,
     size: data.length,
   });
-  return { content, structuredContent: facts };
+}
+
+/** What a result says of an image whose bytes hold the API key. */
+export const KEY_IN_IMAGE =
+  "The image's bytes contain this server's API key (Genimix or a proxy put it into the image's data), so only a re-encoded preview is shown: the full image is neither saved nor served as a resource. Tell the user.";
+
+/** True when any form of the API key occurs in an image's bytes. */
+export function imageCarriesKey(data: Uint8Array, apiKey: string): boolean {
+  return new Redactor(apiKey).occursIn(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1'));
 }
 
 /** The longest server-given `imageUrl` shown; a longer one is the server's doing, not a URL to show. */
