@@ -2,6 +2,7 @@ import { defaultLogger, defaultSleep, defaultTransport, openFile } from '#runtim
 import { checkApiKey } from './api-key.js';
 import { GenimixValidationError } from './errors.js';
 import { checkId } from './identifiers.js';
+import { type CredentialCheck, checkCredentials } from './operations/check-credentials.js';
 import type { OperationContext } from './operations/context.js';
 import { type DeleteImageParams, type DeleteImageResult, deleteImage } from './operations/delete.js';
 import { type GenerateImageParams, type GenerateImageResult, generateImage } from './operations/generate.js';
@@ -111,6 +112,14 @@ export class GenimixClient {
   /** Fetches an image as a stream, for images too large to hold whole. See {@link getImageStream}. */
   async getImageStream(params: GetImageStreamParams, options?: RequestOptions): Promise<GetImageStreamResult> {
     return getImageStream(this.#ctx, params, checkOptions(options));
+  }
+
+  /**
+   * Checks the base URL, API key and project id with two probes only Genimix passes (see
+   * {@link checkCredentials}): a verdict, never an exception for what the server answered.
+   */
+  async checkCredentials(options?: Pick<RequestOptions, 'signal'>): Promise<CredentialCheck> {
+    return checkCredentials(this.#ctx, checkOptions(options));
   }
 
   /** Deletes an image. See {@link deleteImage}. */

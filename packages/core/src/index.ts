@@ -18,6 +18,7 @@ export type { UploadImageParams, UploadImageResult } from './operations/upload.j
 export type { GetImageParams, GetImageResult } from './operations/get.js';
 export type { DeleteImageParams, DeleteImageResult } from './operations/delete.js';
 export type { ImageRef } from './operations/context.js';
+export { CREDENTIAL_PROBE_IMAGE_ID, type CredentialCheck } from './operations/check-credentials.js';
 export type { GenimixLogger, Sleep } from './runtime/types.js';
 export { DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS, isRetryable, retryDelayMs, surelyNotSent, type RetryClass } from './retry-policy.js';
 export type { GetImageStreamParams, GetImageStreamResult } from './operations/get-stream.js';

@@ -37,6 +37,17 @@ export interface ApiCall {
   signal?: AbortSignal | undefined;
   /** Time allowed for each attempt, in ms. */
   timeoutMs: number;
+  /** Send no `x-api-key`: only {@link Requester.probe} of a credential check does, to see the server refuse it. */
+  withoutKey?: boolean;
+}
+
+/** A response read whole (its body capped), whatever its status: what {@link Requester.probe} returns. */
+export interface ProbeResponse {
+  status: number;
+  /** Header names in lower case, the API key redacted. */
+  headers: Record<string, string | undefined>;
+  /** The first 64 KiB of the body at most. */
+  body: Uint8Array;
 }
 
 /** What the requester is built with. */
@@ -98,6 +109,24 @@ export class Requester {
   }
 
   async #send(call: ApiCall, attempt: number): Promise<TransportResponse> {
+    const response = await this.#exchange(call, attempt);
+    if (response.status >= 200 && response.status < 300) return response;
+    const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
+    throw errorFromResponse({ status: response.status, headers: response.headers, body, apiKey: this.#apiKey, action: call.action });
+  }
+
+  /**
+   * Sends `call` once, without retries, and returns the response whatever its status, its body
+   * read up to 64 KiB: for checks that judge the status and body themselves.
+   * @throws {GenimixConnectionError | GenimixTimeoutError | GenimixAbortError} when no response came
+   */
+  async probe(call: ApiCall): Promise<ProbeResponse> {
+    const response = await this.#exchange(call, 1);
+    const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
+    return { status: response.status, headers: response.headers, body };
+  }
+
+  async #exchange(call: ApiCall, attempt: number): Promise<TransportResponse> {
     if (call.signal?.aborted) throw new GenimixAbortError(`${call.action} was cancelled.`, { cause: call.signal.reason });
     const started = Date.now();
     let response: TransportResponse;
@@ -109,7 +138,7 @@ export class Requester {
           accept: call.method === 'GET' ? 'image/*, application/json;q=0.5' : 'application/json',
           'user-agent': `genimix-core/${version}`,
           ...call.headers,
-          'x-api-key': this.#apiKey,
+          ...(call.withoutKey ? {} : { 'x-api-key': this.#apiKey }),
         },
         ...(call.body === undefined ? {} : { body: call.body }),
         ...(call.signal === undefined ? {} : { signal: call.signal }),
@@ -124,9 +153,7 @@ export class Requester {
     response.headers = redactHeaders(response.headers, this.#redactor);
     const requestId = requestIdOf(response.headers);
     this.#log(() => `${call.method} ${this.#path(call)} → ${response.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''})`);
-    if (response.status >= 200 && response.status < 300) return response;
-    const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
-    throw errorFromResponse({ status: response.status, headers: response.headers, body, apiKey: this.#apiKey, action: call.action });
+    return response;
   }
 
   /**
@@ -232,7 +259,7 @@ export class Requester {
   }
 
   /** A short, redacted excerpt of a body, for an error message; `an empty body` when there is none. */
-  excerpt(body: Uint8Array, response: TransportResponse): string {
+  excerpt(body: Uint8Array, response: Pick<TransportResponse, 'headers'>): string {
     return readErrorMessage(body, response.headers['content-type'], this.#apiKey) ?? 'an empty body';
   }
 
