@@ -28,7 +28,7 @@ export default defineConfig({
   platform: 'neutral',
   // The core is bundled in: a community node may have no runtime dependencies. n8n-workflow and
   // zod come from the n8n instance (its zod 3.25 serves the "zod/v4" API the core imports).
-  noExternal: ['@genimix/core', 'magic-bytes.js'],
+  noExternal: ['@genimix/core', 'magic-bytes.js', 'image-size'],
   external: ['n8n-workflow', 'zod', 'zod/v4'],
   esbuildOptions(options) {
     options.mainFields = ['module', 'main'];

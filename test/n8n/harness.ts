@@ -129,7 +129,8 @@ function assertSameN8nWorkflow(nodeFile: string): void {
 class SingleNodeTypes implements INodeTypes {
   constructor(private readonly nodeType: INodeType) {}
   getByName(type: string): INodeType {
-    if (type !== NODE_TYPE) throw new Error(`Unknown node type ${type}`);
+    // `…Tool` is the variant n8n registers for a node `usableAsTool` (run by an AI Agent).
+    if (type !== NODE_TYPE && type !== `${NODE_TYPE}Tool`) throw new Error(`Unknown node type ${type}`);
     return this.nodeType;
   }
   /** The node is a plain (not versioned) INodeType with version 1: every version is the one class. */
@@ -321,6 +322,8 @@ export interface RunNodeOptions {
   dist?: string;
   /** The execution's cancel signal (n8n aborts it when the user stops the execution). */
   abortSignal?: AbortSignal;
+  /** Run as the `…genimixTool` node an AI Agent calls (the type only: n8n's tool wrapper is tested in real n8n). */
+  asTool?: boolean;
 }
 
 export interface RunNodeResult {
@@ -352,7 +355,7 @@ function setUp(options: RunNodeOptions, items: INodeExecutionData[]): RunSetup {
   const node: INode = {
     id: 'b7c2d7a4-0000-4000-8000-000000000001',
     name: NODE_NAME,
-    type: NODE_TYPE,
+    type: options.asTool ? `${NODE_TYPE}Tool` : NODE_TYPE,
     typeVersion: 1,
     position: [0, 0],
     parameters: structuredClone(options.parameters),

@@ -188,7 +188,7 @@ describe('Delete', () => {
     await runNode({ credentials: api.credentials(), items: [await binaryItem(TINY_PNG, { mimeType: 'image/png' })], parameters: { resource: 'image', operation: 'upload', imageId: 'to-delete' } });
     await stored(PROJECT, 'to-delete');
     const item = only(await runNode({ credentials: api.credentials(), parameters: { resource: 'image', operation: 'delete', imageId: 'to-delete' } }));
-    expect(item.json).toEqual({ deleted: true, imageId: 'to-delete', projectId: PROJECT });
+    expect(item.json).toEqual({ deleted: true, imageId: 'to-delete', projectId: PROJECT, imageUrl: `${api.emulator.url}/v1/${PROJECT}/image/to-delete` });
     expect(item.pairedItem).toEqual({ item: 0 });
     expect(await api.emulator.store.has(PROJECT, 'to-delete')).toBe(false);
   });
@@ -235,7 +235,7 @@ describe('the per-node Project ID override', () => {
     expect(got.json).toMatchObject({ imageId: 'ovr-up', projectId: OTHER_PROJECT, mimeType: 'image/png', size: TINY_PNG.length });
 
     const del = only(await runNode({ credentials: api.credentials(), parameters: { resource: 'image', operation: 'delete', imageId: 'ovr-up', options } }));
-    expect(del.json).toEqual({ deleted: true, imageId: 'ovr-up', projectId: OTHER_PROJECT });
+    expect(del.json).toEqual({ deleted: true, imageId: 'ovr-up', projectId: OTHER_PROJECT, imageUrl: `${api.emulator.url}/v1/${OTHER_PROJECT}/image/ovr-up` });
     expect(await api.emulator.store.has(OTHER_PROJECT, 'ovr-up')).toBe(false);
   });
 });

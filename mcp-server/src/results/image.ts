@@ -1,9 +1,9 @@
-import { buildUrl, Redactor, redactUrl } from '@genimix/core';
+import { buildUrl, imageDimensions, Redactor, redactUrl } from '@genimix/core';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../config.js';
 import { writeImageFile } from '../image-files.js';
 import { formatBytes } from '../text.js';
-import { imageInfo, makePreview, type Preview } from '../preview.js';
+import { makePreview, type Preview } from '../preview.js';
 import { imageResourceUri } from '../resources/image-resource.js';
 import type { ImageFacts } from './schemas.js';
 
@@ -39,7 +39,7 @@ export async function imageResult(image: FetchedImage, config: ServerConfig, sum
   const lines = [summary];
   const content: Content = [];
 
-  const dimensions = dimensionsOf(data, contentType);
+  const dimensions = imageDimensions(data);
   Object.assign(facts, dimensions);
   const what = `${dimensions ? `${dimensions.width}×${dimensions.height} ` : ''}${typeName(contentType)}, ${formatBytes(data.length)}`;
 
@@ -131,12 +131,3 @@ function base64(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
 }
 
-/** Width and height in pixels from the image's header, or `undefined` when it cannot be read. */
-export function dimensionsOf(data: Uint8Array, contentType: string): { width: number; height: number } | undefined {
-  try {
-    const { width, height } = imageInfo(data, contentType);
-    return { width, height };
-  } catch {
-    return undefined;
-  }
-}

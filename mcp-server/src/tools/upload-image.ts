@@ -1,10 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import { createImageId, GenimixValidationError, normalizeMimeType } from '@genimix/core';
+import { createImageId, GenimixValidationError, imageDimensions, normalizeMimeType } from '@genimix/core';
 import { z } from 'zod/v4';
 import { imageResourceUri } from '../resources/image-resource.js';
 import { errorResult } from '../results/errors.js';
 import { stillGeneratingResult } from '../results/pending.js';
-import { dimensionsOf, shownImageUrl } from '../results/image.js';
+import { shownImageUrl } from '../results/image.js';
 import { uploadImageOutput } from '../results/schemas.js';
 import { quote } from '../text.js';
 import { decodeDataArgument, readPathArgument, type UploadBytes } from '../upload-input.js';
@@ -52,7 +52,7 @@ export function registerUploadImage(server: McpServer, { client, config, generat
           throw error;
         });
         const size = input.data.length;
-        const facts = { projectId, imageId, imageUrl: shownImageUrl(result.imageUrl, config, projectId, imageId), resourceUri: imageResourceUri(projectId, imageId), mimeType: result.contentType, size, ...dimensionsOf(input.data, result.contentType) };
+        const facts = { projectId, imageId, imageUrl: shownImageUrl(result.imageUrl, config, projectId, imageId), resourceUri: imageResourceUri(projectId, imageId), mimeType: result.contentType, size, ...imageDimensions(input.data) };
         return {
           content: [{ type: 'text', text: `Uploaded image "${imageId}" (${size} bytes) to project "${projectId}".\n${JSON.stringify(facts)}` }],
           structuredContent: facts,

@@ -3,7 +3,7 @@ import { checkApiKey } from './api-key.js';
 import { GenimixValidationError } from './errors.js';
 import { checkId } from './identifiers.js';
 import { type CredentialCheck, checkCredentials } from './operations/check-credentials.js';
-import type { OperationContext } from './operations/context.js';
+import { type ImageRef, type OperationContext, resolveImageRef } from './operations/context.js';
 import { type DeleteImageParams, type DeleteImageResult, deleteImage } from './operations/delete.js';
 import { type GenerateImageParams, type GenerateImageResult, generateImage } from './operations/generate.js';
 import { type GetImageParams, type GetImageResult, getImage } from './operations/get.js';
@@ -14,7 +14,7 @@ import { Requester } from './requester.js';
 import { DEFAULT_MAX_RETRIES } from './retry-policy.js';
 import type { GenimixLogger, Sleep } from './runtime/types.js';
 import type { Transport } from './transport.js';
-import { DEFAULT_BASE_URL, normalizeBaseUrl } from './url.js';
+import { buildUrl, DEFAULT_BASE_URL, normalizeBaseUrl } from './url.js';
 
 /** Options of {@link GenimixClient}. */
 export interface GenimixClientOptions {
@@ -120,6 +120,16 @@ export class GenimixClient {
    */
   async checkCredentials(options?: Pick<RequestOptions, 'signal'>): Promise<CredentialCheck> {
     return checkCredentials(this.#ctx, checkOptions(options));
+  }
+
+  /**
+   * The URL Genimix serves an image at (`<baseUrl>/v1/:projectId/image/:imageId`, genimix-api.md),
+   * which a GET with the API key returns. Nothing is sent.
+   * @throws {GenimixValidationError} for a bad id
+   */
+  imageUrl(ref: ImageRef): string {
+    const { projectId, imageId } = resolveImageRef(this.#ctx, ref);
+    return buildUrl(this.baseUrl, projectId, 'image', imageId);
   }
 
   /** Deletes an image. See {@link deleteImage}. */

@@ -5,6 +5,7 @@ export * from './identifiers.js';
 export * from './prompt.js';
 export * from './models.js';
 export * from './image-type.js';
+export { imageDimensions, type ImageDimensions } from './image-dimensions.js';
 export type { ImageData } from './request-body.js';
 export type { Transport, TransportRequest, TransportResponse, HttpMethod } from './transport.js';
 export * from './request-options.js';

@@ -1,5 +1,6 @@
 import { GenimixResponseError } from '../errors.js';
 import { requestIdOf } from '../error-mapping.js';
+import { imageDimensions } from '../image-dimensions.js';
 import { normalizeMimeType, sniffImageType } from '../image-type.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type GetImageOptions } from '../request-options.js';
 import type { TransportResponse } from '../transport.js';
@@ -16,6 +17,10 @@ export interface GetImageResult {
   contentType: string;
   /** `data.length`, in bytes. */
   size: number;
+  /** Width in pixels, from the image's header; absent when the header cannot be read. */
+  width?: number;
+  /** Height in pixels, from the image's header; absent when the header cannot be read. */
+  height?: number;
 }
 
 /**
@@ -43,7 +48,7 @@ async function readImage(ctx: OperationContext, response: TransportResponse, act
   // The bytes decide: every stored image is PNG, JPEG, WebP or GIF (uploads are checked, Generate
   // makes PNGs), so anything else is a proxy's page or a broken server, whatever its header says.
   const contentType = sniffImageType(data);
-  if (contentType) return { data, contentType, size: data.length };
+  if (contentType) return { data, contentType, size: data.length, ...imageDimensions(data) };
   const declared = normalizeMimeType(response.headers['content-type'] ?? '') || 'an untyped body';
   throw new GenimixResponseError(`${action}: the server answered ${response.status} with ${declared} that is no PNG, JPEG, WebP or GIF image: ${ctx.requester.excerpt(data, response)}`, details);
 }

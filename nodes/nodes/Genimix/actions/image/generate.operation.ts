@@ -2,7 +2,7 @@ import { createImageId, type GenimixClient, MODELS } from '@genimix/core';
 import { type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 import { toBinary, fileNameFor } from '../../helpers/binary';
 import { toNodeError } from '../../helpers/errors';
-import { newImageIdProperty, optionalImageId, outputBinaryProperty, projectOverride, showFor, textParameter } from './shared';
+import { isToolMode, newImageIdProperty, optionalImageId, outputBinaryProperty, projectOverride, showFor, textParameter } from './shared';
 
 const CUSTOM = 'custom';
 
@@ -65,15 +65,17 @@ export const description: INodeProperties[] = [
     type: 'boolean',
     default: true,
     description: 'Whether to fetch the generated image into a binary field, for nodes that post or save it',
-    displayOptions: showFor('generate'),
+    // An AI Agent sees JSON only (n8n#38357): as a tool, Generate never downloads.
+    displayOptions: { show: { resource: ['image'], operation: ['generate'] }, hide: { '@tool': [true] } },
   },
-  outputBinaryProperty({ show: { resource: ['image'], operation: ['generate'], download: [true] } }),
+  outputBinaryProperty({ show: { resource: ['image'], operation: ['generate'], download: [true] }, hide: { '@tool': [true] } }),
 ];
 
 /**
  * Generate: the core's `generateImage`, then (Download Image) `getImage` into a binary field.
  * Output JSON: imageId, projectId, imageUrl, provider, modelId, and with the download mimeType,
- * size (bytes) and fileName.
+ * size (bytes), width and height (pixels) and fileName. As an AI Agent's tool it never
+ * downloads: the agent could not see the bytes, and the JSON names the image for a later Get.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
   const model = textParameter(this, 'model', 'Model', itemIndex);
@@ -94,14 +96,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
   const projectId = projectOverride(this, itemIndex);
   const { imageUrl } = await client.generateImage({ imageId, provider, modelId, prompt, projectId }, { signal: this.getExecutionCancelSignal() });
   const json = { imageId, projectId: projectId ?? client.projectId, imageUrl, provider, modelId };
-  if (!(this.getNodeParameter('download', itemIndex, true) as boolean)) return [{ json }];
+  if (isToolMode(this) || !(this.getNodeParameter('download', itemIndex, true) as boolean)) return [{ json }];
 
   const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
   try {
     const image = await client.getImage({ imageId, projectId }, { signal: this.getExecutionCancelSignal() });
     return [
       {
-        json: { ...json, mimeType: image.contentType, size: image.size, fileName: fileNameFor(imageId, image.contentType) },
+        json: { ...json, mimeType: image.contentType, size: image.size, ...(image.width === undefined ? {} : { width: image.width, height: image.height }), fileName: fileNameFor(imageId, image.contentType) },
         binary: { [binaryPropertyName]: await toBinary(this, image.data, imageId, image.contentType) },
       },
     ];

@@ -1,5 +1,14 @@
 import { type IExecuteFunctions, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 
+/**
+ * Whether the node runs as an AI Agent's tool (its `…genimixTool` variant): n8n's own test for
+ * the `@tool` display option is the node type's name ending in `Tool`. A tool's caller sees JSON
+ * only: binary data does not cross the agent boundary (n8n#38357).
+ */
+export function isToolMode(ctx: IExecuteFunctions): boolean {
+  return ctx.getNode().type.endsWith('Tool');
+}
+
 /** Shows a property for some operations of the Image resource. */
 export function showFor(...operation: string[]): INodeProperties['displayOptions'] {
   return { show: { resource: ['image'], operation } };

@@ -1,6 +1,6 @@
 import { createImageId, type GenimixClient, normalizeMimeType } from '@genimix/core';
 import { type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
-import { newImageIdProperty, optionalImageId, projectOverride, showFor } from './shared';
+import { isToolMode, newImageIdProperty, optionalImageId, projectOverride, showFor } from './shared';
 
 export const description: INodeProperties[] = [
   {
@@ -23,6 +23,13 @@ export const description: INodeProperties[] = [
  * Output JSON: imageId, projectId, imageUrl, mimeType, size (bytes, when n8n knows it).
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
+  if (isToolMode(this)) {
+    // Not offered to agents (the tool's Operation list leaves it out); a workflow saved otherwise still gets a clear answer.
+    throw new NodeOperationError(this.getNode(), 'Upload is not available as an AI Agent tool', {
+      itemIndex,
+      description: 'An agent cannot pass binary data to a tool. Use Generate (its JSON names the image), or upload in a workflow: a node that outputs the file, then Genimix → Upload.',
+    });
+  }
   const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
   const item = this.getInputData()[itemIndex];
   const binary = item?.binary?.[binaryPropertyName];

@@ -1,0 +1,21 @@
+import { imageSize } from 'image-size';
+
+/** An image's size in pixels. */
+export interface ImageDimensions {
+  width: number;
+  height: number;
+}
+
+/**
+ * Width and height in pixels from an image's header (PNG, JPEG, WebP, GIF), read with image-size
+ * (plain JavaScript, no decoding): `undefined` when the header cannot be read. For a JPEG the
+ * header may sit after large metadata, so pass the whole image or at least its first 256 KiB.
+ */
+export function imageDimensions(data: Uint8Array): ImageDimensions | undefined {
+  try {
+    const { width, height } = imageSize(data);
+    return width > 0 && height > 0 ? { width, height } : undefined;
+  } catch {
+    return undefined;
+  }
+}
