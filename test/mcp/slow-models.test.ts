@@ -5,10 +5,12 @@ import { type McpConnection, type McpFixture, startMcpFixture } from '../helpers
 
 /**
  * Real generations take 10–90 s and Claude Desktop drops a call after 60 s whatever the
- * progress. Time here runs 20 times faster than in the world: a 70 s generation takes 3.5 s,
- * the host's 60 s limit is 3 s, the server's 45 s wait 2.25 s and its 5 s heartbeat 0.25 s.
+ * progress. Time here runs 10 times faster than in the world: a 70 s generation takes 7 s, the
+ * host's 60 s limit is 6 s, the server's 45 s wait 4.5 s and its 5 s heartbeat 0.5 s. Making the
+ * preview of the image is not scaled: the 1.5 s left between the wait and the host's limit
+ * (15 s in the world) must hold it on a busy machine, which 20 times faster did not.
  */
-const SCALE = 0.05;
+const SCALE = 0.1;
 const world = (ms: number) => Math.round(ms * SCALE);
 let fx: McpFixture;
 let emulator: Emulator;
