@@ -265,7 +265,10 @@ describe('bad input is NodeOperationError naming the parameter and the item, bef
   });
 });
 
-/** An error item as n8n expects it: `json.error` (plus, at most, a `description`), its pairedItem, no binary. */
+/**
+ * An error item as n8n's error output takes it (error-output.test.ts checks the routing): JSON
+ * with the keys `error`, `message` and `details` only, its pairedItem, no binary.
+ */
 function expectErrorItem(item: INodeExecutionData | undefined, index: number, message: RegExp | string): void {
   expect(item).toBeDefined();
   expect(item!.pairedItem).toEqual({ item: index });
@@ -274,12 +277,13 @@ function expectErrorItem(item: INodeExecutionData | undefined, index: number, me
   expect(typeof error).toBe('string');
   if (typeof message === 'string') expect(error).toContain(message);
   else expect(error).toMatch(message);
-  expect(Object.keys(item!.json).filter((key) => key !== 'error' && key !== 'description')).toEqual([]);
+  expect(Object.keys(item!.json).sort()).toEqual(['details', 'error', 'message']);
+  expect(item!.json.details).toMatchObject({ itemIndex: index });
   expect(JSON.stringify(item)).not.toContain(API_KEY);
 }
 
 describe('continueOnFail', () => {
-  it('turns each failing item into { json: { error }, pairedItem } and processes the others', async () => {
+  it('turns each failing item into { json: { error, message, details }, pairedItem } and processes the others', async () => {
     const run = await runNode({
       credentials: api.credentials(),
       continueOnFail: true,
@@ -307,6 +311,7 @@ describe('continueOnFail', () => {
     expect(run.error).toBeUndefined();
     const [missing, existing] = run.output![0]!;
     expectErrorItem(missing, 0, server.body.message!);
+    expect(missing!.json.message).toBe(server.body.message);
     expect(existing).toMatchObject({ json: { imageId: 'existing', mimeType: 'image/jpeg' }, pairedItem: { item: 1 } });
     expect(existing!.binary?.data?.mimeType).toBe('image/jpeg');
     expect(JSON.stringify(run.output)).not.toContain(API_KEY);

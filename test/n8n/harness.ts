@@ -315,7 +315,13 @@ export interface RunNodeOptions {
   credentials?: Partial<GenimixCredentials> & IDataObject;
   /** Input items; default one empty item. */
   items?: INodeExecutionData[];
+  /** Shorthand for `onError: 'continueRegularOutput'` (n8n's "Continue (using regular output)"). */
   continueOnFail?: boolean;
+  /**
+   * The node's Settings → On Error: 'stopWorkflow' (default), 'continueRegularOutput' or
+   * 'continueErrorOutput' (the node then has a second, error output).
+   */
+  onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
   /** n8n's binary data mode for this run; default 'memory'. */
   binaryMode?: BinaryMode;
   /** Another built node package (a `dist` folder). */
@@ -327,7 +333,17 @@ export interface RunNodeOptions {
 }
 
 export interface RunNodeResult {
+  /** What the node's execute() returned. */
   output?: INodeExecutionData[][];
+  /**
+   * The output as the next nodes get it: routed by n8n-core's own `WorkflowExecute` code
+   * (`handleNodeErrorOutput` when On Error is "Continue (using error output)", then
+   * `normalizeNodeErrors`), the way `processNodeOutput` and `runNode` do. With the error output,
+   * index 0 is the success output and 1 the error output. One difference from a full run: the
+   * harness has no previous node's data, so an error item is not merged with its input item's
+   * JSON (n8n does that when `$getPairedItem` finds the input item).
+   */
+  routed?: INodeExecutionData[][];
   error?: Error;
   hints: NodeExecutionHint[];
   credentialsHelper: TestCredentialsHelper;
@@ -360,7 +376,11 @@ function setUp(options: RunNodeOptions, items: INodeExecutionData[]): RunSetup {
     position: [0, 0],
     parameters: structuredClone(options.parameters),
     credentials: { [CREDENTIAL_TYPE]: { id: '1', name: 'Genimix account' } },
-    ...(options.continueOnFail ? { continueOnFail: true, onError: 'continueRegularOutput' as const } : {}),
+    ...(options.onError && options.onError !== 'stopWorkflow'
+      ? { onError: options.onError }
+      : options.continueOnFail
+        ? { continueOnFail: true, onError: 'continueRegularOutput' as const }
+        : {}),
   };
   const workflow = new Workflow({
     id: 'genimix-test-workflow',
@@ -452,12 +472,28 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
   try {
     if (!nodeType.execute) throw new Error('The node has no execute()');
     const output = (await (nodeType.execute as (this: unknown) => Promise<INodeExecutionData[][]>).call(context)) ?? undefined;
-    return { ...base, output, hints: context.hints };
+    return { ...base, output, routed: output && route(setup, output), hints: context.hints };
   } catch (error) {
     return { ...base, error: error as Error, hints: context.hints };
   } finally {
     await Promise.allSettled(closeFunctions.map(async (fn) => await fn()));
   }
+}
+
+/** n8n-core's routing of a node's output, as `WorkflowExecute` applies it (see {@link RunNodeResult.routed}). */
+function route(setup: RunSetup, output: INodeExecutionData[][]): INodeExecutionData[][] {
+  // n8n moves items between outputs in place: route a copy, so that `output` stays as returned.
+  const data = output.map((items) => items.map((item) => ({ ...item })));
+  const engine = new core.WorkflowExecute(setup.additionalData, 'manual', setup.runExecutionData) as unknown as {
+    handleNodeErrorOutput(workflow: WorkflowType, executionData: IExecuteData, nodeSuccessData: INodeExecutionData[][], runIndex: number): void;
+    normalizeNodeErrors(nodeSuccessData: INodeExecutionData[][]): void;
+  };
+  if (setup.node.onError === 'continueErrorOutput') {
+    // source null: no previous node's run data to look the paired input item up in.
+    engine.handleNodeErrorOutput(setup.workflow, { ...setup.executeData, source: null }, data, 0);
+  }
+  engine.normalizeNodeErrors(data);
+  return data;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   GenimixServerError,
   GenimixTimeoutError,
   GenimixValidationError,
-  surelyNotSent,
+  mayHaveBeenBilled,
 } from '@genimix/core';
 import { formatBytes } from '../text.js';
 import { logError } from '../log.js';
@@ -51,13 +51,8 @@ export function generateErrorResult(error: unknown, baseUrl: string, imageId: st
   };
 }
 
-/** True when a failed Generate may have been received, and so billed, by the server. */
-export function mayHaveBeenBilled(error: unknown): boolean {
-  if (error instanceof GenimixRateLimitError || error instanceof GenimixValidationError) return false;
-  if (error instanceof GenimixServerError) return !(error.status === 503 && error.retryAfterMs !== undefined);
-  if (error instanceof GenimixConnectionError) return !surelyNotSent(error);
-  return error instanceof GenimixTimeoutError || error instanceof GenimixAbortError || error instanceof GenimixResponseError;
-}
+/** Re-exported for this server's callers; the rule lives in the core. */
+export { mayHaveBeenBilled } from '@genimix/core';
 
 /** The text of a one-block result. */
 export function errorText(result: CallToolResult): string {

@@ -4,10 +4,13 @@ import {
   type INodeType,
   type INodeTypeDescription,
   NodeConnectionTypes,
+  NodeOperationError,
 } from 'n8n-workflow';
 import { description as imageDescription, type ImageOperation, operations } from './actions/image';
+import { runBatch } from './helpers/batch';
 import { createClient } from './helpers/client';
-import { toNodeError } from './helpers/errors';
+import { toErrorItem, toNodeError } from './helpers/errors';
+import { readRunOptions, runOptionProperties } from './helpers/options';
 import { genimixApiTest } from './methods/credentialTest';
 
 /**
@@ -46,6 +49,7 @@ export class Genimix implements INodeType {
         placeholder: 'Add Option',
         default: {},
         options: [
+          ...runOptionProperties,
           {
             displayName: 'Project ID',
             name: 'projectId',
@@ -60,30 +64,53 @@ export class Genimix implements INodeType {
 
   methods = { credentialTest: { genimixApiTest } };
 
+  /**
+   * Runs the items, up to Options → Concurrency at once, and returns their results in input
+   * order, each paired with its item. With "Continue" on, a failed item becomes an error item
+   * (see `toErrorItem`, which n8n's error output takes); without it, the run fails with the
+   * failure of the lowest-index failed item, and the items after it still in flight are aborted.
+   */
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const items = this.getInputData();
     let client;
+    let run;
     try {
-      client = await createClient(this);
+      run = readRunOptions(this);
+      client = await createClient(this, { timeoutMs: run.timeoutMs });
     } catch (error) {
-      // A bad credential fails every item alike: with "Continue", say so on each of them.
+      // A bad credential or option fails every item alike: with "Continue", say so on each of them.
       const nodeError = toNodeError(this, error, 0);
       if (!this.continueOnFail()) throw nodeError;
-      const { message, description } = nodeError;
-      return [items.map((_, itemIndex) => ({ json: { error: message, ...(description ? { description } : {}) }, pairedItem: { item: itemIndex } }))];
+      return [items.map((_, itemIndex) => toErrorItem(nodeError, itemIndex))];
     }
+    const cancel = this.getExecutionCancelSignal();
+    const outcomes = await runBatch(items.length, { concurrency: run.concurrency, stopOnFailure: !this.continueOnFail(), ...(cancel ? { signal: cancel } : {}) }, async (itemIndex, signal) => {
+      const operation = this.getNodeParameter('operation', itemIndex) as ImageOperation;
+      return await operations[operation].execute.call(withCancelSignal(this, signal), itemIndex, client);
+    });
     const returnData: INodeExecutionData[] = [];
-    for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-      try {
-        const operation = this.getNodeParameter('operation', itemIndex) as ImageOperation;
-        const results = await operations[operation].execute.call(this, itemIndex, client);
-        for (const result of results) returnData.push({ ...result, pairedItem: { item: itemIndex } });
-      } catch (error) {
-        const nodeError = toNodeError(this, error, itemIndex);
-        if (!this.continueOnFail()) throw nodeError;
-        returnData.push({ json: { error: nodeError.message, ...(nodeError.description ? { description: nodeError.description } : {}) }, pairedItem: { item: itemIndex } });
+    for (const [itemIndex, outcome] of outcomes.entries()) {
+      if (outcome === undefined) {
+        // Never started: only a cancelled execution leaves items behind without a failure first.
+        throw new NodeOperationError(this.getNode(), 'The execution was cancelled before every item was processed', { itemIndex });
       }
+      if (outcome.status === 'fulfilled') {
+        for (const result of outcome.value) returnData.push({ ...result, pairedItem: { item: itemIndex } });
+        continue;
+      }
+      const nodeError = toNodeError(this, outcome.reason, itemIndex);
+      if (!this.continueOnFail() || cancel?.aborted) throw nodeError;
+      returnData.push(toErrorItem(nodeError, itemIndex));
     }
     return [returnData];
   }
+}
+
+/**
+ * The node's context for one item, whose execution cancel signal is the item's own (aborted when
+ * the execution is cancelled, or when an earlier item failed and the run stops): the operations
+ * pass `getExecutionCancelSignal()` to every call.
+ */
+function withCancelSignal(ctx: IExecuteFunctions, signal: AbortSignal): IExecuteFunctions {
+  return Object.create(ctx, { getExecutionCancelSignal: { value: () => signal } }) as IExecuteFunctions;
 }

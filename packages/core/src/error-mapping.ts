@@ -51,6 +51,11 @@ const HINTS: Record<number, string> = {
   429: 'slow down and retry later',
 };
 
+/** The reason phrase of an HTTP status (`404` → `Not Found`), or a generic one by class. */
+export function statusText(status: number): string {
+  return REASONS[status] ?? (status >= 500 ? 'Server Error' : 'HTTP Error');
+}
+
 /** The request id a server sent, from `x-request-id` or `request-id`. */
 export function requestIdOf(headers: Record<string, string | undefined>): string | undefined {
   return headers['x-request-id'] ?? headers['request-id'] ?? undefined;
@@ -66,7 +71,7 @@ export function errorFromResponse(response: ErrorResponse): GenimixApiError {
   const { status, headers } = response;
   const serverMessage = readErrorMessage(response.body, headers['content-type'], response.apiKey);
   const requestId = requestIdOf(headers);
-  const reason = REASONS[status] ?? (status >= 500 ? 'Server Error' : 'HTTP Error');
+  const reason = statusText(status);
   const hint = HINTS[status];
   const parts = [`${status} ${reason}`];
   if (response.action) parts[0] = `${response.action} failed: ${parts[0]}`;

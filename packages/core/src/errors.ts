@@ -26,6 +26,18 @@ export interface GenimixErrorDetails {
   cause?: unknown;
 }
 
+/** The API call an error comes from, as the client tried it. */
+export interface GenimixCallInfo {
+  /** Which operation the request was: the image's Generate, Upload, Get or Delete. */
+  operation: 'generate' | 'upload' | 'get' | 'delete';
+  projectId: string;
+  imageId: string;
+  /** How many attempts were made, retries included (1 when the first attempt failed for good). */
+  attempts: number;
+  /** The time allowed for each attempt, in ms. */
+  timeoutMs: number;
+}
+
 /** Base class of every error this client throws. */
 export class GenimixError extends Error {
   override name = 'GenimixError';
@@ -35,6 +47,11 @@ export class GenimixError extends Error {
   readonly requestId: string | undefined;
   /** The server's message (excerpt, redacted), when it sent one. */
   readonly serverMessage: string | undefined;
+  /**
+   * The call that failed (operation, ids, attempts made, time per attempt), set by the client as
+   * the error leaves a request; undefined for errors raised before any request (bad input).
+   */
+  call: GenimixCallInfo | undefined;
 
   constructor(message: string, details: GenimixErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });

@@ -11,7 +11,7 @@ export type { Transport, TransportRequest, TransportResponse, HttpMethod } from 
 export * from './request-options.js';
 export { DEFAULT_BASE_URL, buildUrl, normalizeBaseUrl } from './url.js';
 export { readErrorMessage } from './error-body.js';
-export { errorFromResponse, requestIdOf, type ErrorResponse } from './error-mapping.js';
+export { errorFromResponse, requestIdOf, statusText, type ErrorResponse } from './error-mapping.js';
 export { parseRetryAfter } from './retry-after.js';
 export { redact, redactUrl, Redactor, REDACTED } from './redact.js';
 export type { GenerateImageParams, GenerateImageResult } from './operations/generate.js';
@@ -21,6 +21,6 @@ export type { DeleteImageParams, DeleteImageResult } from './operations/delete.j
 export type { ImageRef } from './operations/context.js';
 export { CREDENTIAL_PROBE_IMAGE_ID, type CredentialCheck } from './operations/check-credentials.js';
 export type { GenimixLogger, Sleep } from './runtime/types.js';
-export { DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS, isRetryable, retryDelayMs, surelyNotSent, type RetryClass } from './retry-policy.js';
+export { DEFAULT_MAX_RETRIES, MAX_RETRY_AFTER_MS, isRetryable, mayHaveBeenBilled, retryDelayMs, surelyNotSent, type RetryClass } from './retry-policy.js';
 export type { GetImageStreamParams, GetImageStreamResult } from './operations/get-stream.js';
 export type { OpenedFile } from './runtime/types.js';

@@ -1,7 +1,7 @@
 import type { z } from 'zod/v4';
 import { errorFromResponse, requestIdOf } from './error-mapping.js';
 import { readErrorMessage } from './error-body.js';
-import { GenimixAbortError, GenimixApiError, GenimixConnectionError, GenimixResponseError, GenimixTimeoutError } from './errors.js';
+import { GenimixAbortError, GenimixApiError, GenimixConnectionError, GenimixError, GenimixResponseError, GenimixTimeoutError } from './errors.js';
 import { Redactor } from './redact.js';
 import { concat } from './request-body.js';
 import { isRetryable, MAX_RETRY_AFTER_MS, type RetryClass, retryDelayMs } from './retry-policy.js';
@@ -99,9 +99,9 @@ export class Requester {
         return await read(response);
       } catch (error) {
         const retriesLeft = call.maxRetries - (attempt - 1);
-        if (call.signal?.aborted || !replayable || retriesLeft <= 0 || !isRetryable(error, call.retryClass)) throw error;
+        if (call.signal?.aborted || !replayable || retriesLeft <= 0 || !isRetryable(error, call.retryClass)) throw withCall(error, call, attempt);
         const delay = retryDelayMs(error, attempt - 1);
-        if (delay > MAX_RETRY_AFTER_MS) throw error;
+        if (delay > MAX_RETRY_AFTER_MS) throw withCall(error, call, attempt);
         this.#log(() => `${call.method} ${this.#path(call)} retrying in ${Math.round(delay)} ms after ${errorName(error)} (attempt ${attempt} of ${call.maxRetries + 1})`);
         await this.#sleep(delay, call.signal);
       }
@@ -271,6 +271,15 @@ export class Requester {
   #log(message: () => string): void {
     if (this.#logger) this.#logger.debug(this.#redactor.redact(message()));
   }
+}
+
+/** The error, marked with the call it ends (the first mark stands: an inner call knows best). */
+function withCall(error: unknown, call: ApiCall, attempts: number): unknown {
+  if (error instanceof GenimixError && error.call === undefined) {
+    const operation = call.kind === 'generate' ? 'generate' : call.method === 'GET' ? 'get' : call.method === 'DELETE' ? 'delete' : 'upload';
+    error.call = { operation, projectId: call.projectId, imageId: call.imageId, attempts, timeoutMs: call.timeoutMs };
+  }
+  return error;
 }
 
 function errorName(error: unknown): string {

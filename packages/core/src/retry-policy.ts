@@ -1,4 +1,4 @@
-import { GenimixApiError, GenimixConnectionError, GenimixTimeoutError } from './errors.js';
+import { GenimixAbortError, GenimixApiError, GenimixConnectionError, GenimixRateLimitError, GenimixResponseError, GenimixServerError, GenimixTimeoutError, GenimixValidationError } from './errors.js';
 
 /**
  * How an operation may be retried (genimix-api.md, "Retries"): `idempotent` for Get, Upload and
@@ -50,4 +50,17 @@ export function surelyNotSent(error: unknown): boolean {
 export function retryDelayMs(error: unknown, retry: number, random: () => number = Math.random): number {
   if (error instanceof GenimixApiError && error.retryAfterMs !== undefined) return error.retryAfterMs;
   return Math.min(BACKOFF_BASE_MS * 2 ** retry, BACKOFF_CAP_MS) * (1 - random() * 0.25);
+}
+
+/**
+ * True when a failed Generate may have been received, and so billed, by the server: a 5xx (but
+ * a 503 with `Retry-After`, where the server said to come back), a timeout, a connection that
+ * broke after it may have been sent, a cut-off or malformed answer, a call cancelled in flight.
+ * The caller should then check with Get before generating the image again.
+ */
+export function mayHaveBeenBilled(error: unknown): boolean {
+  if (error instanceof GenimixRateLimitError || error instanceof GenimixValidationError) return false;
+  if (error instanceof GenimixServerError) return !(error.status === 503 && error.retryAfterMs !== undefined);
+  if (error instanceof GenimixConnectionError) return !surelyNotSent(error);
+  return error instanceof GenimixTimeoutError || error instanceof GenimixAbortError || error instanceof GenimixResponseError;
 }

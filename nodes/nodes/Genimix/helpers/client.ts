@@ -11,11 +11,17 @@ export interface GenimixCredentials {
 
 const CREDENTIAL_FIELDS: Record<string, string> = { apiKey: 'API Key', projectId: 'Project ID', baseUrl: 'Base URL' };
 
+/** How the node's Options shape the client. */
+export interface ClientSettings {
+  /** Time allowed per attempt of every call, in ms; undefined for the core's defaults per operation. */
+  timeoutMs?: number | undefined;
+}
+
 /**
  * The core client for one node run, over n8n's HTTP helpers.
  * @throws {NodeOperationError} when the credential's project id or base URL is invalid
  */
-export async function createClient(ctx: IExecuteFunctions): Promise<GenimixClient> {
+export async function createClient(ctx: IExecuteFunctions, settings: ClientSettings = {}): Promise<GenimixClient> {
   const credentials = await ctx.getCredentials<GenimixCredentials>(CREDENTIAL_TYPE);
   try {
     return new GenimixClient({
@@ -23,6 +29,7 @@ export async function createClient(ctx: IExecuteFunctions): Promise<GenimixClien
       projectId: credentials.projectId,
       ...(credentials.baseUrl ? { baseUrl: credentials.baseUrl } : {}),
       transport: httpRequestTransport(ctx),
+      ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs, generateTimeoutMs: settings.timeoutMs }),
       // n8n Cloud forbids timers in community nodes: waits between retries use n8n's own.
       sleep: (ms, signal) => sleep(ms, signal),
       logger: { debug: (message) => ctx.logger.debug(message) },

@@ -1,5 +1,14 @@
-import { GenimixApiError, GenimixError, GenimixValidationError } from '@genimix/core';
-import { type IExecuteFunctions, type JsonObject, NodeApiError, NodeOperationError } from 'n8n-workflow';
+import {
+  GenimixAbortError,
+  GenimixApiError,
+  GenimixConnectionError,
+  GenimixError,
+  GenimixTimeoutError,
+  GenimixValidationError,
+  mayHaveBeenBilled,
+  statusText,
+} from '@genimix/core';
+import { type IDataObject, type IExecuteFunctions, type INodeExecutionData, type JsonObject, NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 /** The node parameter each core input field comes from, by display name. */
 const PARAMETERS: Record<string, string> = {
@@ -12,46 +21,178 @@ const PARAMETERS: Record<string, string> = {
   contentType: 'Input Binary Field',
 };
 
+/** The operations' names as the node shows them. */
+const OPERATION_NAMES: Record<string, string> = { generate: 'Generate', upload: 'Upload', get: 'Get', delete: 'Delete' };
+
 /**
- * The n8n error for a failure of item `itemIndex`: bad input is a NodeOperationError naming the
- * parameter; an API failure is a NodeApiError with the HTTP status, the server's message and the
- * request id; n8n's own errors keep their kind and gain the item index.
+ * The `details` of a failed item (see {@link toErrorItem}); keys without a value are left out.
+ * `status` is the HTTP status as a number; `timeoutSeconds` the time allowed per attempt.
+ */
+export interface FailureDetails extends IDataObject {
+  operation?: string;
+  imageId?: string;
+  projectId?: string;
+  status?: number;
+  requestId?: string;
+  attempts?: number;
+  timeoutSeconds?: number;
+  /** Set on a Generate that may have reached Genimix, and so may have made and billed the image. */
+  mayHaveBeenBilled?: boolean;
+  /** The parameter at fault, for bad input. */
+  parameter?: string;
+  itemIndex?: number;
+  /** What to do. */
+  description?: string;
+}
+
+/** What an error item says beyond the n8n error: the server's (or the core's) message and the details. */
+interface Failure {
+  message: string;
+  details: FailureDetails;
+}
+
+const failures = new WeakMap<NodeApiError | NodeOperationError, Failure>();
+
+/**
+ * The n8n error for a failure of item `itemIndex`, worded by the node: bad input is a
+ * NodeOperationError naming the parameter; an API failure a NodeApiError whose message says which
+ * operation on which image failed and how (status and server message, or time-out with attempts),
+ * whose description says what to do (for a Generate that may have reached Genimix: check with Get
+ * before generating again) and quotes the request id. n8n's own errors keep their kind and gain
+ * the item index. The message is set after construction: n8n replaces messages that mention some
+ * error codes (ECONNRESET, ETIMEDOUT, …) with generic ones, which would hide the node's.
  */
 export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
   const node = ctx.getNode();
+  const operation = operationOf(ctx, itemIndex);
   if (error instanceof NodeApiError || error instanceof NodeOperationError) {
     error.context.itemIndex ??= itemIndex;
+    if (!failures.has(error)) failures.set(error, { message: error.message, details: compact({ operation }) });
     return error;
   }
   if (error instanceof GenimixValidationError) {
     const parameter = PARAMETERS[error.field] ?? error.field;
     const detail = error.field === 'data' || error.field === 'contentType' ? 'the input binary' : `the "${parameter}" parameter`;
-    return new NodeOperationError(node, `Invalid ${parameter} in item ${itemIndex}: ${error.message}`, {
+    const nodeError = new NodeOperationError(node, error.message, {
       itemIndex,
       description: `Fix ${detail} of item ${itemIndex}; nothing was sent to Genimix.`,
     });
+    return record(nodeError, `Invalid ${parameter} in item ${itemIndex}: ${error.message}`, { message: error.message, details: compact({ operation, parameter }) });
   }
-  if (error instanceof GenimixApiError) {
-    const message = error.serverMessage ?? error.message;
-    return new NodeApiError(node, { message, status: error.status } as JsonObject, {
-      itemIndex,
-      httpCode: String(error.status),
-      message,
-      description: describe(error),
-    });
-  }
-  if (error instanceof GenimixError) {
-    return new NodeApiError(node, { message: error.message } as JsonObject, {
-      itemIndex,
-      message: error.message,
-      ...(error.status === undefined ? {} : { httpCode: String(error.status) }),
-      description: describe(error),
-    });
-  }
-  return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+  if (error instanceof GenimixError) return fromGenimixError(ctx, error, itemIndex, operation);
+  const nodeError = new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+  return record(nodeError, nodeError.message, { message: nodeError.message, details: compact({ operation }) });
 }
 
-/** The core's full message (status, server message, hint, request id), and what to do with the id. */
-function describe(error: GenimixError): string {
-  return error.requestId ? `${error.message} Quote the request id to Genimix support.` : error.message;
+/**
+ * A failed item as n8n's error output takes it: JSON with only the keys `error` (what failed,
+ * the n8n error's message), `message` (Genimix's own message, else the client's) and `details`
+ * ({@link FailureDetails}), and the item's `pairedItem`. n8n routes an item to the error output
+ * only when its JSON keys are all among these three (an item with `item.error` set would have
+ * its JSON replaced by `{ error }`, losing the status and request id).
+ */
+export function toErrorItem(nodeError: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
+  const failure = failures.get(nodeError);
+  const details: FailureDetails = compact({ ...failure?.details, itemIndex, description: nodeError.description ?? undefined });
+  return { json: { error: nodeError.message, message: failure?.message ?? nodeError.message, details }, pairedItem: { item: itemIndex } };
+}
+
+function fromGenimixError(ctx: IExecuteFunctions, error: GenimixError, itemIndex: number, operation: string | undefined): NodeApiError {
+  const call = error.call;
+  const imageId = call?.imageId;
+  const subject = `${OPERATION_NAMES[operation ?? ''] ?? 'Request'}${imageId ? ` of image ${imageId}` : ''}`;
+  const billed = call?.operation === 'generate' && mayHaveBeenBilled(error);
+  const seconds = call ? call.timeoutMs / 1000 : undefined;
+  let title: string;
+  if (error instanceof GenimixTimeoutError && call) {
+    title = `${subject} timed out: ${call.attempts === 1 ? `1 attempt of ${seconds} s` : `${call.attempts} attempts of ${seconds} s each`}`;
+  } else if (error instanceof GenimixApiError) {
+    title = `${subject} failed: ${error.status} ${statusText(error.status)}${error.serverMessage ? `: ${error.serverMessage}` : ''}`;
+  } else if (error instanceof GenimixAbortError) {
+    title = `${subject} was cancelled`;
+  } else {
+    title = `${subject} failed: ${withoutAction(error.message)}`;
+  }
+  const advice = billed && imageId ? billedAdvice(imageId) : adviceFor(error, call?.projectId, imageId, seconds);
+  const description = [advice, error.requestId ? `Request id ${error.requestId}: quote it to Genimix support.` : ''].filter(Boolean).join(' ');
+  const nodeError = new NodeApiError(ctx.getNode(), { message: title } as JsonObject, {
+    itemIndex,
+    message: title,
+    description,
+    ...(error.status === undefined ? {} : { httpCode: String(error.status) }),
+  });
+  return record(nodeError, title, {
+    message: error.serverMessage ?? error.message,
+    details: compact({
+      operation,
+      imageId,
+      projectId: call?.projectId,
+      status: error.status,
+      requestId: error.requestId,
+      attempts: call?.attempts,
+      timeoutSeconds: error instanceof GenimixTimeoutError ? seconds : undefined,
+      mayHaveBeenBilled: billed || undefined,
+    }),
+  });
+}
+
+/** What the user can do about a failure, by its kind. */
+function adviceFor(error: GenimixError, projectId: string | undefined, imageId: string | undefined, seconds: number | undefined): string {
+  if (error instanceof GenimixTimeoutError) {
+    return `Genimix did not answer within ${seconds ?? '?'} s. Raise Options → Timeout if it is busy, or try again later.`;
+  }
+  if (error instanceof GenimixAbortError) return 'The execution was stopped while the request was in flight.';
+  if (error instanceof GenimixConnectionError && error.status === undefined) {
+    return 'No answer from Genimix: check the Base URL of the Genimix API credential and that Genimix is reachable from n8n.';
+  }
+  switch (error.status) {
+    case 401:
+      return 'Genimix refused the API key: check the API Key of the Genimix API credential.';
+    case 403:
+      return `The API key may not use project "${projectId ?? '?'}" or this model: check the credential's Project ID, Options → Project ID and your plan.`;
+    case 404:
+      return `Genimix has no image "${imageId ?? '?'}" in project "${projectId ?? '?'}": check the Image ID (as Generate or Upload returned it) and the project.`;
+    case 400:
+    case 422:
+      return 'Genimix refused the request: check the parameters (model, prompt).';
+    case 413:
+      return 'The image is larger than Genimix accepts: upload a smaller one.';
+    case 402:
+      return 'The Genimix plan\'s quota is used up.';
+    case 429:
+      return 'Genimix is rate-limiting this API key: lower Options → Concurrency or try again later.';
+    default:
+      break;
+  }
+  if (error.status !== undefined && error.status >= 500) return 'Genimix (or a proxy in front of it) failed: try again later.';
+  return error.message;
+}
+
+/** For a Generate that may have reached Genimix: never just "retry", which may pay twice. */
+function billedAdvice(imageId: string): string {
+  return `The request may have reached Genimix, which may have generated image "${imageId}" and billed it. Check with Get (Operation: Get, Image ID "${imageId}") before generating again: another Generate is billed again.`;
+}
+
+/** The core's and the transport's messages start with the call ("get image "x" failed: "); the node says which call itself. */
+function withoutAction(message: string): string {
+  return message.replace(/^(?:[a-z]+ image "[^"]*"|[A-Z]+ \S+)(?: failed)?: /, '');
+}
+
+function operationOf(ctx: IExecuteFunctions, itemIndex: number): string | undefined {
+  try {
+    const operation = ctx.getNodeParameter('operation', itemIndex);
+    return typeof operation === 'string' ? operation : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function record<E extends NodeApiError | NodeOperationError>(nodeError: E, title: string, failure: Failure): E {
+  nodeError.message = title;
+  failures.set(nodeError, failure);
+  return nodeError;
+}
+
+function compact(details: FailureDetails): FailureDetails {
+  return Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)) as FailureDetails;
 }
