@@ -8,6 +8,7 @@ import {
 } from 'n8n-workflow';
 import { description as imageDescription, type ImageOperation, operations } from './actions/image';
 import { runBatch } from './helpers/batch';
+import { withCancelSignal } from './helpers/cancel';
 import { createClient } from './helpers/client';
 import { toErrorItem, toNodeError } from './helpers/errors';
 import { readRunOptions, runOptionProperties } from './helpers/options';
@@ -86,6 +87,7 @@ export class Genimix implements INodeType {
     const cancel = this.getExecutionCancelSignal();
     const outcomes = await runBatch(items.length, { concurrency: run.concurrency, stopOnFailure: !this.continueOnFail(), ...(cancel ? { signal: cancel } : {}) }, async (itemIndex, signal) => {
       const operation = this.getNodeParameter('operation', itemIndex) as ImageOperation;
+      // The item's own signal: aborted when the execution is cancelled or the run stops early.
       return await operations[operation].execute.call(withCancelSignal(this, signal), itemIndex, client);
     });
     const returnData: INodeExecutionData[] = [];
@@ -106,11 +108,3 @@ export class Genimix implements INodeType {
   }
 }
 
-/**
- * The node's context for one item, whose execution cancel signal is the item's own (aborted when
- * the execution is cancelled, or when an earlier item failed and the run stops): the operations
- * pass `getExecutionCancelSignal()` to every call.
- */
-function withCancelSignal(ctx: IExecuteFunctions, signal: AbortSignal): IExecuteFunctions {
-  return Object.create(ctx, { getExecutionCancelSignal: { value: () => signal } }) as IExecuteFunctions;
-}

@@ -1,5 +1,6 @@
 import type { Transport, TransportRequest, TransportResponse } from '@genimix/core';
 import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import { withCancelSignal } from '../helpers/cancel';
 import { mapHelperError } from './errors';
 import { type FullResponse, toTransportResponse } from './response';
 
@@ -36,7 +37,9 @@ export function httpRequestTransport(ctx: IExecuteFunctions): Transport {
         ...(req.signal === undefined ? {} : { abortSignal: req.signal }),
       };
       try {
-        const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options)) as FullResponse;
+        // n8n replaces `abortSignal` with the context's cancel signal: give it the call's.
+        const self = req.signal === undefined ? ctx : withCancelSignal(ctx, req.signal);
+        const response = (await ctx.helpers.httpRequestWithAuthentication.call(self, CREDENTIAL_TYPE, options)) as FullResponse;
         return toTransportResponse(response);
       } catch (error) {
         throw mapHelperError(error, req);
