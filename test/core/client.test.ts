@@ -60,7 +60,7 @@ describe('generate, get, upload, delete against the emulator', () => {
   it('uploads a real photograph and gets the same bytes back with its type', async () => {
     const photo = await readPhoto();
     const result = await client.uploadImage({ imageId: 'photo', data: photo });
-    expect(result).toEqual({ success: true, message: 'Image uploaded successfully', imageUrl: `${emulator.url}/v1/core/image/photo`, contentType: 'image/jpeg' });
+    expect(result).toEqual({ success: true, message: 'Image uploaded successfully', imageUrl: `${emulator.url}/v1/core/image/photo`, contentType: 'image/jpeg', size: photo.length });
     expect(transport.requests.at(-1)?.headers['content-type']).toBe('image/jpeg');
 
     const back = await client.getImage({ imageId: 'photo' });

@@ -2,7 +2,8 @@
  * The error classes of the Genimix client, one per cause, all subclasses of {@link GenimixError}.
  *
  * Catch `GenimixError` for everything, or a subclass for one cause:
- * - before any request: {@link GenimixValidationError} (bad input, names the field);
+ * - before any request: {@link GenimixValidationError} (bad input, names the field), and its
+ *   {@link GenimixTooLargeError} (upload data over the size cap);
  * - the server answered with an error status: {@link GenimixApiError} and its subclasses
  *   ({@link GenimixBadRequestError} 400/422, {@link GenimixAuthenticationError} 401,
  *   {@link GenimixPermissionError} 403, {@link GenimixNotFoundError} 404,
@@ -69,6 +70,23 @@ export class GenimixValidationError extends GenimixError {
   constructor(field: string, message: string) {
     super(message);
     this.field = field;
+  }
+}
+
+/**
+ * Upload data larger than the accepted size, refused before anything was sent (field `data`).
+ * Carries the numbers, so that a host can word it in its own terms (n8n names the binary field).
+ */
+export class GenimixTooLargeError extends GenimixValidationError {
+  override name = 'GenimixTooLargeError';
+  /** The data's size, in bytes; at least `limitBytes + 1` when it was counted only that far. */
+  readonly size: number;
+  /** The largest size accepted, in bytes. */
+  readonly limitBytes: number;
+  constructor(message: string, size: number, limitBytes: number) {
+    super('data', message);
+    this.size = size;
+    this.limitBytes = limitBytes;
   }
 }
 

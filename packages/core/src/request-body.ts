@@ -1,12 +1,14 @@
-import { GenimixAbortError, GenimixValidationError } from './errors.js';
+import { GenimixAbortError, GenimixTooLargeError, GenimixValidationError } from './errors.js';
+import type { ReopenableBody } from './body-source.js';
 import { type ImageMimeType, resolveUploadContentType, SNIFF_BYTES } from './image-type.js';
 
 /**
  * Image data a caller may upload: bytes (`Uint8Array`, Node's `Buffer`, `ArrayBuffer`), a
- * `Blob` (or `File`), a web `ReadableStream` of bytes, or any async iterable of bytes such as a
- * Node `Readable` (a file stream, n8n's binary stream). Streams are sent as they are read.
+ * `Blob` (or `File`), a {@link ReopenableBody} (`{ size, open() }`: sent as it is read, and
+ * opened again to retry), a web `ReadableStream` of bytes, or any async iterable of bytes such as
+ * a Node `Readable`. A one-time stream is sent as it is read but cannot be retried.
  */
-export type ImageData = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+export type ImageData = Uint8Array | ArrayBuffer | Blob | ReopenableBody | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 /** An upload body, ready to send. */
 export interface UploadBody {
@@ -53,12 +55,25 @@ export async function prepareUploadBody(data: unknown, declaredType: string | un
 
 async function readWhole(data: Uint8Array | ArrayBuffer | Blob, maxBytes: number): Promise<Uint8Array> {
   const size = data instanceof Uint8Array || data instanceof ArrayBuffer ? data.byteLength : data.size;
-  if (size > maxBytes) {
-    throw new GenimixValidationError('data', `data is ${size} bytes, more than the ${maxBytes} accepted: upload a smaller image.`);
-  }
+  if (size > maxBytes) throw tooLargeError(size, maxBytes);
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return new Uint8Array(await data.arrayBuffer());
+}
+
+/**
+ * The refusal of upload data over the cap, worded alike for every kind of data.
+ * @param counted the size was counted by reading, and only up to just past the cap
+ */
+export function tooLargeError(size: number, maxBytes: number, counted = false): GenimixTooLargeError {
+  const what = counted ? `more than ${formatBytes(maxBytes)}` : formatBytes(size);
+  return new GenimixTooLargeError(`data is ${what}, more than the ${formatBytes(maxBytes)} an upload accepts: nothing was sent. Upload a smaller image (resize or recompress it).`, size, maxBytes);
+}
+
+/** `52428800 bytes (50 MiB)`: exact, and readable. */
+export function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return `${bytes} bytes (${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB)`;
 }
 
 /**
@@ -82,7 +97,7 @@ interface NodeReadableLike extends AsyncIterable<Uint8Array> {
   readonly readableEnded: boolean;
 }
 
-function isNodeReadable(value: unknown): value is NodeReadableLike {
+export function isNodeReadable(value: unknown): value is NodeReadableLike {
   const v = value as Partial<NodeReadableLike> | null;
   return typeof v === 'object' && v !== null && typeof v.read === 'function' && typeof v.unshift === 'function' && typeof v.once === 'function' && typeof v.pipe === 'function';
 }
@@ -99,7 +114,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
  * The first `n` bytes, put back at the stream's front; or, when the stream ends before `n`
  * bytes, all of it with `ended` (bytes put back after the end would be lost).
  */
-async function peekNodeReadable(stream: NodeReadableLike, n: number): Promise<{ head: Uint8Array; ended: boolean }> {
+export async function peekNodeReadable(stream: NodeReadableLike, n: number): Promise<{ head: Uint8Array; ended: boolean }> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   while (size < n && !stream.readableEnded) {
@@ -131,7 +146,7 @@ async function peekNodeReadable(stream: NodeReadableLike, n: number): Promise<{ 
 }
 
 /** `promise`, or a {@link GenimixAbortError} as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new GenimixAbortError('The upload was cancelled while its first bytes were read.', { cause: signal.reason }));
@@ -155,7 +170,7 @@ async function* iterateReadableStream(stream: ReadableStream<Uint8Array>): Async
 }
 
 /** The first `n` bytes of an iterable, and an iterable of all its bytes, those included. */
-async function peekIterable(iterable: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array>; ended: boolean }> {
+export async function peekIterable(iterable: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array>; ended: boolean }> {
   const iterator = iterable[Symbol.asyncIterator]();
   const taken: Uint8Array[] = [];
   let size = 0;

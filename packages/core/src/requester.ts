@@ -3,6 +3,7 @@ import { errorFromResponse, requestIdOf } from './error-mapping.js';
 import { readErrorMessage } from './error-body.js';
 import { GenimixAbortError, GenimixApiError, GenimixConnectionError, GenimixError, GenimixResponseError, GenimixTimeoutError } from './errors.js';
 import { Redactor } from './redact.js';
+import { type AttemptBody, isReopenableBody, openAttempt, type SizedBody } from './body-source.js';
 import { concat } from './request-body.js';
 import { isRetryable, MAX_RETRY_AFTER_MS, type RetryClass, retryDelayMs } from './retry-policy.js';
 import type { GenimixLogger, Sleep } from './runtime/types.js';
@@ -27,7 +28,8 @@ export interface ApiCall {
   imageId: string;
   /** Extra headers (lower-case names), e.g. `content-type`. */
   headers?: Record<string, string>;
-  body?: Uint8Array | AsyncIterable<Uint8Array>;
+  /** Bytes; a {@link SizedBody}, opened afresh for each attempt; or a one-time stream (never retried). */
+  body?: Uint8Array | SizedBody | AsyncIterable<Uint8Array>;
   /** What is being done, for error messages: `generate image "cat"`. */
   action: string;
   /** Which failures may be retried (genimix-api.md, "Retries"). */
@@ -49,6 +51,9 @@ export interface ProbeResponse {
   /** The first 64 KiB of the body at most. */
   body: Uint8Array;
 }
+
+/** A call as one attempt sends it: its body bytes or a stream, a re-openable body already opened. */
+export type SentCall = ApiCall & { body?: Uint8Array | AsyncIterable<Uint8Array> | undefined };
 
 /** What the requester is built with. */
 export interface RequesterOptions {
@@ -83,20 +88,21 @@ export class Requester {
 
   /**
    * Sends `call` and hands the 2xx response to `read`, retrying a failed attempt (the request or
-   * `read`) when the contract allows and the body can be sent again (not a stream), after
-   * `Retry-After` (up to 60 s) or exponential backoff with jitter. A `Retry-After` over 60 s
-   * returns the error at once, with its `retryAfterMs`.
+   * `read`) when the contract allows and the body can be sent again (bytes, or a body opened
+   * afresh for each attempt; not a one-time stream), after `Retry-After` (up to 60 s) or
+   * exponential backoff with jitter. A `Retry-After` over 60 s returns the error at once, with
+   * its `retryAfterMs`.
    *
    * @throws {GenimixApiError} subclass for an error status, after any retries
    * @throws {GenimixConnectionError | GenimixTimeoutError} after any retries
    * @throws {GenimixAbortError} as soon as `signal` aborts, also during a wait
+   * @throws {GenimixValidationError} field `data` when a re-opened body did not hold its size
    */
   async call<T>(call: ApiCall, read: (response: TransportResponse) => Promise<T>): Promise<T> {
-    const replayable = call.body === undefined || call.body instanceof Uint8Array;
+    const replayable = call.body === undefined || call.body instanceof Uint8Array || isReopenableBody(call.body);
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await this.#send(call, attempt);
-        return await read(response);
+        return await this.#attempt(call, attempt, read);
       } catch (error) {
         const retriesLeft = call.maxRetries - (attempt - 1);
         if (call.signal?.aborted || !replayable || retriesLeft <= 0 || !isRetryable(error, call.retryClass)) throw withCall(error, call, attempt);
@@ -108,7 +114,24 @@ export class Requester {
     }
   }
 
-  async #send(call: ApiCall, attempt: number): Promise<TransportResponse> {
+  /** One attempt: a re-openable body is opened for it and closed after it, whatever happened. */
+  async #attempt<T>(call: ApiCall, attempt: number, read: (response: TransportResponse) => Promise<T>): Promise<T> {
+    let opened: AttemptBody | undefined;
+    try {
+      if (isReopenableBody(call.body)) opened = await openAttempt(call.body as SizedBody);
+      const body = opened ? opened.body : (call.body as Uint8Array | AsyncIterable<Uint8Array> | undefined);
+      const result = await read(await this.#send({ ...call, body }, attempt));
+      if (opened?.mismatch) throw opened.mismatch;
+      return result;
+    } catch (error) {
+      // The transport reports a body that stopped as a broken connection, which would be retried.
+      throw opened?.mismatch ?? error;
+    } finally {
+      opened?.release();
+    }
+  }
+
+  async #send(call: SentCall, attempt: number): Promise<TransportResponse> {
     const response = await this.#exchange(call, attempt);
     if (response.status >= 200 && response.status < 300) return response;
     const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
@@ -120,13 +143,13 @@ export class Requester {
    * read up to 64 KiB: for checks that judge the status and body themselves.
    * @throws {GenimixConnectionError | GenimixTimeoutError | GenimixAbortError} when no response came
    */
-  async probe(call: ApiCall): Promise<ProbeResponse> {
+  async probe(call: SentCall): Promise<ProbeResponse> {
     const response = await this.#exchange(call, 1);
     const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
     return { status: response.status, headers: response.headers, body };
   }
 
-  async #exchange(call: ApiCall, attempt: number): Promise<TransportResponse> {
+  async #exchange(call: SentCall, attempt: number): Promise<TransportResponse> {
     if (call.signal?.aborted) throw new GenimixAbortError(`${call.action} was cancelled.`, { cause: call.signal.reason });
     const started = Date.now();
     let response: TransportResponse;

@@ -1,0 +1,79 @@
+/**
+ * A loopback proxy in front of a server (the emulator) that records, for every request, the
+ * headers that say how long its body is and how many body bytes really arrived: what a client
+ * sent on the wire, which the emulator's own log does not keep.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request as the proxy saw it. */
+export interface TappedRequest {
+  method: string;
+  path: string;
+  /** The `Content-Length` header, as a number; undefined when absent (chunked). */
+  contentLength: number | undefined;
+  transferEncoding: string | undefined;
+  /** Body bytes received. */
+  bytes: number;
+  /** True when the body arrived to its end; false when the client stopped sending it. */
+  complete: boolean;
+}
+
+export interface UploadTap {
+  /** The proxy's URL: point the client here instead of at the target. */
+  url: string;
+  /** Every request, in order of arrival; filled in as each body ends or breaks off. */
+  requests: TappedRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts a recording proxy on 127.0.0.1, port 0, forwarding to `target` (an http:// URL). */
+export async function startUploadTap(target: string): Promise<UploadTap> {
+  const requests: TappedRequest[] = [];
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const header = req.headers['content-length'];
+    const entry: TappedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      contentLength: header === undefined ? undefined : Number(header),
+      transferEncoding: req.headers['transfer-encoding'],
+      bytes: 0,
+      complete: false,
+    };
+    requests.push(entry);
+    const forward = http.request(
+      // A connection per request: a body cut short must not leave a reused connection mid-request.
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false },
+      (answer) => {
+        // Closed after each answer: an answer that came before its body was all sent (a 503) must
+        // not leave the client reusing a connection that is still mid-request.
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, connection: 'close' });
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.on('data', (chunk: Buffer) => {
+      entry.bytes += chunk.length;
+    });
+    req.on('end', () => {
+      entry.complete = true;
+    });
+    // A client that stops mid-body: the upstream request must not complete either.
+    req.on('aborted', () => forward.destroy());
+    req.on('close', () => {
+      if (!entry.complete) forward.destroy();
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
