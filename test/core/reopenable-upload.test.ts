@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { DEFAULT_MAX_IMAGE_BYTES, GenimixClient, GenimixServerError, GenimixTooLargeError, GenimixValidationError, type ReopenableBody, type Sleep } from '@genimix/core';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PNG_SIGNATURE } from '../helpers/images.js';
+import { pngOfSize as pngOf } from '../helpers/images.js';
 import { startUploadTap, type UploadTap } from '../helpers/upload-tap.js';
 
 const API_KEY = 'sk_test_reopenable_5e6f7a8b';
@@ -26,14 +26,6 @@ let waits: number[];
 const recordingSleep: Sleep = async (ms) => {
   waits.push(ms);
 };
-
-/** A "PNG" of `size` bytes: the signature, then a pattern (the emulator checks magic bytes only). */
-function pngOf(size: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i += 4096) bytes[i] = (i / 4096) % 251;
-  PNG_SIGNATURE.copy(bytes);
-  return bytes;
-}
 
 /** A source over `bytes` in 64 KiB chunks (`size` null: not given), counting how often it was opened. */
 function countingSource(bytes: Uint8Array, size: number | null = bytes.length) {
@@ -120,7 +112,8 @@ describe('a re-openable body', () => {
     const huge = countingSource(pngOf(DEFAULT_MAX_IMAGE_BYTES + 3 * 64 * 1024), null);
     const error = await client.uploadImage({ imageId: 'counted-huge', data: huge.source }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GenimixTooLargeError);
-    expect((error as Error).message).toContain(`more than ${DEFAULT_MAX_IMAGE_BYTES} bytes (50 MiB)`);
+    expect(error).toMatchObject({ size: undefined, limitBytes: DEFAULT_MAX_IMAGE_BYTES });
+    expect((error as Error).message).toContain(`data is over the limit, more than the ${DEFAULT_MAX_IMAGE_BYTES} bytes (50 MiB)`);
     expect(huge.opened).toHaveLength(1);
     // Counting stopped at the first chunk past the cap, not at the end of the source.
     expect(huge.opened[0]!.destroyed).toBe(true);

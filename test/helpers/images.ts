@@ -20,3 +20,11 @@ export const TINY_PNG = Buffer.from(
 
 /** The PNG signature, the first 8 bytes of every PNG. */
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A "PNG" of `size` bytes: the signature, then a pattern (the contract checks types by magic bytes only). */
+export function pngOfSize(size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4096) bytes[i] = (i / 4096) % 251;
+  PNG_SIGNATURE.copy(bytes);
+  return bytes;
+}

@@ -27,8 +27,12 @@ export interface UploadTap {
   close(): Promise<void>;
 }
 
-/** Starts a recording proxy on 127.0.0.1, port 0, forwarding to `target` (an http:// URL). */
-export async function startUploadTap(target: string): Promise<UploadTap> {
+/**
+ * Starts a recording proxy on 127.0.0.1, port 0, forwarding to `target` (an http:// URL).
+ * `onData` is called with each request's byte count so far as its body arrives (to sample the
+ * sender's memory while an upload is in flight, without timers).
+ */
+export async function startUploadTap(target: string, options: { onData?: (bytesSoFar: number) => void } = {}): Promise<UploadTap> {
   const requests: TappedRequest[] = [];
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
@@ -55,6 +59,7 @@ export async function startUploadTap(target: string): Promise<UploadTap> {
     forward.on('error', () => res.destroy());
     req.on('data', (chunk: Buffer) => {
       entry.bytes += chunk.length;
+      options.onData?.(entry.bytes);
     });
     req.on('end', () => {
       entry.complete = true;

@@ -79,11 +79,11 @@ export class GenimixValidationError extends GenimixError {
  */
 export class GenimixTooLargeError extends GenimixValidationError {
   override name = 'GenimixTooLargeError';
-  /** The data's size, in bytes; at least `limitBytes + 1` when it was counted only that far. */
-  readonly size: number;
+  /** The data's size in bytes; undefined when it was counted only until it passed the limit. */
+  readonly size: number | undefined;
   /** The largest size accepted, in bytes. */
   readonly limitBytes: number;
-  constructor(message: string, size: number, limitBytes: number) {
+  constructor(message: string, limitBytes: number, size?: number) {
     super('data', message);
     this.size = size;
     this.limitBytes = limitBytes;

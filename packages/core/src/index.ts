@@ -8,6 +8,7 @@ export * from './image-type.js';
 export { imageDimensions, type ImageDimensions } from './image-dimensions.js';
 export type { ImageData } from './request-body.js';
 export type { OpenedBody, ReopenableBody } from './body-source.js';
+export { formatBytes } from './request-body.js';
 export type { Transport, TransportRequest, TransportResponse, HttpMethod } from './transport.js';
 export * from './request-options.js';
 export { DEFAULT_BASE_URL, buildUrl, normalizeBaseUrl } from './url.js';

@@ -66,8 +66,8 @@ async function readWhole(data: Uint8Array | ArrayBuffer | Blob, maxBytes: number
  * @param counted the size was counted by reading, and only up to just past the cap
  */
 export function tooLargeError(size: number, maxBytes: number, counted = false): GenimixTooLargeError {
-  const what = counted ? `more than ${formatBytes(maxBytes)}` : formatBytes(size);
-  return new GenimixTooLargeError(`data is ${what}, more than the ${formatBytes(maxBytes)} an upload accepts: nothing was sent. Upload a smaller image (resize or recompress it).`, size, maxBytes);
+  const what = counted ? 'over the limit' : formatBytes(size);
+  return new GenimixTooLargeError(`data is ${what}, more than the ${formatBytes(maxBytes)} an upload accepts: nothing was sent. Upload a smaller image (resize or recompress it).`, maxBytes, counted ? undefined : size);
 }
 
 /** `52428800 bytes (50 MiB)`: exact, and readable. */

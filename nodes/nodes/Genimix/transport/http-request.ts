@@ -50,9 +50,14 @@ export function httpRequestTransport(ctx: IExecuteFunctions): Transport {
 
 /**
  * The body as n8n's helpers take it: a Buffer for bytes; a Node stream (n8n's binary stream,
- * which the core passes through untouched) as it is, so that axios pipes it.
+ * which the core passes on as a Node stream) as it is, so that axios pipes it, with the
+ * `Content-Length` the core set. Any other iterable would be dropped as an empty body by n8n's
+ * request conversion, so it is refused instead.
  */
 function requestBody(body: Uint8Array | AsyncIterable<Uint8Array>): IHttpRequestOptions['body'] {
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (typeof (body as { pipe?: unknown }).pipe !== 'function') {
+    throw new TypeError('The Genimix node can send bytes or a Node stream as a request body, not another iterable.');
+  }
   return body as unknown as IHttpRequestOptions['body'];
 }

@@ -1,5 +1,6 @@
-import { createImageId, type GenimixClient, normalizeMimeType } from '@genimix/core';
+import { createImageId, formatBytes, type GenimixClient, GenimixTooLargeError, normalizeMimeType } from '@genimix/core';
 import { type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
+import { binaryUploadBody } from '../../helpers/binary';
 import { isToolMode, newImageIdProperty, optionalImageId, projectOverride, showFor } from './shared';
 
 export const description: INodeProperties[] = [
@@ -16,11 +17,13 @@ export const description: INodeProperties[] = [
 ];
 
 /**
- * Upload: the item's binary through the core's `uploadImage`. A binary n8n keeps outside memory
- * (it has an id) is streamed from n8n's binary store, not copied whole. The type comes from the
- * bytes, checked against the binary's MIME type when that names an image type (n8n labels
- * unknown files `application/octet-stream` or, at times, `text/plain`).
- * Output JSON: imageId, projectId, imageUrl, mimeType, size (bytes, when n8n knows it).
+ * Upload: the item's binary through the core's `uploadImage`, alike in every binary mode: its
+ * size checked against the core's cap (50 MiB) before anything is sent, sent with
+ * `Content-Length`, and a retry reads the binary again (a new stream from n8n's binary store in
+ * filesystem and database mode; never a copy held in memory). The type comes from the bytes,
+ * checked against the binary's MIME type when that names an image type (n8n labels unknown files
+ * `application/octet-stream` or, at times, `text/plain`).
+ * Output JSON: imageId, projectId, imageUrl, mimeType, size (bytes).
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
   if (isToolMode(this)) {
@@ -41,14 +44,23 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
       description: present.length > 0 ? `Its binary fields are: ${present.map((n) => `"${n}"`).join(', ')}. Set "Input Binary Field" to one of them.` : 'It has no binary data at all: connect a node that outputs a file (e.g. Read/Write Files, HTTP Request with a file response).',
     });
   }
-  const data = binary.id ? await this.helpers.getBinaryStream(binary.id) : await this.helpers.getBinaryDataBuffer(itemIndex, binaryPropertyName);
+  const data = await binaryUploadBody(this, itemIndex, binaryPropertyName, binary);
   const declared = normalizeMimeType(binary.mimeType ?? '');
   const imageId = optionalImageId(this, itemIndex) ?? createImageId();
   const projectId = projectOverride(this, itemIndex);
-  const result = await client.uploadImage(
-    { imageId, data, projectId, ...(declared.startsWith('image/') ? { contentType: declared } : {}) },
-    { signal: this.getExecutionCancelSignal() },
-  );
-  const size = data instanceof Uint8Array ? data.length : binary.bytes;
-  return [{ json: { imageId, projectId: projectId ?? client.projectId, imageUrl: result.imageUrl, mimeType: result.contentType, ...(size === undefined ? {} : { size }) } }];
+  const result = await client
+    .uploadImage({ imageId, data, projectId, ...(declared.startsWith('image/') ? { contentType: declared } : {}) }, { signal: this.getExecutionCancelSignal() })
+    .catch((error: unknown) => {
+      throw error instanceof GenimixTooLargeError ? tooLarge(this, itemIndex, binaryPropertyName, error) : error;
+    });
+  return [{ json: { imageId, projectId: projectId ?? client.projectId, imageUrl: result.imageUrl, mimeType: result.contentType, ...(result.size === undefined ? {} : { size: result.size }) } }];
+}
+
+/** The size cap's refusal in n8n's terms: the binary field, its size, the cap, what to do. */
+function tooLarge(ctx: IExecuteFunctions, itemIndex: number, binaryPropertyName: string, error: GenimixTooLargeError): NodeOperationError {
+  const size = error.size === undefined ? 'is larger' : `is ${formatBytes(error.size)}`;
+  return new NodeOperationError(ctx.getNode(), `The binary field "${binaryPropertyName}" of item ${itemIndex} ${size}, more than the ${formatBytes(error.limitBytes)} Genimix accepts for an upload`, {
+    itemIndex,
+    description: `Nothing was sent to Genimix. Make the image smaller (resize or recompress it, e.g. with the Edit Image node, or export it as JPEG or WebP) so that it is at most ${formatBytes(error.limitBytes)}.`,
+  });
 }
