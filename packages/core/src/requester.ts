@@ -143,7 +143,7 @@ export class Requester {
    * read up to 64 KiB: for checks that judge the status and body themselves.
    * @throws {GenimixConnectionError | GenimixTimeoutError | GenimixAbortError} when no response came
    */
-  async probe(call: SentCall): Promise<ProbeResponse> {
+  async probe(call: Omit<ApiCall, 'body'>): Promise<ProbeResponse> {
     const response = await this.#exchange(call, 1);
     const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
     return { status: response.status, headers: response.headers, body };
