@@ -174,15 +174,19 @@ export class N8nInstance {
     await this.cliOk('n8n import:credentials', ['import:credentials', `--input=${file}`]);
   }
 
-  /** `n8n import:workflow`, one file per workflow; in queue mode each one is published (activated) too. */
+  /**
+   * `n8n import:workflow`, one file per workflow; in queue mode each workflow that starts with a
+   * webhook is then published (`n8n publish:workflow`: the import's own activation needs a user with
+   * permissions, which a fresh instance has not), so the main instance registers its webhook on start.
+   */
   async importWorkflows(workflows: Workflow[]): Promise<void> {
     const folder = path.join(this.dir, 'workflows');
     await mkdir(folder, { recursive: true });
     for (const workflow of workflows) await writeFile(path.join(folder, `${workflow.id}.json`), JSON.stringify(workflow, null, 2));
     await this.cliOk('n8n import:workflow', ['import:workflow', '--separate', `--input=${folder}`]);
-    if (this.mode === 'queue') {
-      for (const workflow of workflows) await this.cliOk(`n8n publish:workflow ${workflow.id}`, ['publish:workflow', `--id=${workflow.id}`]);
-    }
+    if (this.mode !== 'queue') return;
+    const triggered = workflows.filter((w) => w.nodes.some((n) => n.type === 'n8n-nodes-base.webhook'));
+    await Promise.all(triggered.map((w) => this.cliOk(`n8n publish:workflow --id=${w.id}`, ['publish:workflow', `--id=${w.id}`])));
   }
 
   /** Queue mode: starts the main instance and the workers, and waits until each says it is ready. */
@@ -251,6 +255,11 @@ export class N8nInstance {
     if (!row) throw new Error(`execution ${id} is not in the database`);
     const { data, ...fields } = row;
     return { ...fields, data: flatted().parse(data) as Execution['data'] };
+  }
+
+  /** Everything service `role` (`main`, `worker-1`, …) printed so far (queue mode); `''` when there is no such service. */
+  logOf(role: string): string {
+    return this.services.find((s) => s.name === `${this.name}:${role}`)?.output() ?? '';
   }
 
   /** The worker whose log says it ran execution `id` (queue mode). */
