@@ -12,7 +12,8 @@ import { adaptWorkflow, CREDENTIAL_TYPE, loadWorkflow, MANUAL_TRIGGER, webhookPa
 
 export const API_KEY = 'n8n-test-key';
 export const PROJECT_ID = 'n8n-test';
-const CREDENTIAL = { id: 'GenimixTestCred1', name: 'Genimix (emulator)' };
+/** The credential every Genimix node of a scenario uses (imported before `prepare`; a page may import it again to point it elsewhere). */
+export const CREDENTIAL = { id: 'GenimixTestCred1', name: 'Genimix (emulator)' };
 
 /** What a scenario page exports (as `default`). */
 export interface Scenario {

@@ -1,0 +1,114 @@
+/**
+ * The upload-retry scenarios (issue 8, must-show 2), one page per binary data mode: Get downloads a
+ * real PNG from the emulator into a binary, Upload sends that binary under another id while the
+ * emulator answers its first upload 503 with `Retry-After: 1`. Checked: the item succeeded, two
+ * PUTs went out, each with `Content-Length` equal to the image's size (a proxy in front of the
+ * emulator records what came over the wire, since the emulator's log keeps no headers), the second
+ * arrived whole, and the stored copy is the input's bytes.
+ */
+import { renderPhoto } from '@genimix/emulator';
+import { startUploadTap, type UploadTap } from '../../test/helpers/upload-tap.js';
+import type { Checks } from './checks.js';
+import { sha } from './emulator.js';
+import { outputsOf, type Workflow } from './execution.js';
+import type { BinaryMode } from './instance.js';
+import { onCleanup } from './processes.js';
+import { API_KEY, checkRunSucceeded, CREDENTIAL, PROJECT_ID, type Scenario, type ScenarioResult } from './scenario.js';
+import { CREDENTIAL_TYPE } from './workflows.js';
+
+const SOURCE_ID = 'upload-source';
+const COPY_ID = 'upload-copy';
+const WORKFLOW_ID = 'GenimixUploadRetry';
+const credentials = { genimixApi: { id: 'genimixApiCredential', name: 'Genimix account' } };
+
+const workflow: Workflow = {
+  id: WORKFLOW_ID,
+  name: 'Genimix: upload of an earlier node\'s binary, retried',
+  active: false,
+  settings: { executionOrder: 'v1' },
+  nodes: [
+    { id: 'c5e0a1b2-0000-4000-8000-000000000001', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+    {
+      id: 'c5e0a1b2-0000-4000-8000-000000000002',
+      name: 'Get Source',
+      type: 'n8n-nodes-genimix.genimix',
+      typeVersion: 1,
+      position: [220, 0],
+      parameters: { resource: 'image', operation: 'get', imageId: SOURCE_ID, binaryPropertyName: 'data', options: {} },
+      credentials,
+    },
+    {
+      id: 'c5e0a1b2-0000-4000-8000-000000000003',
+      name: 'Upload Copy',
+      type: 'n8n-nodes-genimix.genimix',
+      typeVersion: 1,
+      position: [440, 0],
+      parameters: { resource: 'image', operation: 'upload', binaryPropertyName: 'data', imageId: COPY_ID, options: {} },
+      credentials,
+    },
+  ],
+  connections: {
+    Start: { main: [[{ node: 'Get Source', type: 'main', index: 0 }]] },
+    'Get Source': { main: [[{ node: 'Upload Copy', type: 'main', index: 0 }]] },
+  },
+};
+
+/** How each mode's binary id starts (memory mode: the binary has none). */
+const ID_PREFIX: Record<BinaryMode, string | undefined> = { default: undefined, filesystem: 'filesystem', database: 'database' };
+
+/** The scenario for one of n8n's binary data modes (`N8N_DEFAULT_BINARY_DATA_MODE`). */
+export function uploadRetryScenario(binaryMode: BinaryMode): Scenario {
+  let tap: UploadTap | undefined;
+  let image: Buffer | undefined;
+  return {
+    name: `upload-retry-${binaryMode === 'default' ? 'memory' : binaryMode}`,
+    title: `Upload of an earlier node's binary, 503 + Retry-After on the first attempt, binaries in ${binaryMode === 'default' ? 'memory' : `the ${binaryMode === 'database' ? 'database' : 'file system'}`} (regular mode)`,
+    n8n: { binaryMode },
+    workflows: [workflow],
+    async prepare({ standIn, instance }) {
+      // A real PNG of a few MB: many chunks on the wire, and Get's width and height can be read.
+      image = await renderPhoto({ width: 1600, height: 1200, seed: 8 });
+      const put = await fetch(`${standIn.url}/v1/${PROJECT_ID}/image/${SOURCE_ID}`, { method: 'PUT', headers: { 'x-api-key': API_KEY, 'content-type': 'image/png' }, body: image });
+      if (!put.ok) throw new Error(`seeding the source image: ${put.status} ${await put.text()}`);
+      standIn.emulator.faults.add({ kind: 'status', status: 503, retryAfter: '1', route: 'upload', imageId: COPY_ID, times: 1 });
+      const started = await startUploadTap(standIn.url);
+      tap = started;
+      onCleanup(() => started.close());
+      // The same credential, now through the proxy, so that the checks see each request's headers.
+      await instance.importCredentials([{ ...CREDENTIAL, type: CREDENTIAL_TYPE, data: { apiKey: API_KEY, projectId: PROJECT_ID, baseUrl: started.url } }]);
+    },
+    async check(ctx, c) {
+      return checkUploadRetry(ctx, c, binaryMode, tap!, image!);
+    },
+  };
+}
+
+async function checkUploadRetry(ctx: ScenarioResult, c: Checks, binaryMode: BinaryMode, tap: UploadTap, image: Buffer): Promise<string[]> {
+  const run = ctx.run(WORKFLOW_ID);
+  if (!checkRunSucceeded(c, run, 'upload-retry')) return [];
+  const [source] = outputsOf(run.execution, 'Get Source')[0] ?? [];
+  const binary = source?.binary?.data;
+  if (c.ok(binary, 'Get Source put out a binary "data"')) {
+    const prefix = ID_PREFIX[binaryMode];
+    c.ok(prefix === undefined ? binary!.id === undefined : binary!.id?.startsWith(`${prefix}`), `the binary is kept in ${binaryMode} mode (id ${JSON.stringify(binary!.id)})`);
+  }
+  const [success = [], errors = []] = outputsOf(run.execution, 'Upload Copy');
+  c.equal(success.length, 1, 'Upload Copy: one item on the success output');
+  c.equal(errors.length, 0, 'Upload Copy: no item on the error output');
+  const json = success[0]?.json ?? {};
+  c.equal(json.imageId, COPY_ID, 'Upload Copy: json.imageId');
+  c.equal(json.size, image.length, 'Upload Copy: json.size is the image\'s size');
+
+  const puts = tap.requests.filter((r) => r.method === 'PUT' && r.path === `/v1/${PROJECT_ID}/image/${COPY_ID}`);
+  c.equal(puts.length, 2, 'two uploads went out (the 503, then the retry)');
+  puts.forEach((put, i) => {
+    c.equal(put.contentLength, image.length, `upload ${i + 1}: Content-Length is the image's size`);
+    c.equal(put.transferEncoding, undefined, `upload ${i + 1}: not chunked`);
+  });
+  c.ok(puts[1]?.complete && puts[1].bytes === image.length, `upload 2 arrived whole (${puts[1]?.bytes} of ${image.length} bytes)`);
+  const statuses = ctx.standIn.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(`/image/${COPY_ID}`)).map((r) => r.status);
+  c.equal(JSON.stringify(statuses), JSON.stringify([503, 200]), 'the emulator answered 503, then 200');
+  const stored = await ctx.standIn.emulator.store.get(PROJECT_ID, COPY_ID);
+  c.ok(stored && sha(stored.bytes) === sha(image), `the stored copy is the input's bytes (sha256 ${stored ? sha(stored.bytes).slice(0, 12) : 'none'}… vs ${sha(image).slice(0, 12)}…)`);
+  return [`Uploads of ${COPY_ID}: ${puts.map((p) => `Content-Length ${p.contentLength}, ${p.bytes} bytes received`).join('; ')}; emulator ${statuses.join(' → ')}`];
+}
