@@ -1,0 +1,183 @@
+/**
+ * Failed items in real n8n, by the Genimix node's Settings → On Error: with "Continue (using error
+ * output)" every failed item leaves on output 2 only, with its pairedItem and its JSON's
+ * `{ error, message, details }`, and the error branch's node actually runs on it; with "Continue
+ * (using regular output)" it stays on output 1; without Continue the run stops on it with the
+ * node's words. For a Genimix error (404, and a 500 on Generate), bad input and bad credentials.
+ */
+import { API_KEY, PROJECT_ID, checkRunSucceeded, type Scenario, type ScenarioResult } from '../scenario.js';
+import type { Checks } from '../checks.js';
+import { outputsOf, runsOf, type Item, type Workflow } from '../execution.js';
+
+const GENIMIX = 'n8n-nodes-genimix.genimix';
+const NODE = 'Genimix';
+const ON_SUCCESS = 'On Success';
+const ON_ERROR = 'On Error';
+const WRONG_KEY_CREDENTIAL = { id: 'GenimixWrongKey', name: 'Genimix (wrong key)' };
+const BAD_URL_CREDENTIAL = { id: 'GenimixBadUrl', name: 'Genimix (bad Base URL)' };
+
+const get = { resource: 'image', operation: 'get', imageId: '={{ $json.id }}', binaryPropertyName: 'data', options: {} };
+const generate = { resource: 'image', operation: 'generate', model: 'google/imagen-3.0-generate-002', prompt: 'A fox', imageId: '={{ $json.id }}', download: false, options: {} };
+
+/**
+ * Manual trigger → a Code node making one item per id → the Genimix node with `onError` → a NoOp
+ * on each output ("On Success", and with the error output "On Error").
+ */
+function workflow(id: string, onError: 'continueErrorOutput' | 'continueRegularOutput' | 'stopWorkflow', ids: string[], parameters: Record<string, unknown>): Workflow {
+  const withErrorOutput = onError === 'continueErrorOutput';
+  return {
+    id,
+    name: `Genimix error output: ${id}`,
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [
+      { id: `${id}-1`, name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      { id: `${id}-2`, name: 'Items', type: 'n8n-nodes-base.code', typeVersion: 2, position: [200, 0], parameters: { jsCode: `return ${JSON.stringify(ids.map((x) => ({ json: { id: x } })))};` } },
+      {
+        id: `${id}-3`,
+        name: NODE,
+        type: GENIMIX,
+        typeVersion: 1,
+        position: [400, 0],
+        parameters,
+        credentials: { genimixApi: { id: 'genimixApiCredential', name: 'Genimix account' } },
+        ...(onError === 'stopWorkflow' ? {} : { onError }),
+      },
+      { id: `${id}-4`, name: ON_SUCCESS, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [600, -100], parameters: {} },
+      ...(withErrorOutput ? [{ id: `${id}-5`, name: ON_ERROR, type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [600, 100] as [number, number], parameters: {} }] : []),
+    ],
+    connections: {
+      Start: { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
+      Items: { main: [[{ node: NODE, type: 'main', index: 0 }]] },
+      [NODE]: { main: [[{ node: ON_SUCCESS, type: 'main', index: 0 }], ...(withErrorOutput ? [[{ node: ON_ERROR, type: 'main', index: 0 }]] : [])] },
+    },
+  };
+}
+
+const WORKFLOWS = [
+  workflow('ErrGenimix', 'continueErrorOutput', ['eo-existing', 'eo-missing', 'eo-existing'], get),
+  workflow('ErrGenerate500', 'continueErrorOutput', ['eo-gen-ok', 'eo-gen-500'], generate),
+  workflow('ErrValidation', 'continueErrorOutput', ['eo-existing', 'bad id!'], get),
+  workflow('ErrWrongKey', 'continueErrorOutput', ['eo-existing', 'eo-existing'], get),
+  workflow('ErrBadUrl', 'continueErrorOutput', ['eo-existing', 'eo-existing'], get),
+  workflow('ErrRegular', 'continueRegularOutput', ['eo-existing', 'eo-missing', 'eo-existing'], get),
+  workflow('ErrStop', 'stopWorkflow', ['eo-existing', 'eo-missing', 'eo-existing'], get),
+];
+
+const pairedIndex = (item: Item | undefined): number | undefined => {
+  const paired = item?.pairedItem;
+  if (typeof paired === 'number') return paired;
+  return Array.isArray(paired) ? paired[0]?.item : paired?.item;
+};
+
+/**
+ * Checks a failed item as n8n's error output carries it. n8n merges the input item's JSON into an
+ * error item (its `id` here), so the node's keys are `error`, `message` and `details` besides it.
+ */
+function checkFailedItem(c: Checks, item: Item | undefined, itemIndex: number, label: string): Record<string, unknown> {
+  const json = item?.json ?? {};
+  c.equal(pairedIndex(item), itemIndex, `${label}: pairedItem`);
+  c.equal(Object.keys(json).filter((k) => k !== 'id').sort().join(','), 'details,error,message', `${label}: the node's keys`);
+  c.ok(typeof json.error === 'string' && json.error.length > 0, `${label}: error says what failed: ${String(json.error)}`);
+  c.equal(item?.error, undefined, `${label}: no item.error (its JSON would be replaced)`);
+  const details = (json.details ?? {}) as Record<string, unknown>;
+  c.equal(details.itemIndex, itemIndex, `${label}: details.itemIndex`);
+  c.ok(typeof details.description === 'string', `${label}: details.description says what to do`);
+  return { ...json, details };
+}
+
+/** A run with the error output: the run succeeded, both branches ran with the right items. */
+function checkRouted(ctx: ScenarioResult, c: Checks, workflowId: string, successIndexes: number[], errorIndexes: number[]): Item[] {
+  const run = ctx.run(workflowId);
+  if (!checkRunSucceeded(c, run, workflowId)) return [];
+  const [success = [], errors = []] = outputsOf(run.execution, NODE);
+  c.equal(JSON.stringify(success.map(pairedIndex)), JSON.stringify(successIndexes), `${workflowId}: items on output 1 (success), by pairedItem`);
+  c.equal(JSON.stringify(errors.map(pairedIndex)), JSON.stringify(errorIndexes), `${workflowId}: items on output 2 (error), by pairedItem`);
+  const [errorBranch = []] = outputsOf(run.execution, ON_ERROR);
+  c.equal(runsOf(run.execution, ON_ERROR).length, errorIndexes.length > 0 ? 1 : 0, `${workflowId}: the error branch's node ran`);
+  c.equal(errorBranch.length, errorIndexes.length, `${workflowId}: items the error branch's node received`);
+  c.equal(runsOf(run.execution, ON_SUCCESS).length, successIndexes.length > 0 ? 1 : 0, `${workflowId}: the success branch's node ran`);
+  return errors;
+}
+
+export default {
+  name: 'error-output',
+  title: 'failed items on the error output (Genimix error, 500 on Generate, bad input, wrong key, bad Base URL), regular output, and no Continue',
+  workflows: WORKFLOWS,
+  async prepare({ standIn, instance, workflows }) {
+    const seeded = await fetch(`${standIn.url}/v1/${PROJECT_ID}/generate/eo-existing`, {
+      method: 'PUT',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'A fox' }),
+    });
+    if (seeded.status !== 200) throw new Error(`seeding image eo-existing: ${seeded.status}`);
+    standIn.emulator.faults.add({ kind: 'status', status: 500, route: 'generate', imageId: 'eo-gen-500' });
+    // Two more credentials, each used by one workflow (the harness pointed every node at its own).
+    await instance.importCredentials([
+      { ...WRONG_KEY_CREDENTIAL, type: 'genimixApi', data: { apiKey: 'n8n-test-wrong-key', projectId: PROJECT_ID, baseUrl: standIn.url } },
+      { ...BAD_URL_CREDENTIAL, type: 'genimixApi', data: { apiKey: API_KEY, projectId: PROJECT_ID, baseUrl: 'ftp://example.com' } },
+    ]);
+    const rewired = [
+      ['ErrWrongKey', WRONG_KEY_CREDENTIAL],
+      ['ErrBadUrl', BAD_URL_CREDENTIAL],
+    ] as const;
+    for (const [id, credential] of rewired) {
+      const w = workflows.find((x) => x.id === id)!;
+      w.nodes.find((n) => n.name === NODE)!.credentials = { genimixApi: { ...credential } };
+    }
+    await instance.importWorkflows(rewired.map(([id]) => workflows.find((x) => x.id === id)!));
+  },
+  async check(ctx, c) {
+    const lines: string[] = [];
+
+    const [missing] = checkRouted(ctx, c, 'ErrGenimix', [0, 2], [1]);
+    const failed = checkFailedItem(c, missing, 1, 'ErrGenimix error item');
+    const request = ctx.standIn.requests.find((r) => r.path.endsWith('/eo-missing') && r.status === 404);
+    const details = failed.details as Record<string, unknown>;
+    c.ok(String(failed.error).startsWith('Get of image eo-missing failed: 404 Not Found'), 'ErrGenimix: error names the operation, the image and the status');
+    c.equal(details.status, 404, 'ErrGenimix: details.status, a number');
+    c.equal(details.requestId, request?.requestId, 'ErrGenimix: details.requestId is the request id Genimix sent');
+    c.ok(typeof failed.message === 'string' && failed.message.length > 0 && !String(failed.message).startsWith('Get of'), `ErrGenimix: message is Genimix's own: ${String(failed.message)}`);
+    c.equal(failed.id, 'eo-missing', 'ErrGenimix: n8n merged the input item into the error item');
+    lines.push(`Genimix error item: ${JSON.stringify(missing?.json)}`);
+
+    const [gen500] = checkRouted(ctx, c, 'ErrGenerate500', [0], [1]);
+    const failedGenerate = checkFailedItem(c, gen500, 1, 'ErrGenerate500 error item');
+    const generateDetails = failedGenerate.details as Record<string, unknown>;
+    c.equal(generateDetails.status, 500, 'ErrGenerate500: details.status');
+    c.equal(generateDetails.mayHaveBeenBilled, true, 'ErrGenerate500: details.mayHaveBeenBilled');
+    c.ok(String(generateDetails.description).includes('Check with Get (Operation: Get, Image ID "eo-gen-500")'), 'ErrGenerate500: description says to check with Get before generating again');
+
+    const [bad] = checkRouted(ctx, c, 'ErrValidation', [0], [1]);
+    const failedInput = checkFailedItem(c, bad, 1, 'ErrValidation error item');
+    c.ok(String(failedInput.error).startsWith('Invalid Image ID in item 1'), `ErrValidation: error names the parameter: ${String(failedInput.error)}`);
+    c.equal(ctx.standIn.requests.filter((r) => r.path.includes('bad')).length, 0, 'ErrValidation: nothing sent for the bad id');
+
+    const wrongKey = checkRouted(ctx, c, 'ErrWrongKey', [], [0, 1]);
+    wrongKey.forEach((item, index) => c.equal((checkFailedItem(c, item, index, `ErrWrongKey error item ${index}`).details as Record<string, unknown>).status, 401, `ErrWrongKey item ${index}: details.status`));
+    lines.push(`wrong key error item: ${JSON.stringify(wrongKey[0]?.json)}`);
+
+    const badUrl = checkRouted(ctx, c, 'ErrBadUrl', [], [0, 1]);
+    badUrl.forEach((item, index) => c.ok(String(checkFailedItem(c, item, index, `ErrBadUrl error item ${index}`).error).includes('Base URL'), `ErrBadUrl item ${index}: error names the Base URL`));
+
+    const regular = ctx.run('ErrRegular');
+    if (checkRunSucceeded(c, regular, 'ErrRegular')) {
+      const outputs = outputsOf(regular.execution, NODE);
+      c.equal(outputs.length, 1, 'ErrRegular: one output');
+      const [out = []] = outputs;
+      c.equal(JSON.stringify(out.map(pairedIndex)), '[0,1,2]', 'ErrRegular: every item on output 1, in order');
+      checkFailedItem(c, out[1], 1, 'ErrRegular failed item (kept in place)');
+      c.equal(outputsOf(regular.execution, ON_SUCCESS)[0]?.length, 3, 'ErrRegular: the next node got all three');
+    }
+
+    const stop = ctx.run('ErrStop');
+    const stopped = stop.execution ?? (await ctx.instance.executionsOf('ErrStop').then((runs) => (runs[0] ? ctx.instance.readExecution(runs[0].id) : undefined)));
+    c.ok(stop.exitCode !== 0, `ErrStop: n8n execute failed (exit ${String(stop.exitCode)})`);
+    const runError = stopped?.data?.resultData?.error;
+    c.ok(String(runError?.message ?? '').startsWith('Get of image eo-missing failed: 404 Not Found'), `ErrStop: the run's error is the node's: ${String(runError?.message)}`);
+    c.ok(String(runError?.description ?? '').includes('eo-missing'), 'ErrStop: with the node\'s description');
+    c.equal(runsOf(stopped, ON_SUCCESS).length, 0, 'ErrStop: the next node did not run');
+    lines.push(`no Continue: ${String(runError?.message)} (${String(runError?.description)})`);
+    return lines;
+  },
+} satisfies Scenario;
