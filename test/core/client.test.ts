@@ -14,7 +14,7 @@ import {
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { countingTransport } from '../helpers/counting-transport.js';
-import { PHOTO_PATH, PNG_SIGNATURE, readPhoto, TINY_PNG } from '../helpers/images.js';
+import { PHOTO_HEIGHT, PHOTO_PATH, PHOTO_WIDTH, PNG_SIGNATURE, readPhoto, TINY_PNG } from '../helpers/images.js';
 
 /** The photograph as an async generator of `size`-byte chunks. */
 async function* chunked(size: number): AsyncGenerator<Uint8Array> {
@@ -60,7 +60,7 @@ describe('generate, get, upload, delete against the emulator', () => {
   it('uploads a real photograph and gets the same bytes back with its type', async () => {
     const photo = await readPhoto();
     const result = await client.uploadImage({ imageId: 'photo', data: photo });
-    expect(result).toEqual({ success: true, message: 'Image uploaded successfully', imageUrl: `${emulator.url}/v1/core/image/photo`, contentType: 'image/jpeg', size: photo.length });
+    expect(result).toEqual({ success: true, message: 'Image uploaded successfully', imageUrl: `${emulator.url}/v1/core/image/photo`, contentType: 'image/jpeg', size: photo.length, width: PHOTO_WIDTH, height: PHOTO_HEIGHT });
     expect(transport.requests.at(-1)?.headers['content-type']).toBe('image/jpeg');
 
     const back = await client.getImage({ imageId: 'photo' });

@@ -8,11 +8,12 @@ import {
   GenimixRateLimitError,
   GenimixServerError,
   GenimixTimeoutError,
+  HEADER_BYTES,
   type Sleep,
 } from '@genimix/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { countingTransport } from '../helpers/counting-transport.js';
-import { TINY_PNG } from '../helpers/images.js';
+import { readPhoto, TINY_PNG } from '../helpers/images.js';
 import { inTurn, type ScriptedResponse, startScriptedServer } from '../helpers/scripted-server.js';
 
 const API_KEY = 'sk_test_retries_9f8e7d6c5b4a';
@@ -90,15 +91,24 @@ describe('Get, Upload and Delete retry connection errors, 408, 429 and 5xx', () 
     expect(server.requests).toHaveLength(2);
   });
 
-  it('retries an upload of bytes, but never a stream, which cannot be sent twice', async () => {
+  it('retries an upload of bytes, but never a one-time stream, which cannot be sent twice', async () => {
     const uploaded = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'u' }) };
     server.byRoute = inTurn([status(503), uploaded]);
     await clientFor().uploadImage({ imageId: 'i', data: TINY_PNG });
     expect(server.requests).toHaveLength(2);
     server.requests.length = 0;
     server.byRoute = inTurn([status(503), uploaded]);
-    await expect(clientFor().uploadImage({ imageId: 'i', data: new Blob([TINY_PNG]).stream() })).rejects.toBeInstanceOf(GenimixServerError);
+    const photo = await readPhoto();
+    expect(photo.length).toBeGreaterThan(HEADER_BYTES);
+    await expect(clientFor().uploadImage({ imageId: 'i', data: new Blob([photo]).stream() })).rejects.toBeInstanceOf(GenimixServerError);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a stream that ended within the bytes read first: all of it is in hand', async () => {
+    const uploaded = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'u' }) };
+    server.byRoute = inTurn([status(503), uploaded]);
+    await clientFor().uploadImage({ imageId: 'i', data: new Blob([TINY_PNG]).stream() });
+    expect(server.requests).toHaveLength(2);
   });
 });
 

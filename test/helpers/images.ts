@@ -7,6 +7,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 /** The real photograph shipped in fixtures/ (JPEG). */
 export const PHOTO_PATH = path.join(root, 'fixtures', 'stm32f3-discovery.jpg');
 
+/** The photograph's size in pixels (fixtures/README.md). */
+export const PHOTO_WIDTH = 720;
+export const PHOTO_HEIGHT = 477;
+
 /** The photograph's bytes. */
 export function readPhoto(): Promise<Buffer> {
   return readFile(PHOTO_PATH);

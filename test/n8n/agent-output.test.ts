@@ -46,6 +46,18 @@ describe('every operation answers with JSON that is whole without its binary', (
     expect(item.binary?.data).toBeDefined();
   });
 
+  it.each(['memory', 'filesystem'] as const)('Upload (binary in %s mode, streamed from disk in filesystem mode): width and height from the header', async (binaryMode) => {
+    const png = await renderPhoto({ width: 1024, height: 1792, seed: 'tall' });
+    const photo = await readPhoto();
+    const items = [await binaryItem(png, { mimeType: 'image/png', binaryMode }), await binaryItem(photo, { mimeType: 'image/jpeg', binaryMode })];
+    const run = await runNode({ binaryMode, credentials: api.credentials(), parameters: { resource: 'image', operation: 'upload', imageId: `={{ 'agent-up-${binaryMode}-' + $itemIndex }}` }, items });
+    if (run.error) throw run.error;
+    const [tall, jpeg] = run.output![0]!;
+    expect(tall!.json).toEqual({ imageId: `agent-up-${binaryMode}-0`, projectId: PROJECT, imageUrl: imageUrl(`agent-up-${binaryMode}-0`), mimeType: 'image/png', size: png.length, width: 1024, height: 1792 });
+    const got = only(await runNode({ credentials: api.credentials(), parameters: { resource: 'image', operation: 'get', imageId: `agent-up-${binaryMode}-1` } }));
+    expect(jpeg!.json).toMatchObject({ mimeType: 'image/jpeg', size: photo.length, width: got.json.width, height: got.json.height });
+  });
+
   it('Get of a 1792×1024 image reports 1792×1024', async () => {
     const png = await renderPhoto({ width: 1792, height: 1024, seed: 'wide' });
     only(await runNode({ credentials: api.credentials(), parameters: { resource: 'image', operation: 'upload', imageId: 'agent-wide' }, items: [await binaryItem(png, { mimeType: 'image/png' })] }));

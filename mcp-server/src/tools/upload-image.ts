@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import { createImageId, GenimixValidationError, imageDimensions, normalizeMimeType } from '@genimix/core';
+import { createImageId, GenimixValidationError, normalizeMimeType } from '@genimix/core';
 import { z } from 'zod/v4';
 import { imageResourceUri } from '../resources/image-resource.js';
 import { errorResult } from '../results/errors.js';
@@ -52,7 +52,7 @@ export function registerUploadImage(server: McpServer, { client, config, generat
           throw error;
         });
         const size = input.data.length;
-        const facts = { projectId, imageId, imageUrl: shownImageUrl(result.imageUrl, config, projectId, imageId), resourceUri: imageResourceUri(projectId, imageId), mimeType: result.contentType, size, ...imageDimensions(input.data) };
+        const facts = { projectId, imageId, imageUrl: shownImageUrl(result.imageUrl, config, projectId, imageId), resourceUri: imageResourceUri(projectId, imageId), mimeType: result.contentType, size, ...(result.width === undefined ? {} : { width: result.width, height: result.height }) };
         return {
           content: [{ type: 'text', text: `Uploaded image "${imageId}" (${size} bytes) to project "${projectId}".\n${JSON.stringify(facts)}` }],
           structuredContent: facts,

@@ -1,5 +1,6 @@
 import { GenimixAbortError, GenimixValidationError } from './errors.js';
-import { SNIFF_BYTES, type ImageMimeType, resolveUploadContentType } from './image-type.js';
+import { HEADER_BYTES, type ImageDimensions, imageDimensions } from './image-dimensions.js';
+import { type ImageMimeType, resolveUploadContentType } from './image-type.js';
 import { isNodeReadable, peekIterable, peekNodeReadable, releaseStream, tooLargeError, untilAborted } from './request-body.js';
 
 /** What {@link ReopenableBody.open} gives: the bytes, or a stream of them. */
@@ -49,7 +50,7 @@ export function isReopenableBody(value: unknown): value is ReopenableBody {
  *   opening that is neither bytes nor a stream of them, bytes that are no image; field
  *   `contentType`: a declared type that contradicts the bytes
  */
-export async function prepareReopenableBody(source: ReopenableBody, declaredType: string | undefined, maxBytes: number, signal?: AbortSignal): Promise<{ body: SizedBody; contentType: ImageMimeType; size: number }> {
+export async function prepareReopenableBody(source: ReopenableBody, declaredType: string | undefined, maxBytes: number, signal?: AbortSignal): Promise<{ body: SizedBody; contentType: ImageMimeType; size: number; dimensions: ImageDimensions | undefined }> {
   if (source.size !== undefined && (!Number.isSafeInteger(source.size) || source.size < 0)) {
     throw new GenimixValidationError('data', `data.size must be the body's size as a whole number of bytes; got ${String(source.size)}.`);
   }
@@ -60,12 +61,12 @@ export async function prepareReopenableBody(source: ReopenableBody, declaredType
     let head: Uint8Array;
     if (first instanceof Uint8Array) head = first;
     else if (isNodeReadable(first)) {
-      const peeked = await untilAborted(peekNodeReadable(first, SNIFF_BYTES), signal);
+      const peeked = await untilAborted(peekNodeReadable(first, HEADER_BYTES), signal);
       head = peeked.head;
       // A stream shorter than the peek ended while it was read: its bytes are all here.
       if (peeked.ended) first = head;
     } else {
-      const peeked = await untilAborted(peekIterable(first, SNIFF_BYTES), signal);
+      const peeked = await untilAborted(peekIterable(first, HEADER_BYTES), signal);
       head = peeked.head;
       first = peeked.ended ? head : peeked.rest;
     }
@@ -80,7 +81,7 @@ export async function prepareReopenableBody(source: ReopenableBody, declaredType
         return opened ?? openChecked(source);
       },
     };
-    return { body, contentType, size };
+    return { body, contentType, size, dimensions: imageDimensions(head) };
   } catch (error) {
     releaseStream(first);
     throw error;

@@ -1,5 +1,12 @@
 import { imageSize } from 'image-size';
 
+/**
+ * How many leading bytes an upload reads before sending, for its type and, where the header is
+ * within them, its dimensions: PNG, GIF and WebP need under 32; a JPEG's frame header comes after
+ * its metadata, which is at most one 64 KiB segment in most files.
+ */
+export const HEADER_BYTES = 64 * 1024;
+
 /** An image's size in pixels. */
 export interface ImageDimensions {
   width: number;

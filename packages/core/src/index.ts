@@ -5,7 +5,7 @@ export * from './identifiers.js';
 export * from './prompt.js';
 export * from './models.js';
 export * from './image-type.js';
-export { imageDimensions, type ImageDimensions } from './image-dimensions.js';
+export { HEADER_BYTES, imageDimensions, type ImageDimensions } from './image-dimensions.js';
 export type { ImageData } from './request-body.js';
 export type { OpenedBody, ReopenableBody } from './body-source.js';
 export { formatBytes } from './request-body.js';

@@ -1,6 +1,7 @@
 import { GenimixAbortError, GenimixTooLargeError, GenimixValidationError } from './errors.js';
 import type { ReopenableBody } from './body-source.js';
-import { type ImageMimeType, resolveUploadContentType, SNIFF_BYTES } from './image-type.js';
+import { HEADER_BYTES, type ImageDimensions, imageDimensions } from './image-dimensions.js';
+import { type ImageMimeType, resolveUploadContentType } from './image-type.js';
 
 /**
  * Image data a caller may upload: bytes (`Uint8Array`, Node's `Buffer`, `ArrayBuffer`), a
@@ -18,6 +19,8 @@ export interface UploadBody {
   contentType: ImageMimeType;
   /** The size in bytes, when known before sending (not for streams). */
   size: number | undefined;
+  /** Width and height in pixels, when the header was within the bytes read first. */
+  dimensions: ImageDimensions | undefined;
 }
 
 /**
@@ -33,24 +36,26 @@ export interface UploadBody {
 export async function prepareUploadBody(data: unknown, declaredType: string | undefined, maxBytes: number, signal?: AbortSignal): Promise<UploadBody> {
   if (data instanceof Uint8Array || data instanceof ArrayBuffer || (typeof Blob !== 'undefined' && data instanceof Blob)) {
     const bytes = await readWhole(data, maxBytes);
-    return { body: bytes, contentType: resolveUploadContentType(bytes, declaredType), size: bytes.length };
+    return { body: bytes, contentType: resolveUploadContentType(bytes, declaredType), size: bytes.length, dimensions: imageDimensions(bytes) };
   }
   if (isNodeReadable(data)) {
     if (data.destroyed || data.readableEnded) {
       throw new GenimixValidationError('data', 'data is a stream that is already closed or fully read: pass a fresh stream of the image.');
     }
-    const { head, ended } = await untilAborted(peekNodeReadable(data, SNIFF_BYTES), signal);
+    const { head, ended } = await untilAborted(peekNodeReadable(data, HEADER_BYTES), signal);
     const contentType = resolveUploadContentType(head, declaredType);
+    const dimensions = imageDimensions(head);
     // A stream shorter than the peek ended while it was read: its bytes are all here.
-    return ended ? { body: head, contentType, size: head.length } : { body: data, contentType, size: undefined };
+    return ended ? { body: head, contentType, size: head.length, dimensions } : { body: data, contentType, size: undefined, dimensions };
   }
   const iterable = isReadableStream(data) ? iterateReadableStream(data) : isAsyncIterable(data) ? data : undefined;
   if (!iterable) {
     throw new GenimixValidationError('data', `data must be a Uint8Array, Buffer, ArrayBuffer, Blob, ReadableStream or async iterable of the image's bytes; got ${data === null ? 'null' : typeof data}.`);
   }
-  const { head, rest, ended } = await untilAborted(peekIterable(iterable, SNIFF_BYTES), signal);
+  const { head, rest, ended } = await untilAborted(peekIterable(iterable, HEADER_BYTES), signal);
   const contentType = resolveUploadContentType(head, declaredType);
-  return ended ? { body: head, contentType, size: head.length } : { body: rest, contentType, size: undefined };
+  const dimensions = imageDimensions(head);
+  return ended ? { body: head, contentType, size: head.length, dimensions } : { body: rest, contentType, size: undefined, dimensions };
 }
 
 async function readWhole(data: Uint8Array | ArrayBuffer | Blob, maxBytes: number): Promise<Uint8Array> {

@@ -29,6 +29,10 @@ export interface UploadImageResult {
   contentType: string;
   /** The bytes sent, when known before sending (all but one-time streams). */
   size?: number;
+  /** Width in pixels, when the image's header was within its first 64 KiB. */
+  width?: number;
+  /** Height in pixels, likewise. */
+  height?: number;
 }
 
 /**
@@ -55,7 +59,7 @@ export async function uploadImage(ctx: OperationContext, params: UploadImagePara
     const prepared = isReopenableBody(source)
       ? await prepareReopenableBody(source, params.contentType, DEFAULT_MAX_IMAGE_BYTES, options.signal)
       : await prepareUploadBody(source, params.contentType, DEFAULT_MAX_IMAGE_BYTES, options.signal);
-    const { body, contentType, size } = prepared;
+    const { body, contentType, size, dimensions } = prepared;
     return await ctx.requester.call(
       {
         method: 'PUT',
@@ -71,7 +75,7 @@ export async function uploadImage(ctx: OperationContext, params: UploadImagePara
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
       },
-      async (response) => ({ ...(await ctx.requester.readJson(response, uploadResponseSchema, action)), contentType, ...(size === undefined ? {} : { size }) }),
+      async (response) => ({ ...(await ctx.requester.readJson(response, uploadResponseSchema, action)), contentType, ...(size === undefined ? {} : { size }), ...dimensions }),
     );
   } catch (error) {
     // A stream that was refused, or that the transport did not finish (a refused connection, an

@@ -23,7 +23,8 @@ export const description: INodeProperties[] = [
  * filesystem and database mode; never a copy held in memory). The type comes from the bytes,
  * checked against the binary's MIME type when that names an image type (n8n labels unknown files
  * `application/octet-stream` or, at times, `text/plain`).
- * Output JSON: imageId, projectId, imageUrl, mimeType, size (bytes).
+ * Output JSON: imageId, projectId, imageUrl, mimeType, size (bytes), width and height (pixels,
+ * when the image's header is within its first 64 KiB).
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
   if (isToolMode(this)) {
@@ -53,7 +54,19 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
     .catch((error: unknown) => {
       throw error instanceof GenimixTooLargeError ? tooLarge(this, itemIndex, binaryPropertyName, error) : error;
     });
-  return [{ json: { imageId, projectId: projectId ?? client.projectId, imageUrl: result.imageUrl, mimeType: result.contentType, ...(result.size === undefined ? {} : { size: result.size }) } }];
+  const { width, height } = result;
+  return [
+    {
+      json: {
+        imageId,
+        projectId: projectId ?? client.projectId,
+        imageUrl: result.imageUrl,
+        mimeType: result.contentType,
+        ...(result.size === undefined ? {} : { size: result.size }),
+        ...(width === undefined ? {} : { width, height }),
+      },
+    },
+  ];
 }
 
 /** The size cap's refusal in n8n's terms: the binary field, its size, the cap, what to do. */
