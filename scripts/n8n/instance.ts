@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BinaryMeta, Execution, Workflow } from './execution.js';
 import { findExecutionJson } from './execution.js';
+import { isServed } from './workflows.js';
 import { n8nPackageDir } from './install.js';
 import type { StagedPackage } from './package.js';
 import type { Postgres } from './postgres.js';
@@ -184,20 +185,22 @@ export class N8nInstance {
     await mkdir(folder, { recursive: true });
     for (const workflow of workflows) await writeFile(path.join(folder, `${workflow.id}.json`), JSON.stringify(workflow, null, 2));
     await this.cliOk('n8n import:workflow', ['import:workflow', '--separate', `--input=${folder}`]);
-    if (this.mode !== 'queue') return;
-    const triggered = workflows.filter((w) => w.nodes.some((n) => n.type === 'n8n-nodes-base.webhook'));
-    await Promise.all(triggered.map((w) => this.cliOk(`n8n publish:workflow --id=${w.id}`, ['publish:workflow', `--id=${w.id}`])));
+    const published = workflows.filter((w) => isServed(w) || (this.mode === 'queue' && w.nodes.some((n) => n.type === 'n8n-nodes-base.webhook')));
+    await Promise.all(published.map((w) => this.cliOk(`n8n publish:workflow --id=${w.id}`, ['publish:workflow', `--id=${w.id}`])));
   }
 
-  /** Queue mode: starts the main instance and the workers, and waits until each says it is ready. */
+  /**
+   * Starts the main instance (`n8n start`) and, in queue mode, the workers, and waits until each
+   * says it is ready. Regular mode starts only the main instance, for served workflows.
+   */
   async start(): Promise<void> {
-    if (this.mode !== 'queue') throw new Error('start() is for queue mode; regular mode runs `n8n execute`');
     const node = this.tools.nodeBin;
     const script = this.tools.n8nScript;
     const main = startService(`${this.name}:main`, node, [script, 'start'], { cwd: this.dir, env: this.env });
     this.services.push(main);
     // Workers start once the main instance has migrated the database, so they do not race it.
     await main.waitFor(/Editor is now accessible via/, N8N_TIMEOUT);
+    if (this.mode !== 'queue') return;
     const workers: Service[] = [];
     for (let i = 1; i <= this.workerCount; i++) {
       const env = { ...this.env, QUEUE_HEALTH_CHECK_PORT: String(await freePort()), N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
@@ -207,7 +210,7 @@ export class N8nInstance {
     await Promise.all(workers.map((w) => w.waitFor(/n8n worker is now ready|Worker ready/i, N8N_TIMEOUT)));
   }
 
-  /** Stops the main instance and the workers (queue mode). */
+  /** Stops the main instance and the workers. */
   async stop(): Promise<void> {
     for (const service of this.services.reverse()) await service.stop();
   }
@@ -239,6 +242,19 @@ export class N8nInstance {
     );
     const execution = await this.readExecution(ended.id);
     return { executionId: ended.id, execution, timedOut: false, worker: this.workerOf(ended.id) };
+  }
+
+  /**
+   * Waits (5 minutes at most) until the main instance has registered the production webhook at
+   * `webhookPath`: n8n 2.x activates published workflows in the background after it starts (its
+   * workflow publication service), so "Editor is now accessible" comes before their webhooks.
+   */
+  async waitForWebhook(webhookPath: string): Promise<void> {
+    await pollUntil(
+      `the webhook "${webhookPath}" to be registered`,
+      async () => ((await this.tools.postgres.rows(this.database, `select 1 as one from webhook_entity where "webhookPath" = '${sqlText(webhookPath)}'`)).length > 0 ? true : undefined),
+      N8N_TIMEOUT,
+    );
   }
 
   /** The workflow's executions in the database, oldest first. */

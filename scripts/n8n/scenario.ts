@@ -8,7 +8,7 @@ import { startStandIn, type StandIn, type StandInOptions } from './emulator.js';
 import { durationOf, type BinaryMeta, type Workflow } from './execution.js';
 import { N8nInstance, type CollectedRun, type N8nSettings, type Toolbox } from './instance.js';
 import { secs, step } from './processes.js';
-import { adaptWorkflow, CREDENTIAL_TYPE, loadWorkflow, MANUAL_TRIGGER, webhookPathOf, type WorkflowSource } from './workflows.js';
+import { adaptWorkflow, CREDENTIAL_TYPE, isServed, loadWorkflow, MANUAL_TRIGGER, webhookPathOf, type WorkflowSource } from './workflows.js';
 
 export const API_KEY = 'n8n-test-key';
 export const PROJECT_ID = 'n8n-test';
@@ -28,7 +28,8 @@ export interface Scenario {
   /**
    * Its workflows (objects built in code, or JSON file paths relative to the repository's root),
    * each run once, in this order (all at once with `parallel`). Each starts with a manual trigger
-   * (in queue mode made into a webhook) or a webhook trigger (queue mode). Genimix nodes may keep
+   * (in queue mode made into a webhook) or a webhook trigger (queue mode). A workflow with an MCP
+   * Server Trigger is served instead: published, the main instance started, and `check` calls it. Genimix nodes may keep
    * their published type (`n8n-nodes-genimix.genimix`) and any `genimixApi` credential: the
    * harness points them at the staged package and the emulator.
    */
@@ -97,8 +98,10 @@ async function runIn(scenario: Scenario, standIn: StandIn, instance: N8nInstance
   const queue = instance.mode === 'queue';
   const i = '    ';
   const workflows = (await Promise.all(scenario.workflows.map(loadWorkflow))).map((w) => adaptWorkflow(w, CREDENTIAL, queue));
+  const served = workflows.filter(isServed);
+  const runnable = workflows.filter((w) => !isServed(w));
   if (!queue) {
-    const webhookOnly = workflows.find((w) => !w.nodes.some((n) => n.type === MANUAL_TRIGGER));
+    const webhookOnly = runnable.find((w) => !w.nodes.some((n) => n.type === MANUAL_TRIGGER));
     if (webhookOnly) throw new Error(`workflow ${webhookOnly.id} has no manual trigger: regular mode runs workflows with \`n8n execute\``);
   }
   await step(
@@ -120,6 +123,8 @@ async function runIn(scenario: Scenario, standIn: StandIn, instance: N8nInstance
       () => `main on 127.0.0.1:${instance.port} and ${instance.services.length - 1} workers (n8n worker), Redis, binary data mode ${instance.binaryMode}`,
       i,
     );
+  } else if (served.length > 0) {
+    await step('n8n started (n8n start)', () => instance.start(), () => `main on 127.0.0.1:${instance.port}, serving ${served.map((w) => `"${w.name}"`).join(', ')}`, i);
   }
   const ctx: ScenarioContext = { standIn, instance, workflows };
   if (scenario.prepare) await scenario.prepare(ctx);
@@ -144,8 +149,8 @@ async function runIn(scenario: Scenario, standIn: StandIn, instance: N8nInstance
     );
     runs.set(workflow.id, result);
   };
-  if (queue && scenario.parallel) await Promise.all(workflows.map(runOne));
-  else for (const workflow of workflows) await runOne(workflow);
+  if (queue && scenario.parallel) await Promise.all(runnable.map(runOne));
+  else for (const workflow of runnable) await runOne(workflow);
 
   const c = new Checks('      ');
   console.log(`${i}checks:`);

@@ -20,6 +20,14 @@ const CUSTOM_PREFIX = 'CUSTOM.';
 export const CREDENTIAL_TYPE = 'genimixApi';
 export const MANUAL_TRIGGER = 'n8n-nodes-base.manualTrigger';
 export const WEBHOOK = 'n8n-nodes-base.webhook';
+/** n8n's MCP Server Trigger: it serves its workflow's tools to MCP clients at `/mcp/<path>`. */
+export const MCP_TRIGGER = '@n8n/n8n-nodes-langchain.mcpTrigger';
+
+/**
+ * A workflow that is served rather than run (an MCP Server Trigger's): published, the main
+ * instance started, and the scenario's `check` drives it (e.g. with an MCP client).
+ */
+export const isServed = (workflow: Workflow): boolean => workflow.nodes.some((n) => n.type === MCP_TRIGGER);
 
 /** The credential every Genimix node of a scenario's workflows uses. */
 export interface CredentialRef {
