@@ -16,7 +16,7 @@ export const runOptionProperties: INodeProperties[] = [
     type: 'number',
     default: DEFAULT_CONCURRENCY,
     typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY, numberPrecision: 0 },
-    description: `How many items to process at once (1 to ${MAX_CONCURRENCY}). Results keep the input order. Your Genimix plan's rate limit still applies: on a 429 each item waits as Genimix asks.`,
+    description: `How many items to process at once (1 to ${MAX_CONCURRENCY}). Results keep the input order. Your Genimix plan's rate limit still applies: on a 429 each item waits as Genimix asks. An expression is read for the first item.`,
   },
   {
     displayName: 'Timeout',
@@ -24,7 +24,7 @@ export const runOptionProperties: INodeProperties[] = [
     type: 'number',
     default: 0,
     typeOptions: { minValue: 0, maxValue: MAX_TIMEOUT_SECONDS },
-    description: `Seconds to wait for Genimix on each attempt of a request (Get, Upload and Delete are tried up to 3 times, Generate once unless Genimix refused it). 0: ${DEFAULT_TIMEOUT_MS / 1000} s, and ${DEFAULT_GENERATE_TIMEOUT_MS / 1000} s for Generate, whose model draws before Genimix answers.`,
+    description: `Seconds to wait for Genimix on each attempt of a request (Get, Upload and Delete are tried up to 3 times, Generate once unless Genimix refused it). 0: ${DEFAULT_TIMEOUT_MS / 1000} s, and ${DEFAULT_GENERATE_TIMEOUT_MS / 1000} s for Generate, whose model draws before Genimix answers. An expression is read for the first item.`,
   },
 ];
 
