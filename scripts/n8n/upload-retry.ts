@@ -29,65 +29,42 @@ const HUGE_ID = 'upload-huge';
 const HUGE_BYTES = 60_000_000;
 const credentials = { genimixApi: { id: 'genimixApiCredential', name: 'Genimix account' } };
 
-const workflow: Workflow = {
-  id: WORKFLOW_ID,
-  name: 'Genimix: upload of an earlier node\'s binary, retried',
-  active: false,
-  settings: { executionOrder: 'v1' },
-  nodes: [
-    { id: 'c5e0a1b2-0000-4000-8000-000000000001', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-    {
-      id: 'c5e0a1b2-0000-4000-8000-000000000002',
-      name: 'Get Source',
-      type: 'n8n-nodes-genimix.genimix',
-      typeVersion: 1,
-      position: [220, 0],
-      parameters: { resource: 'image', operation: 'get', imageId: SOURCE_ID, binaryPropertyName: 'data', options: {} },
-      credentials,
-    },
-    {
-      id: 'c5e0a1b2-0000-4000-8000-000000000003',
-      name: 'Upload Copy',
-      type: 'n8n-nodes-genimix.genimix',
-      typeVersion: 1,
-      position: [440, 0],
-      parameters: { resource: 'image', operation: 'upload', binaryPropertyName: 'data', imageId: COPY_ID, options: {} },
-      credentials,
-    },
-  ],
-  connections: {
-    Start: { main: [[{ node: 'Get Source', type: 'main', index: 0 }]] },
-    'Get Source': { main: [[{ node: 'Upload Copy', type: 'main', index: 0 }]] },
-  },
-};
+/** A node of a chain: its name, type and parameters; Genimix nodes get the credential. */
+type ChainNode = { name: string; type: string; parameters: Record<string, unknown>; onError?: string };
 
-/** Read/Write Files reads a file over the cap from `file`; Upload continues on its error output. */
-function capWorkflow(file: string): Workflow {
+/** A workflow whose nodes run one after another, from a manual trigger named Start. */
+function chain(id: string, name: string, steps: ChainNode[]): Workflow {
+  const all: ChainNode[] = [{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', parameters: {} }, ...steps];
   return {
-    id: CAP_WORKFLOW_ID,
-    name: 'Genimix: upload of a file over the size cap',
+    id,
+    name,
     active: false,
     settings: { executionOrder: 'v1' },
-    nodes: [
-      { id: 'c5e0a1b2-0000-4000-8000-000000000011', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-      { id: 'c5e0a1b2-0000-4000-8000-000000000012', name: 'Read Huge File', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1, position: [220, 0], parameters: { operation: 'read', fileSelector: file, options: {} } },
-      {
-        id: 'c5e0a1b2-0000-4000-8000-000000000013',
-        name: 'Upload Huge',
-        type: 'n8n-nodes-genimix.genimix',
-        typeVersion: 1,
-        position: [440, 0],
-        parameters: { resource: 'image', operation: 'upload', binaryPropertyName: 'data', imageId: HUGE_ID, options: {} },
-        credentials,
-        onError: 'continueErrorOutput',
-      },
-    ],
-    connections: {
-      Start: { main: [[{ node: 'Read Huge File', type: 'main', index: 0 }]] },
-      'Read Huge File': { main: [[{ node: 'Upload Huge', type: 'main', index: 0 }]] },
-    },
+    nodes: all.map((node, i) => ({
+      ...node,
+      id: `c5e0a1b2-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+      typeVersion: 1,
+      position: [220 * i, 0] as [number, number],
+      ...(node.type === GENIMIX ? { credentials } : {}),
+    })),
+    connections: Object.fromEntries(all.slice(0, -1).map((node, i) => [node.name, { main: [[{ node: all[i + 1]!.name, type: 'main', index: 0 }]] }])),
   };
 }
+
+const GENIMIX = 'n8n-nodes-genimix.genimix';
+const upload = (imageId: string) => ({ resource: 'image', operation: 'upload', binaryPropertyName: 'data', imageId, options: {} });
+
+const workflow = chain(WORKFLOW_ID, "Genimix: upload of an earlier node's binary, retried", [
+  { name: 'Get Source', type: GENIMIX, parameters: { resource: 'image', operation: 'get', imageId: SOURCE_ID, binaryPropertyName: 'data', options: {} } },
+  { name: 'Upload Copy', type: GENIMIX, parameters: upload(COPY_ID) },
+]);
+
+/** Read/Write Files reads a file over the cap from `file`; Upload continues on its error output. */
+const capWorkflow = (file: string): Workflow =>
+  chain(CAP_WORKFLOW_ID, 'Genimix: upload of a file over the size cap', [
+    { name: 'Read Huge File', type: 'n8n-nodes-base.readWriteFile', parameters: { operation: 'read', fileSelector: file, options: {} } },
+    { name: 'Upload Huge', type: GENIMIX, parameters: upload(HUGE_ID), onError: 'continueErrorOutput' },
+  ]);
 
 /** How each mode's binary id starts (memory mode: the binary has none). */
 const ID_PREFIX: Record<BinaryMode, string | undefined> = { default: undefined, filesystem: 'filesystem', database: 'database' };

@@ -127,6 +127,8 @@ describe('memory while a large file uploads with a retry', () => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const live = () => {
+    // Twice: Buffers freed by one collection are released by a concurrent sweeper, which the next one finishes.
+    gc();
     gc();
     const usage = process.memoryUsage();
     return usage.heapUsed + usage.arrayBuffers;
@@ -136,20 +138,26 @@ describe('memory while a large file uploads with a retry', () => {
     const size = 40 * MiB;
     let peak = 0;
     // A sink that reads and drops every body (503 + Retry-After first), behind a tap that samples
-    // this process's live memory every 4 MiB received.
+    // this process's live memory every 8 MiB received.
     const sink = await startScriptedServer();
     const sampled = await startUploadTap(sink.url, {
       onData: (bytes) => {
-        if (bytes % (4 * MiB) < 64 * 1024) peak = Math.max(peak, live());
+        if (bytes % (8 * MiB) < 64 * 1024) peak = Math.max(peak, live());
       },
     });
     const growth: Partial<Record<BinaryMode, number>> = {};
-    try {
-      for (const binaryMode of MODES) {
-        sink.byRoute = inTurn([
+    const answers = () =>
+      inTurn([
           { status: 503, headers: { 'retry-after': '1' } },
-          { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'Image uploaded successfully', imageUrl: `${sink.url}/v1/${PROJECT}/image/big` }) },
-        ]);
+        { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'Image uploaded successfully', imageUrl: `${sink.url}/v1/${PROJECT}/image/big` }) },
+      ]);
+    try {
+      // Unmeasured: what the first upload on disk loads once (code, buffers of n8n's store) is not its growth.
+      sink.byRoute = answers();
+      expect((await upload('filesystem', await binaryItem(pngOf(MiB), { mimeType: 'image/png', binaryMode: 'filesystem' }), 'warm-up', sampled.url)).error).toBeUndefined();
+      sampled.requests.length = 0;
+      for (const binaryMode of MODES) {
+        sink.byRoute = answers();
         const input = await binaryItem(pngOf(size), { mimeType: 'image/png', binaryMode });
         const before = live();
         peak = before;
@@ -165,5 +173,5 @@ describe('memory while a large file uploads with a retry', () => {
     // The baseline shows the measure sees a file held whole; on disk, a retry reads it again.
     expect(growth.memory!).toBeGreaterThan(0.8 * size);
     expect(growth.filesystem! / growth.memory!).toBeLessThan(0.2);
-  });
+  }, 180_000);
 });
