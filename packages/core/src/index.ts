@@ -10,6 +10,7 @@ export type { ImageData } from './request-body.js';
 export type { OpenedBody, ReopenableBody } from './body-source.js';
 export { formatBytes } from './request-body.js';
 export type { Transport, TransportRequest, TransportResponse, HttpMethod } from './transport.js';
+export { withIdleTimeout, type IdleTimeoutOptions } from './idle-timeout.js';
 export * from './request-options.js';
 export { DEFAULT_BASE_URL, buildUrl, normalizeBaseUrl } from './url.js';
 export { readErrorMessage } from './error-body.js';

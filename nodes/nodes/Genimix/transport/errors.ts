@@ -20,6 +20,11 @@ export function mapHelperError(error: unknown, req: TransportRequest): GenimixEr
   return new GenimixConnectionError(`${req.method} ${where} failed: no response (${detail}).`, { cause: error, ...(code ? { code } : {}) });
 }
 
+/** The error for a response body that stopped arriving for `req.timeoutMs` (see `toTransportResponse`). */
+export function bodyTimeoutError(req: TransportRequest): GenimixTimeoutError {
+  return new GenimixTimeoutError(`${req.method} ${originOf(req.url)} timed out after ${req.timeoutMs} ms: the server answered, then its body stopped arriving.`);
+}
+
 function findCode(error: unknown): string | undefined {
   const seen = new Set<unknown>();
   let current: unknown = error;

@@ -1,7 +1,7 @@
 import type { Transport, TransportRequest, TransportResponse } from '@genimix/core';
-import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import { type IExecuteFunctions, type IHttpRequestOptions, sleep } from 'n8n-workflow';
 import { withCancelSignal } from '../helpers/cancel';
-import { mapHelperError } from './errors';
+import { bodyTimeoutError, mapHelperError } from './errors';
 import { type FullResponse, toTransportResponse } from './response';
 
 /** The credential type whose `authenticate` n8n applies to every request. */
@@ -40,7 +40,7 @@ export function httpRequestTransport(ctx: IExecuteFunctions): Transport {
         // n8n replaces `abortSignal` with the context's cancel signal: give it the call's.
         const self = req.signal === undefined ? ctx : withCancelSignal(ctx, req.signal);
         const response = (await ctx.helpers.httpRequestWithAuthentication.call(self, CREDENTIAL_TYPE, options)) as FullResponse;
-        return toTransportResponse(response);
+        return toTransportResponse(response, req.timeoutMs === undefined ? undefined : { timeoutMs: req.timeoutMs, sleep: (ms, signal) => sleep(ms, signal), error: () => bodyTimeoutError(req) });
       } catch (error) {
         throw mapHelperError(error, req);
       }

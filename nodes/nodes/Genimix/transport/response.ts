@@ -1,4 +1,4 @@
-import type { TransportResponse } from '@genimix/core';
+import { type IdleTimeoutOptions, type TransportResponse, withIdleTimeout } from '@genimix/core';
 
 /** A response n8n's helpers return with `returnFullResponse` / `resolveWithFullResponse`. */
 export interface FullResponse {
@@ -17,8 +17,16 @@ function isStreamBody(body: unknown): body is StreamBody {
   return typeof body === 'object' && body !== null && typeof (body as StreamBody).destroy === 'function' && Symbol.asyncIterator in body;
 }
 
-/** A core transport response over n8n's: a body stream as it arrives, or one n8n read whole. */
-export function toTransportResponse(response: FullResponse): TransportResponse {
+/** How long a streamed body may pause, and what a stall is reported as (see {@link withIdleTimeout}). */
+export type BodyIdleTimeout = Omit<IdleTimeoutOptions, 'onIdle'>;
+
+/**
+ * A core transport response over n8n's: a body stream as it arrives, or one n8n read whole.
+ * n8n's `timeout` ends with the response headers: `idle` bounds each pause of a streamed body,
+ * as the transport contract's `timeoutMs` asks, or a server that stalls after its headers would
+ * hold the item for ever.
+ */
+export function toTransportResponse(response: FullResponse, idle?: BodyIdleTimeout): TransportResponse {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(response.headers ?? {})) {
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value === undefined || value === null ? undefined : String(value);
@@ -28,7 +36,7 @@ export function toTransportResponse(response: FullResponse): TransportResponse {
     return {
       status: response.statusCode,
       headers,
-      body,
+      body: idle ? withIdleTimeout(body, { ...idle, onIdle: () => body.destroy() }) : body,
       // Destroying frees the socket at once; the rest of a body nobody wants is not worth reading.
       dump: async () => {
         if (!body.destroyed) body.destroy();

@@ -1,0 +1,93 @@
+/**
+ * The node against hostile servers, unlucky users and n8n's own machinery: each block is one
+ * kind of failure found by trying to break the node, tested for every case of its kind, with
+ * n8n-core's real code (the harness) and real loopback servers.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TINY_PNG } from '../helpers/images.js';
+import { PROJECT, startEmulator, type TestEmulator } from './emulator.js';
+import { binaryItem, runNode, type RunNodeOptions } from './harness.js';
+
+let api: TestEmulator;
+beforeAll(async () => {
+  api = await startEmulator();
+});
+afterAll(async () => {
+  await api.close();
+});
+
+const MODEL = 'google/imagen-3.0-generate-002';
+
+/** Runs with "Continue (using error output)"; returns both outputs as n8n routes them. */
+async function routed(options: Omit<RunNodeOptions, 'onError'>): Promise<{ success: INodeExecutionData[]; errors: INodeExecutionData[] }> {
+  const run = await runNode({ ...options, onError: 'continueErrorOutput' });
+  expect(run.error).toBeUndefined();
+  const [success = [], errors = []] = run.routed ?? [];
+  return { success, errors };
+}
+
+/** The one failed item's JSON, checked for n8n's error-output shape. */
+function failure(errors: INodeExecutionData[], itemIndex = 0): { error: string; message: string; details: Record<string, unknown> } {
+  expect(errors).toHaveLength(1);
+  expect(Object.keys(errors[0]!.json).sort()).toEqual(['details', 'error', 'message']);
+  expect(errors[0]!.pairedItem).toEqual({ item: itemIndex });
+  return errors[0]!.json as { error: string; message: string; details: Record<string, unknown> };
+}
+
+/**
+ * A server that answers every request with its status and headers and the first bytes of the
+ * body, then sends nothing more (the connection stays open). It counts the requests.
+ */
+async function stallingServer(): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    requests++;
+    req.resume();
+    req.on('end', () => {
+      const image = req.method === 'GET';
+      res.writeHead(200, { 'content-type': image ? 'image/png' : 'application/json', 'content-length': '4096' });
+      res.write(image ? TINY_PNG.subarray(0, 16) : '{"success":');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('a server that sends its headers, then stalls the body: Options → Timeout still ends each attempt', () => {
+  const cases: Array<{ operation: string; parameters: INodeParameters; attempts: number; upload?: boolean }> = [
+    { operation: 'get', parameters: { resource: 'image', operation: 'get', imageId: 'stall' }, attempts: 3 },
+    { operation: 'delete', parameters: { resource: 'image', operation: 'delete', imageId: 'stall' }, attempts: 3 },
+    { operation: 'upload', parameters: { resource: 'image', operation: 'upload', imageId: 'stall' }, attempts: 3, upload: true },
+    { operation: 'generate', parameters: { resource: 'image', operation: 'generate', model: MODEL, prompt: 'A fox', imageId: 'stall', download: false }, attempts: 1 },
+  ];
+  it.each(cases)('$operation: a time-out after $attempts attempt(s) of 1 s, on the error output', async ({ operation, parameters, attempts, upload }) => {
+    const server = await stallingServer();
+    try {
+      const items = upload ? [await binaryItem(TINY_PNG, { mimeType: 'image/png', binaryMode: 'filesystem' })] : [{ json: {} }];
+      const { success, errors } = await routed({ binaryMode: 'filesystem', credentials: api.credentials({ baseUrl: server.url }), items, parameters: { ...parameters, options: { timeout: 1 } } });
+      expect(success).toEqual([]);
+      const failed = failure(errors);
+      expect(failed.details).toMatchObject({ operation, imageId: 'stall', attempts, timeoutSeconds: 1 });
+      expect(failed.error).toMatch(/ of image stall timed out: /);
+      expect(server.requests()).toBe(attempts);
+      if (operation === 'generate') {
+        // The server answered 200: the image may well exist, and it was billed.
+        expect(failed.details.mayHaveBeenBilled).toBe(true);
+        expect(failed.details.description).toMatch(/Check with Get/);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
