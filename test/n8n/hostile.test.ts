@@ -7,9 +7,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { TINY_PNG } from '../helpers/images.js';
+import { startScriptedServer } from '../helpers/scripted-server.js';
+import { leakedForm } from '../helpers/secret-forms.js';
 import { PROJECT, startEmulator, type TestEmulator } from './emulator.js';
-import { binaryItem, runNode, type RunNodeOptions } from './harness.js';
+import { binaryItem, errorTexts, runCredentialTest, runNode, type RunNodeOptions } from './harness.js';
 
 let api: TestEmulator;
 beforeAll(async () => {
@@ -86,6 +89,49 @@ describe('a server that sends its headers, then stalls the body: Options → Tim
         expect(failed.details.mayHaveBeenBilled).toBe(true);
         expect(failed.details.description).toMatch(/Check with Get/);
       }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a credential field no Genimix credential can have: refused naming the field as n8n shows it, nothing sent, the key nowhere', () => {
+  const longKey = (length: number) => `sk_${randomBytes(length).toString('hex')}`.slice(0, length);
+  const cases: Array<{ name: string; field: 'API Key' | 'Base URL' | 'Project ID'; credentials: (url: string) => Record<string, string>; key?: string }> = [
+    { name: 'a key one character over 1024', field: 'API Key', key: longKey(1025), credentials: () => ({}) },
+    // The engine refuses a redaction pattern this long: its error quoted the pattern, which spells the key out.
+    { name: 'a 20,000-character key (a whole file pasted)', field: 'API Key', key: longKey(20_000), credentials: () => ({}) },
+    { name: 'a key with a line break', field: 'API Key', key: `${longKey(40)}\n`, credentials: () => ({}) },
+    { name: 'a key with non-ASCII characters', field: 'API Key', key: `${longKey(20)}ключ`, credentials: () => ({}) },
+    { name: 'a Base URL with a user name and password', field: 'Base URL', credentials: (url) => ({ baseUrl: url.replace('http://', 'http://user:pass@') }) },
+    { name: 'a Base URL with a query', field: 'Base URL', credentials: (url) => ({ baseUrl: `${url}/?key=1` }) },
+    { name: 'a Base URL with a fragment', field: 'Base URL', credentials: (url) => ({ baseUrl: `${url}/#x` }) },
+    { name: 'a Base URL that is not http(s)', field: 'Base URL', credentials: () => ({ baseUrl: 'file:///etc/passwd' }) },
+    { name: 'a Project ID with a slash', field: 'Project ID', credentials: () => ({ projectId: '../other' }) },
+  ];
+  it.each(cases)('$name', async ({ field, credentials, key }) => {
+    const server = await startScriptedServer();
+    try {
+      const data = { apiKey: key ?? 'sk_test_hostile_0123456789', projectId: PROJECT, baseUrl: server.url, ...credentials(server.url) };
+      const apiKey = data.apiKey;
+
+      const test = await runCredentialTest(data);
+      expect(test.error).toBeUndefined();
+      expect(test.result?.status).toBe('Error');
+      expect(test.result?.message).toMatch(new RegExp(`^The Genimix API credential's ${field} is invalid: ${field} `));
+      expect(leakedForm(test.result?.message ?? '', apiKey)).toBeUndefined();
+
+      const { success, errors } = await routed({ credentials: data, items: [{ json: {} }, { json: {} }], parameters: { resource: 'image', operation: 'get', imageId: 'x' } });
+      expect(success).toEqual([]);
+      expect(errors.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+      for (const item of errors) {
+        expect(item.json.error).toBe(`The Genimix API credential's ${field} is invalid`);
+        expect(leakedForm(JSON.stringify(item), apiKey)).toBeUndefined();
+      }
+      const stopped = await runNode({ credentials: data, parameters: { resource: 'image', operation: 'get', imageId: 'x' } });
+      expect(stopped.error?.message).toBe(`The Genimix API credential's ${field} is invalid`);
+      expect(leakedForm(errorTexts(stopped.error), apiKey)).toBeUndefined();
+      expect(server.requests).toEqual([]);
     } finally {
       await server.close();
     }

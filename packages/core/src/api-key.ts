@@ -1,9 +1,16 @@
 import { GenimixValidationError } from './errors.js';
 
 /**
+ * The longest API key accepted, in characters. Genimix keys are short (`sk_…`); a longer value
+ * is something else pasted into the field (a whole file, a token bundle), and would cost every
+ * redaction of every server message dear.
+ */
+export const MAX_API_KEY_LENGTH = 1024;
+
+/**
  * Checks an API key and returns it unchanged: non-empty, visible ASCII only (`!` to `~`), since
- * it travels as the `x-api-key` header value and HTTP stacks refuse or split anything else.
- * The message never repeats the key.
+ * it travels as the `x-api-key` header value and HTTP stacks refuse or split anything else;
+ * at most {@link MAX_API_KEY_LENGTH} characters. The message never repeats the key.
  *
  * @param field the setting's name in the caller's world (`apiKey`, `GENIMIX_API_KEY`, ...)
  * @throws {GenimixValidationError} naming `field`
@@ -14,6 +21,9 @@ export function checkApiKey(value: unknown, field = 'apiKey'): string {
   }
   if (!/^[\x21-\x7e]+$/.test(value)) {
     throw new GenimixValidationError(field, `${field} contains spaces, line breaks or non-ASCII characters, which an API key never has: copy the key again, without surrounding whitespace or quotes.`);
+  }
+  if (value.length > MAX_API_KEY_LENGTH) {
+    throw new GenimixValidationError(field, `${field} is ${value.length} characters long, more than any API key (at most ${MAX_API_KEY_LENGTH}): copy only the key from the Genimix dashboard (API Keys).`);
   }
   return value;
 }

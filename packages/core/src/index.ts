@@ -1,5 +1,5 @@
 export { GenimixClient, type GenimixClientOptions } from './client.js';
-export { checkApiKey } from './api-key.js';
+export { checkApiKey, MAX_API_KEY_LENGTH } from './api-key.js';
 export * from './errors.js';
 export * from './identifiers.js';
 export * from './prompt.js';

@@ -20,7 +20,7 @@ export class Redactor {
   /** @param secret what to hide; an empty or missing secret hides nothing */
   constructor(secret: string | undefined) {
     this.#secret = secret ?? '';
-    this.#pattern = this.#secret === '' ? undefined : new RegExp(formsOf(this.#secret).join('|'), 'g');
+    this.#pattern = this.#secret === '' ? undefined : patternOf(this.#secret);
   }
 
   /**
@@ -122,6 +122,19 @@ export function redact(text: string, secret: string | undefined): string {
 /** {@link Redactor.redactUrl} for a one-off call. */
 export function redactUrl(url: string, secret: string | undefined): string {
   return new Redactor(secret).redactUrl(url);
+}
+
+/**
+ * One expression for every form of the secret. A secret so long that the engine refuses the
+ * expression falls back to the secret as it is: the engine's error would quote the expression,
+ * which spells the secret out, and redaction must never fail or leak.
+ */
+function patternOf(secret: string): RegExp {
+  try {
+    return new RegExp(formsOf(secret).join('|'), 'g');
+  } catch {
+    return new RegExp(escapeRegExp(secret), 'g');
+  }
 }
 
 /** Regular-expression alternatives, longest first, that match the secret's forms. */

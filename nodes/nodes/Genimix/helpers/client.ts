@@ -36,9 +36,20 @@ export async function createClient(ctx: IExecuteFunctions, settings: ClientSetti
     });
   } catch (error) {
     if (error instanceof GenimixValidationError) {
-      const field = CREDENTIAL_FIELDS[error.field] ?? error.field;
-      throw new NodeOperationError(ctx.getNode(), `The Genimix API credential's ${field} is invalid`, { description: error.message });
+      const problem = credentialFieldProblem(error);
+      throw new NodeOperationError(ctx.getNode(), problem.message, { description: problem.description });
     }
     throw new NodeOperationError(ctx.getNode(), error instanceof Error ? error : String(error));
   }
+}
+
+/**
+ * A bad field of the Genimix API credential in the credential's own words: `message` names the
+ * field as n8n shows it ("API Key", "Project ID", "Base URL"), `description` is the core's
+ * explanation with the field so named. Used by node runs and the credential test alike.
+ */
+export function credentialFieldProblem(error: GenimixValidationError): { message: string; description: string } {
+  const field = CREDENTIAL_FIELDS[error.field] ?? error.field;
+  const description = error.message.startsWith(`${error.field} `) ? `${field}${error.message.slice(error.field.length)}` : error.message;
+  return { message: `The Genimix API credential's ${field} is invalid`, description };
 }

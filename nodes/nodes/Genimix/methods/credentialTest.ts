@@ -1,6 +1,6 @@
-import { GenimixClient, GenimixError } from '@genimix/core';
+import { GenimixClient, GenimixError, GenimixValidationError } from '@genimix/core';
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
-import type { GenimixCredentials } from '../helpers/client';
+import { credentialFieldProblem, type GenimixCredentials } from '../helpers/client';
 import { legacyRequestTransport } from '../transport/legacy-request';
 
 /**
@@ -22,6 +22,10 @@ export async function genimixApiTest(this: ICredentialTestFunctions, credential:
     return { status: check.ok ? 'OK' : 'Error', message: check.message };
   } catch (error) {
     // Only a bad field of the credential gets here (the check itself reports every answer).
+    if (error instanceof GenimixValidationError) {
+      const problem = credentialFieldProblem(error);
+      return { status: 'Error', message: `${problem.message}: ${problem.description}` };
+    }
     return { status: 'Error', message: error instanceof GenimixError ? error.message : String(error) };
   }
 }
