@@ -50,7 +50,7 @@ const uploads = (imageId: string) => tap.requests.filter((r) => r.method === 'PU
 
 beforeAll(async () => {
   emulator = await createEmulator({ port: 0, apiKeys: [API_KEY] });
-  tap = await startUploadTap(emulator.url);
+  tap = await startUploadTap(emulator.url, { closeAfterAnswer: true });
   client = new GenimixClient({ apiKey: API_KEY, projectId: PROJECT, baseUrl: tap.url, sleep: recordingSleep });
   dir = await mkdtemp(path.join(os.tmpdir(), 'genimix-reopen-'));
 });

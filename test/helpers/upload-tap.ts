@@ -30,9 +30,11 @@ export interface UploadTap {
 /**
  * Starts a recording proxy on 127.0.0.1, port 0, forwarding to `target` (an http:// URL).
  * `onData` is called with each request's byte count so far as its body arrives (to sample the
- * sender's memory while an upload is in flight, without timers).
+ * sender's memory while an upload is in flight, without timers). `closeAfterAnswer` closes each
+ * connection after its answer (`Connection: close`), for a client that reuses a connection whose
+ * upload was answered early (undici): this proxy does not serve a next request on it.
  */
-export async function startUploadTap(target: string, options: { onData?: (bytesSoFar: number) => void } = {}): Promise<UploadTap> {
+export async function startUploadTap(target: string, options: { onData?: (bytesSoFar: number) => void; closeAfterAnswer?: boolean } = {}): Promise<UploadTap> {
   const requests: TappedRequest[] = [];
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
@@ -48,15 +50,17 @@ export async function startUploadTap(target: string, options: { onData?: (bytesS
     requests.push(entry);
     const forward = http.request(
       // A connection per request: a body cut short must not leave a reused connection mid-request.
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false },
+      // Keep-alive, so that a server answering early reads the rest of the body instead of closing.
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, connection: 'keep-alive' }, agent: false },
       (answer) => {
-        // Closed after each answer: an answer that came before its body was all sent (a 503) must
-        // not leave the client reusing a connection that is still mid-request.
-        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, connection: 'close' });
+        res.writeHead(answer.statusCode ?? 502, options.closeAfterAnswer ? { ...answer.headers, connection: 'close' } : answer.headers);
         answer.pipe(res);
       },
     );
-    forward.on('error', () => res.destroy());
+    // Upstream went away without an answer: so does the client.
+    forward.on('error', () => {
+      if (!res.headersSent) res.destroy();
+    });
     req.on('data', (chunk: Buffer) => {
       entry.bytes += chunk.length;
       options.onData?.(entry.bytes);
@@ -64,10 +68,13 @@ export async function startUploadTap(target: string, options: { onData?: (bytesS
     req.on('end', () => {
       entry.complete = true;
     });
-    // A client that stops mid-body: the upstream request must not complete either.
+    // A client that stops mid-body: the upstream request must not complete either. ('close'
+    // would not do: it also comes when the answer went out before the body was all in.)
     req.on('aborted', () => forward.destroy());
-    req.on('close', () => {
-      if (!entry.complete) forward.destroy();
+    // Whatever became of upstream, the rest of the body is read, so the connection stays usable.
+    forward.on('close', () => {
+      req.unpipe(forward);
+      req.resume();
     });
     req.pipe(forward);
   });

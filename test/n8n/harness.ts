@@ -578,3 +578,23 @@ export function captureBinaryStreams(): { streams: NodeJS.ReadableStream[]; rest
     },
   };
 }
+
+/**
+ * Records the debug lines the node logs through n8n's Logger (the core's per-attempt lines:
+ * status, retry and wait) until `restore()`.
+ */
+export function captureNodeLog(): { lines: string[]; restore(): void } {
+  const { Logger } = createRequire(realpathSync(require.resolve('n8n-core')))('@n8n/backend-common') as typeof import('@n8n/backend-common');
+  const logger = Container.get(Logger);
+  const original = logger.debug;
+  const lines: string[] = [];
+  logger.debug = (message: string) => {
+    lines.push(message);
+  };
+  return {
+    lines,
+    restore: () => {
+      logger.debug = original;
+    },
+  };
+}

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pngOfSize as pngOf } from '../helpers/images.js';
 import { inTurn, startScriptedServer } from '../helpers/scripted-server.js';
 import { startUploadTap, type UploadTap } from '../helpers/upload-tap.js';
-import { PROJECT, startEmulator, type TestEmulator } from './emulator.js';
-import { type BinaryMode, binaryItem, captureBinaryStreams, errorTexts, NodeOperationError, runNode, type RunNodeResult } from './harness.js';
+import { PROJECT, startEmulator, type TestEmulator, WRONG_KEY } from './emulator.js';
+import { type BinaryMode, binaryItem, captureBinaryStreams, captureNodeLog, errorTexts, NodeApiError, NodeOperationError, runNode, type RunNodeResult } from './harness.js';
 
 const MODES: BinaryMode[] = ['memory', 'filesystem'];
 const MiB = 1024 * 1024;
@@ -68,6 +68,24 @@ describe.each(MODES)('Upload in %s binary mode', (binaryMode) => {
     expect(streams).toHaveLength(binaryMode === 'filesystem' ? 2 : 0);
     expect(streams.every((stream) => stream.destroyed)).toBe(true);
     expect(Buffer.from((await api.emulator.store.get(PROJECT, imageId))!.bytes).equals(image)).toBe(true);
+  });
+
+  // Straight to the emulator, which answers these before it has read the body: through the
+  // recording proxy the answer would come later, and the race would not be run.
+  it('an answer that comes while the binary is still being sent reaches the user: 503 + Retry-After sets the wait, a 401 is not retried', async () => {
+    const imageId = `early-answer-${binaryMode}`;
+    const input = await binaryItem(pngOf(3 * MiB), { mimeType: 'image/png', binaryMode });
+    api.emulator.faults.add({ kind: 'status', status: 503, retryAfter: '1', route: 'upload', imageId, times: 1 });
+    const log = captureNodeLog();
+    const retried = await upload(binaryMode, input, imageId, api.emulator.url).finally(log.restore);
+    expect(retried.error).toBeUndefined();
+    expect(log.lines.filter((line) => line.includes(imageId) && line.includes('retrying'))).toEqual([expect.stringMatching(/retrying in 1000 ms after GenimixServerError 503/)]);
+
+    const refusedId = `early-refusal-${binaryMode}`;
+    const refused = await runNode({ binaryMode, credentials: api.credentials({ apiKey: WRONG_KEY }), items: [input], parameters: { resource: 'image', operation: 'upload', imageId: refusedId } });
+    expect(refused.error).toBeInstanceOf(NodeApiError);
+    expect(errorTexts(refused.error)).toMatch(/401/);
+    expect(api.log.filter((entry) => entry.path.endsWith(`/image/${refusedId}`))).toHaveLength(1);
   });
 
   it('sends Content-Length for a binary whose size n8n did not record on the item (an older binary)', async () => {

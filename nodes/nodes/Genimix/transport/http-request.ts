@@ -15,7 +15,12 @@ export function httpRequestTransport(ctx: IExecuteFunctions): Transport {
   return {
     async request(req: TransportRequest): Promise<TransportResponse> {
       // n8n adds the key from the credential; the core's copy of the header is dropped.
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'x-api-key'));
+      const headers: Record<string, string> = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'x-api-key'));
+      // A server that answers an upload before its body is in (503 with Retry-After, 401, 413)
+      // closes a "Connection: close" request at once, and the rest of the body then meets a reset
+      // socket: the answer is lost to EPIPE and looks like a broken connection. On a keep-alive
+      // request it reads the rest away, and the answer arrives.
+      if (req.body !== undefined) headers.connection = 'keep-alive';
       const options: IHttpRequestOptions = {
         method: req.method,
         url: req.url,
