@@ -51,29 +51,16 @@
  * Prints ✓/✗ per step and per check, a summary per scenario; exits 1 when any check or setup step
  * failed, after showing the log of every child process.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cacheDir, ensureN8n, ensureNode, N8N_VERSION, NODE_MAJOR } from './n8n/install.js';
-import { stageNodePackage } from './n8n/package.js';
-import { ensurePostgres, startPostgres } from './n8n/postgres.js';
-import { closeRunLog, openRunLog, secs, showRunLog, step, stopAll, stopOnSignals } from './n8n/processes.js';
-import { ensureRedis, startRedis } from './n8n/redis.js';
+import { cacheDir, N8N_VERSION } from './n8n/install.js';
+import { secs } from './n8n/processes.js';
 import { runScenario, type Scenario } from './n8n/scenario.js';
+import { runSession } from './n8n/session.js';
+import { prepareToolbox } from './n8n/toolbox.js';
 
-const started = performance.now();
 const scenarioDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'n8n', 'scenarios');
-let tmpDir: string | undefined;
-
-/** Closes the log and removes the temporary folder (PostgreSQL's data, n8n's user folders, the log). */
-async function removeTemp(): Promise<void> {
-  await closeRunLog();
-  if (tmpDir && process.env.GENIMIX_N8N_KEEP_TEMP) console.log(`(kept ${tmpDir}: GENIMIX_N8N_KEEP_TEMP is set)`);
-  else if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
-}
-
-stopOnSignals('n8n, PostgreSQL, Redis and the emulator', () => stopAll().then(removeTemp));
 
 /** Every scenario page, in file-name order. */
 async function loadScenarios(): Promise<Scenario[]> {
@@ -92,7 +79,7 @@ async function loadScenarios(): Promise<Scenario[]> {
   return scenarios;
 }
 
-async function main(): Promise<number> {
+async function main(tmp: string): Promise<number> {
   const all = await loadScenarios();
   const wanted = process.argv.slice(2).filter((a) => a !== '--');
   const unknown = wanted.filter((w) => !all.some((s) => s.name === w));
@@ -100,28 +87,14 @@ async function main(): Promise<number> {
   const scenarios = wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
 
   console.log(`n8n end-to-end test of the Genimix node: n8n ${N8N_VERSION}, cache ${cacheDir}; scenarios: ${scenarios.map((s) => s.name).join(', ')}`);
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'genimix-n8n-e2e-'));
-  tmpDir = tmp;
-  openRunLog(path.join(tmp, 'run.log'));
-
-  const node = await step(`Node ${NODE_MAJOR} for n8n`, ensureNode, (n) => `${n.version} (${n.how})`);
-  const n8n = await step(`n8n ${N8N_VERSION}`, ensureN8n, (n) => n.how);
-  const pgBin = await step('PostgreSQL', ensurePostgres, (p) => `${p.bin} (${p.how})`);
-  const postgres = await step('PostgreSQL started', () => startPostgres(pgBin.bin, tmp), (p) => `${p.version} on 127.0.0.1:${p.port}, data in a temporary folder`);
-  const staged = await step('node package staged', () => stageNodePackage(tmp), (s) => `n8n-nodes-genimix ${s.version}: ${s.nodes} node(s), ${s.credentials} credential(s), via N8N_CUSTOM_EXTENSIONS`);
-  let redis: Promise<{ port: number }> | undefined;
-  const startRedisOnce = () =>
-    (redis ??= (async () => {
-      const bin = await step('Redis', ensureRedis, (r) => `redis-server ${r.version} (${r.how})`, '    ');
-      return step('Redis started', () => startRedis(bin.bin, tmp), (r) => `on 127.0.0.1:${r.port}, nothing saved`, '    ');
-    })());
+  const tools = await prepareToolbox(tmp);
 
   const results: Array<{ name: string; passed: number; failed: string[]; error?: string; ms: number }> = [];
   for (const scenario of scenarios) {
     console.log(`\n▸ ${scenario.name}: ${scenario.title}`);
     const t0 = performance.now();
     try {
-      const c = await runScenario(scenario, path.join(tmp, scenario.name), { nodeBin: node.bin, n8nScript: n8n.script, staged, postgres, redis: startRedisOnce });
+      const c = await runScenario(scenario, path.join(tmp, scenario.name), tools);
       results.push({ name: scenario.name, passed: c.passed, failed: c.failures, ms: performance.now() - t0 });
     } catch (err) {
       console.log(`    ✗ ${(err as Error).message}`);
@@ -138,18 +111,4 @@ async function main(): Promise<number> {
   return results.every((r) => !r.error && r.failed.length === 0) ? 0 : 1;
 }
 
-let status = 1;
-try {
-  status = await main();
-} catch (err) {
-  console.error(`\n✗ ${(err as Error).message}`);
-  status = 1;
-}
-try {
-  await stopAll();
-  if (status !== 0) await showRunLog();
-} finally {
-  await removeTemp();
-}
-console.log(`${status === 0 ? 'PASS' : 'FAIL'}: n8n end-to-end test (${secs(performance.now() - started)})`);
-process.exit(status);
+await runSession('n8n end-to-end test', 'genimix-n8n-e2e-', main);

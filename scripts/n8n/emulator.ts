@@ -24,6 +24,8 @@ export interface StandIn {
   readonly projectId: string;
   /** Every request answered, in order. */
   readonly requests: RequestLogEntry[];
+  /** When each of `requests` was answered (`performance.now()`, same index): with `durationMs`, when it arrived. */
+  readonly answeredAt: number[];
   /** The store right after each PUT, in order (settle them with `Promise.all`). */
   readonly snapshots: Array<Promise<StoreSnapshot>>;
 }
@@ -31,12 +33,28 @@ export interface StandIn {
 /** The emulator's options a scenario may set: `profile`, `latencyMs`, `latencyScale`, `faults`, `maxUploadBytes`. */
 export type StandInOptions = Pick<EmulatorOptions, 'profile' | 'latencyMs' | 'latencyScale' | 'faults' | 'maxUploadBytes'>;
 
+/** The most requests in flight at once among `requests[from…]` (from their answer times and durations). */
+export function peakInFlight(standIn: StandIn, from = 0, filter: (entry: RequestLogEntry) => boolean = () => true): number {
+  const events: Array<[number, number]> = [];
+  standIn.requests.forEach((entry, i) => {
+    if (i < from || !filter(entry)) return;
+    const end = standIn.answeredAt[i]!;
+    events.push([end - entry.durationMs, 1], [end, -1]);
+  });
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, delta] of events) peak = Math.max(peak, (now += delta));
+  return peak;
+}
+
 /** sha256 of the bytes, in hex. */
 export const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** Starts an emulator that accepts `apiKey` for every project; closed by the clean-up. */
 export async function startStandIn(apiKey: string, projectId: string, options: StandInOptions = {}): Promise<StandIn> {
   const requests: RequestLogEntry[] = [];
+  const answeredAt: number[] = [];
   const snapshots: Array<Promise<StoreSnapshot>> = [];
   let ref: Emulator | undefined;
   const emulator = await createEmulator({
@@ -45,6 +63,7 @@ export async function startStandIn(apiKey: string, projectId: string, options: S
     apiKeys: [apiKey],
     onRequest: (entry) => {
       requests.push(entry);
+      answeredAt.push(performance.now());
       const imageId = decodeURIComponent(entry.path.split('/').pop() ?? '');
       const store = ref?.store;
       if (entry.method === 'PUT' && store) {
@@ -63,5 +82,5 @@ export async function startStandIn(apiKey: string, projectId: string, options: S
   });
   ref = emulator;
   onCleanup(() => emulator.close());
-  return { emulator, url: emulator.url, apiKey, projectId, requests, snapshots };
+  return { emulator, url: emulator.url, apiKey, projectId, requests, answeredAt, snapshots };
 }

@@ -16,8 +16,8 @@ export interface Postgres {
   readonly version: string;
   /** The role n8n connects as (a superuser, no password). */
   readonly user: string;
-  /** Creates an empty database. */
-  createDatabase(name: string): Promise<void>;
+  /** Creates a database: empty, or a copy of `template` (which nothing may be connected to). */
+  createDatabase(name: string, template?: string): Promise<void>;
   /**
    * Runs `select json_agg(t) from (<sql>) t` in `database` and returns the rows (objects keyed by
    * column name; `[]` for none). For reading n8n's executions; `sql` is trusted text.
@@ -90,9 +90,9 @@ export async function startPostgres(bin: string, tmp: string): Promise<Postgres>
     port,
     version,
     user,
-    async createDatabase(name) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name ${JSON.stringify(name)}: use a–z, 0–9 and _`);
-      await psql('postgres', `CREATE DATABASE ${name}`);
+    async createDatabase(name, template) {
+      for (const n of [name, template ?? name]) if (!/^[a-z_][a-z0-9_]*$/.test(n)) throw new Error(`database name ${JSON.stringify(n)}: use a–z, 0–9 and _`);
+      await psql('postgres', `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
     },
     async rows<T>(database: string, sql: string) {
       const out = (await psql(database, `select coalesce(json_agg(t), '[]'::json) from (${sql}) t`)).stdout.trim();

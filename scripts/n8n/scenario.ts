@@ -107,7 +107,7 @@ async function runIn(scenario: Scenario, standIn: StandIn, instance: N8nInstance
   await step(
     'n8n import:credentials',
     () => instance.importCredentials([{ ...CREDENTIAL, type: CREDENTIAL_TYPE, data: { apiKey: API_KEY, projectId: PROJECT_ID, baseUrl: standIn.url } }]),
-    () => `${CREDENTIAL_TYPE} "${CREDENTIAL.name}" (first start migrates the database ${instance.database})`,
+    () => `${CREDENTIAL_TYPE} "${CREDENTIAL.name}" (database ${instance.database})`,
     i,
   );
   await step(

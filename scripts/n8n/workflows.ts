@@ -76,3 +76,39 @@ export function adaptWorkflow(workflow: Workflow, credential: CredentialRef, web
   });
   return copy;
 }
+
+/**
+ * The start of a batch workflow: a manual trigger "Start" and a Code node `name` that returns `count`
+ * items, each `{ json: <itemJs> }` where `itemJs` is a JavaScript expression of the index `i`
+ * (e.g. `{ imageId: 'batch-' + i }`). Connect `name` to the next node.
+ */
+export function batchStart(count: number, itemJs: string, name = 'Items'): { nodes: WorkflowNode[]; connections: Workflow['connections'] } {
+  return {
+    nodes: [
+      { name: 'Start', type: MANUAL_TRIGGER, typeVersion: 1, position: [0, 0], parameters: {} },
+      {
+        name,
+        type: 'n8n-nodes-base.code',
+        typeVersion: 2,
+        position: [200, 0],
+        parameters: { jsCode: `return Array.from({ length: ${count} }, (_, i) => ({ json: ${itemJs} }));` },
+      },
+    ],
+    connections: { Start: { main: [[{ node: name, type: 'main', index: 0 }]] } },
+  };
+}
+
+/**
+ * A Genimix node (published type, typeVersion 1, the `genimixApi` credential the harness points at
+ * the emulator), resource `image`, with `parameters` (operation, ids, options…) at `x` on the canvas.
+ */
+export function genimixNode(name: string, x: number, parameters: Record<string, unknown>): WorkflowNode {
+  return {
+    name,
+    type: `${PUBLISHED_PREFIX}genimix`,
+    typeVersion: 1,
+    position: [x, 0],
+    parameters: { resource: 'image', options: {}, ...parameters },
+    credentials: { [CREDENTIAL_TYPE]: { id: 'genimixApiCredential', name: 'Genimix account' } },
+  };
+}

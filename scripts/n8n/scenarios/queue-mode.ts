@@ -8,54 +8,30 @@ import { sha } from '../emulator.js';
 import { outputsOf, type Workflow } from '../execution.js';
 import { EXAMPLE_WORKFLOW, checkRoundTrip, isPng } from '../round-trip.js';
 import { checkRunSucceeded, type Scenario } from '../scenario.js';
+import { batchStart, genimixNode } from '../workflows.js';
 
 const BATCH = 50;
 const BATCH_ID = 'GenimixQueueBatch';
-const credentials = { genimixApi: { id: 'genimixApiCredential', name: 'Genimix account' } };
 
 /** Manual trigger → Code (50 prompts and image ids) → Generate (download) → Upload of each binary as `<id>-copy`. */
+const start = batchStart(BATCH, `{ imageId: 'batch-' + i, prompt: 'A lighthouse, study number ' + i }`, 'Prompts');
 const batchWorkflow: Workflow = {
   id: BATCH_ID,
   name: `Genimix: ${BATCH} generations, each uploaded again`,
   nodes: [
-    { name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-    {
-      name: 'Prompts',
-      type: 'n8n-nodes-base.code',
-      typeVersion: 2,
-      position: [200, 0],
-      parameters: {
-        jsCode: `return Array.from({ length: ${BATCH} }, (_, i) => ({ json: { imageId: 'batch-' + i, prompt: 'A lighthouse, study number ' + i } }));`,
-      },
-    },
-    {
-      name: 'Generate Image',
-      type: 'n8n-nodes-genimix.genimix',
-      typeVersion: 1,
-      position: [400, 0],
-      parameters: {
-        resource: 'image',
-        operation: 'generate',
-        model: 'openai/dall-e-2',
-        prompt: '={{ $json.prompt }}',
-        imageId: '={{ $json.imageId }}',
-        download: true,
-        binaryPropertyName: 'data',
-        options: {},
-      },
-      credentials,
-    },
-    {
-      name: 'Upload Image',
-      type: 'n8n-nodes-genimix.genimix',
-      typeVersion: 1,
-      position: [600, 0],
-      parameters: { resource: 'image', operation: 'upload', binaryPropertyName: 'data', imageId: '={{ $json.imageId }}-copy', options: {} },
-      credentials,
-    },
+    ...start.nodes,
+    genimixNode('Generate Image', 400, {
+      operation: 'generate',
+      model: 'openai/dall-e-2',
+      prompt: '={{ $json.prompt }}',
+      imageId: '={{ $json.imageId }}',
+      download: true,
+      binaryPropertyName: 'data',
+    }),
+    genimixNode('Upload Image', 600, { operation: 'upload', binaryPropertyName: 'data', imageId: '={{ $json.imageId }}-copy' }),
   ],
   connections: {
-    Start: { main: [[{ node: 'Prompts', type: 'main', index: 0 }]] },
+    ...start.connections,
     Prompts: { main: [[{ node: 'Generate Image', type: 'main', index: 0 }]] },
     'Generate Image': { main: [[{ node: 'Upload Image', type: 'main', index: 0 }]] },
   },
