@@ -7,8 +7,9 @@
  *   into `${XDG_CACHE_HOME:-~/.cache}/genimix-n8n` (`GENIMIX_N8N_CACHE`): about 5 minutes and 3 GB
  *   the first time;
  * - postgres.ts: a throw-away PostgreSQL (Debian's `postgresql-15`, installed with apt-get when
- *   missing), one database per scenario; redis.ts: a throw-away Redis (Debian's `redis-server`,
- *   likewise), started when the first queue-mode scenario needs it;
+ *   missing), one database per scenario, each a copy of one that n8n migrated once; redis.ts: a
+ *   throw-away Redis (Debian's `redis-server`, likewise), started when the first queue-mode
+ *   scenario needs it;
  * - package.ts: the built package (`nodes/package.json` and `nodes/dist`, or `GENIMIX_N8N_NODE_DIR`)
  *   staged as a community package would be, loaded with `N8N_CUSTOM_EXTENSIONS` (`CUSTOM.genimix`);
  * - processes.ts: every child (n8n, workers, PostgreSQL, Redis) in its own process group, its output
