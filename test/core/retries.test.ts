@@ -30,7 +30,7 @@ function clientFor(options: Partial<ConstructorParameters<typeof GenimixClient>[
   return new GenimixClient({ apiKey: API_KEY, projectId: 'p', baseUrl: server.url, sleep: recordingSleep, logger: { debug: (line) => logLines.push(line) }, ...options });
 }
 const ok = { status: 200, headers: { 'content-type': 'image/png' }, body: TINY_PNG } satisfies ScriptedResponse;
-const generated = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'Image generated successfully', imageUrl: 'u' }) };
+const generated = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'Image generated successfully', imageUrl: 'https://api.genimix.dev/v1/p/image/i' }) };
 const status = (code: number, headers: Record<string, string> = {}): ScriptedResponse => ({ status: code, headers });
 const generate = (client: GenimixClient, options = {}) => client.generateImage({ imageId: 'g', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' }, options);
 
@@ -92,7 +92,7 @@ describe('Get, Upload and Delete retry connection errors, 408, 429 and 5xx', () 
   });
 
   it('retries an upload of bytes, but never a one-time stream, which cannot be sent twice', async () => {
-    const uploaded = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'u' }) };
+    const uploaded = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'https://api.genimix.dev/v1/p/image/i' }) };
     server.byRoute = inTurn([status(503), uploaded]);
     await clientFor().uploadImage({ imageId: 'i', data: TINY_PNG });
     expect(server.requests).toHaveLength(2);
@@ -105,7 +105,7 @@ describe('Get, Upload and Delete retry connection errors, 408, 429 and 5xx', () 
   });
 
   it('retries a stream that ended within the bytes read first: all of it is in hand', async () => {
-    const uploaded = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'u' }) };
+    const uploaded = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'https://api.genimix.dev/v1/p/image/i' }) };
     server.byRoute = inTurn([status(503), uploaded]);
     await clientFor().uploadImage({ imageId: 'i', data: new Blob([TINY_PNG]).stream() });
     expect(server.requests).toHaveLength(2);

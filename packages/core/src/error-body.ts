@@ -19,7 +19,23 @@ export function readErrorMessage(body: Uint8Array, contentType: string | undefin
   if (message === undefined) {
     message = /html/i.test(contentType ?? '') || /^<(!doctype|html)/i.test(text) ? textOfHtml(text) : text;
   }
-  return excerpt(redact(message, secret));
+  return serverText(message, secret);
+}
+
+/** Terminal escape sequences (colours, cursor moves, screen clears): a log viewer would obey them. */
+const ESCAPE_SEQUENCES = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-_])/g;
+/** Control characters, and the marks that reorder text on screen (bidi overrides, isolates). */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text a server sent, fit to show in an error, an n8n item or a log line: the secret redacted
+ * (before and after, so that no part of it survives the cut), terminal escape sequences, control
+ * characters and bidi overrides dropped, whitespace runs made one space, cut to
+ * {@link MAX_MESSAGE_LENGTH} characters. A hostile server's words stay words.
+ */
+export function serverText(text: string, secret?: string): string {
+  const printable = redact(text, secret).replace(ESCAPE_SEQUENCES, ' ').replace(UNPRINTABLE, ' ');
+  return excerpt(redact(printable, secret));
 }
 
 function messageFromJson(text: string): string | undefined {

@@ -9,7 +9,7 @@ import {
   GenimixRateLimitError,
   GenimixServerError,
 } from './errors.js';
-import { readErrorMessage } from './error-body.js';
+import { readErrorMessage, serverText } from './error-body.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** What the client knows of an error response when it maps it. */
@@ -56,9 +56,10 @@ export function statusText(status: number): string {
   return REASONS[status] ?? (status >= 500 ? 'Server Error' : 'HTTP Error');
 }
 
-/** The request id a server sent, from `x-request-id` or `request-id`. */
+/** The request id a server sent, from `x-request-id` or `request-id`, as printable text of at most 300 characters. */
 export function requestIdOf(headers: Record<string, string | undefined>): string | undefined {
-  return headers['x-request-id'] ?? headers['request-id'] ?? undefined;
+  const id = headers['x-request-id'] ?? headers['request-id'];
+  return id === undefined ? undefined : serverText(id) || undefined;
 }
 
 /**

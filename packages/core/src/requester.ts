@@ -1,6 +1,6 @@
 import type { z } from 'zod/v4';
 import { errorFromResponse, requestIdOf } from './error-mapping.js';
-import { readErrorMessage } from './error-body.js';
+import { readErrorMessage, serverText } from './error-body.js';
 import { GenimixAbortError, GenimixApiError, GenimixConnectionError, GenimixError, GenimixResponseError, GenimixTimeoutError } from './errors.js';
 import { Redactor } from './redact.js';
 import { type AttemptBody, isReopenableBody, openAttempt, type SizedBody } from './body-source.js';
@@ -255,7 +255,7 @@ export class Requester {
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const said = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).message : undefined;
-      const serverMessage = typeof said === 'string' ? this.#redactor.redact(said) : undefined;
+      const serverMessage = typeof said === 'string' ? serverText(said, this.#apiKey) || undefined : undefined;
       const problem = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
       throw new GenimixResponseError(`${action}: the server answered ${response.status} with an unexpected body (${problem})${serverMessage ? `: ${serverMessage}` : ''}`, { ...details, ...(serverMessage ? { serverMessage } : {}) });
     }
