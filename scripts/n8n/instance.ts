@@ -175,8 +175,8 @@ export class N8nInstance {
   }
 
   /** Runs `n8n <args>` to its end (5 minutes at most); never throws on a non-zero exit. */
-  cli(args: string[]): Promise<RunResult> {
-    return run(this.tools.nodeBin, [this.tools.n8nScript, ...args], { cwd: this.dir, env: this.env, timeoutMs: N8N_TIMEOUT });
+  cli(args: string[], env: NodeJS.ProcessEnv = this.env): Promise<RunResult> {
+    return run(this.tools.nodeBin, [this.tools.n8nScript, ...args], { cwd: this.dir, env, timeoutMs: N8N_TIMEOUT });
   }
 
   /** `n8n <args>`, throwing unless it exits 0. */
@@ -236,7 +236,8 @@ export class N8nInstance {
 
   /** Regular mode: `n8n execute --id=… --rawOutput`, the execution parsed from its stdout. */
   async execute(workflowId: string): Promise<CollectedRun> {
-    const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput']);
+    // A task-runner broker port of its own, so that several runs may go at once.
+    const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
     const execution = findExecutionJson(result.stdout);
     return { execution, executionId: execution?.id, exitCode: result.code, timedOut: result.timedOut };
   }

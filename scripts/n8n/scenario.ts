@@ -34,7 +34,7 @@ export interface Scenario {
    * harness points them at the staged package and the emulator.
    */
   workflows: WorkflowSource[];
-  /** Queue mode: start every workflow at once (so that the workers share them); default one after another. */
+  /** Start every workflow at once (queue mode: the workers share them; regular mode: one `n8n execute` each); default one after another. */
   parallel?: boolean;
   /** Runs after the emulator started, before any workflow runs: add faults, seed images. */
   prepare?(ctx: ScenarioContext): Promise<void>;
@@ -149,7 +149,7 @@ async function runIn(scenario: Scenario, standIn: StandIn, instance: N8nInstance
     );
     runs.set(workflow.id, result);
   };
-  if (queue && scenario.parallel) await Promise.all(runnable.map(runOne));
+  if (scenario.parallel) await Promise.all(runnable.map(runOne));
   else for (const workflow of runnable) await runOne(workflow);
 
   const c = new Checks('      ');
