@@ -12,7 +12,9 @@ import { TINY_PNG } from '../helpers/images.js';
 import { startScriptedServer } from '../helpers/scripted-server.js';
 import { leakedForm } from '../helpers/secret-forms.js';
 import { PROJECT, startEmulator, type TestEmulator } from './emulator.js';
-import { binaryItem, errorTexts, runCredentialTest, runNode, type RunNodeOptions } from './harness.js';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { BinaryDataService, binaryItem, Container, errorTexts, runCredentialTest, runNode, type RunNodeOptions } from './harness.js';
 
 let api: TestEmulator;
 beforeAll(async () => {
@@ -188,6 +190,86 @@ describe('whatever a server says reaches an item or an error only as short print
       for (const text of [stopped.error!.message, String((stopped.error as { description?: unknown }).description ?? '')]) expect(text).not.toMatch(UNPRINTABLE);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('n8n\'s own binary helpers fail: the item says which binary field of which item, on the error output', () => {
+  /** Makes n8n's BinaryDataService method `method` throw `thrown` until the returned restore(). */
+  function breakService(method: 'getAsStream' | 'store', thrown: unknown): () => void {
+    const service = Container.get(BinaryDataService) as unknown as Record<string, unknown>;
+    const original = service[method];
+    service[method] = async () => {
+      throw thrown;
+    };
+    return () => {
+      service[method] = original;
+    };
+  }
+  /** Where n8n's filesystem mode keeps a binary (the harness's storage path, then the id's path). */
+  const fileOf = (item: INodeExecutionData) => path.join(process.env.N8N_BINARY_DATA_STORAGE_PATH!, String(item.binary!.data!.id).replace(/^filesystem-v2:/, ''));
+  const upload = { resource: 'image', operation: 'upload', imageId: 'b' };
+
+  async function expectNamed(options: Omit<RunNodeOptions, 'onError'>, pattern: RegExp): Promise<void> {
+    const { success, errors } = await routed(options);
+    expect(success).toEqual([]);
+    const failed = failure(errors);
+    expect(failed.error).toMatch(pattern);
+    expect(failed.message.trim()).not.toBe('');
+    expect(typeof failed.details.description).toBe('string');
+    const stopped = await runNode(options);
+    expect(stopped.error?.message).toBe(failed.error);
+  }
+
+  it('the file on disk was deleted before the run', async () => {
+    const item = await binaryItem(TINY_PNG, { mimeType: 'image/png', binaryMode: 'filesystem' });
+    rmSync(fileOf(item));
+    const before = api.log.length;
+    await expectNamed({ binaryMode: 'filesystem', credentials: api.credentials(), items: [item], parameters: upload }, /^n8n could not read the binary field "data" of item 0: /);
+    expect(api.log.length).toBe(before);
+  });
+
+  it('the file on disk was deleted between two attempts', async () => {
+    const server = await startScriptedServer();
+    try {
+      const item = await binaryItem(TINY_PNG, { mimeType: 'image/png', binaryMode: 'filesystem' });
+      server.byRoute = () => {
+        rmSync(fileOf(item), { force: true });
+        return { status: 503, headers: { 'retry-after': '0' }, body: 'busy' };
+      };
+      const { errors } = await routed({ binaryMode: 'filesystem', credentials: api.credentials({ baseUrl: server.url }), items: [item], parameters: upload });
+      expect(failure(errors).error).toMatch(/^n8n could not read the binary field "data" of item 0: /);
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  const thrown: Array<[string, unknown]> = [
+    ['an Error without a message', new Error('')],
+    ['a string', 'disk on fire'],
+    ['undefined', undefined],
+  ];
+  it.each(thrown)('reading the binary throws %s', async (_, value) => {
+    const item = await binaryItem(TINY_PNG, { mimeType: 'image/png', binaryMode: 'filesystem' });
+    const restore = breakService('getAsStream', value);
+    try {
+      await expectNamed({ binaryMode: 'filesystem', credentials: api.credentials(), items: [item], parameters: upload }, /^n8n could not read the binary field "data" of item 0: \S/);
+    } finally {
+      restore();
+    }
+  });
+
+  it.each([...thrown, ['ENOSPC', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })]])('storing a fetched image throws %s (Get, and Generate, which says the image exists)', async (_, value) => {
+    const put = await api.raw('PUT', `/v1/${PROJECT}/generate/stored`, { json: { provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'A fox' } });
+    expect(put.status).toBe(200);
+    const restore = breakService('store', value);
+    try {
+      await expectNamed({ binaryMode: 'filesystem', credentials: api.credentials(), parameters: { resource: 'image', operation: 'get', imageId: 'stored', binaryPropertyName: 'picture' } }, /^n8n could not store image stored in the binary field "picture" of item 0: \S/);
+      const { errors } = await routed({ binaryMode: 'filesystem', credentials: api.credentials(), parameters: { resource: 'image', operation: 'generate', model: MODEL, prompt: 'A fox', imageId: 'stored' } });
+      expect(failure(errors).details.description).toMatch(/The image was generated and stored as "stored"/);
+    } finally {
+      restore();
     }
   });
 });

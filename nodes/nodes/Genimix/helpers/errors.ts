@@ -67,6 +67,7 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
   const operation = operationOf(ctx, itemIndex);
   if (error instanceof NodeApiError || error instanceof NodeOperationError) {
     error.context.itemIndex ??= itemIndex;
+    if (error.message.trim() === '') error.message = `${OPERATION_NAMES[operation ?? ''] ?? 'The operation'} failed in item ${itemIndex}: ${reasonOf(error)}`;
     if (!failures.has(error)) failures.set(error, { message: error.message, details: compact({ operation }) });
     return error;
   }
@@ -80,8 +81,11 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
     return record(nodeError, `Invalid ${parameter} in item ${itemIndex}: ${error.message}`, { message: error.message, details: compact({ operation, parameter }) });
   }
   if (error instanceof GenimixError) return fromGenimixError(ctx, error, itemIndex, operation);
-  const nodeError = new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
-  return record(nodeError, nodeError.message, { message: nodeError.message, details: compact({ operation }) });
+  // Anything else (n8n's helpers may throw anything, even an empty error): the item must still
+  // say what failed, and n8n routes an item to the error output only when its `error` is not empty.
+  const title = `${OPERATION_NAMES[operation ?? ''] ?? 'The operation'} failed in item ${itemIndex}: ${reasonOf(error)}`;
+  const nodeError = new NodeOperationError(node, error instanceof Error ? error : title, { itemIndex });
+  return record(nodeError, nodeError.message.trim() === '' ? title : nodeError.message, { message: reasonOf(error), details: compact({ operation }) });
 }
 
 /**
@@ -195,4 +199,11 @@ function record<E extends NodeApiError | NodeOperationError>(nodeError: E, title
 
 function compact(details: FailureDetails): FailureDetails {
   return Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)) as FailureDetails;
+}
+
+/** An error's message for a sentence, whatever was thrown (n8n's helpers may throw anything, even nothing). */
+export function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  if (message.trim() !== '') return message.trim();
+  return error instanceof Error ? `${error.name} without a message` : `${error === undefined ? 'undefined' : typeof error} thrown, no message`;
 }

@@ -104,7 +104,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
     return [
       {
         json: { ...json, mimeType: image.contentType, size: image.size, ...(image.width === undefined ? {} : { width: image.width, height: image.height }), fileName: fileNameFor(imageId, image.contentType) },
-        binary: { [binaryPropertyName]: await toBinary(this, image.data, imageId, image.contentType) },
+        binary: { [binaryPropertyName]: await toBinary(this, image.data, imageId, image.contentType, itemIndex, binaryPropertyName) },
       },
     ];
   } catch (error) {

@@ -30,5 +30,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
   };
   if (isToolMode(this)) return [{ json }];
   const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
-  return [{ json, binary: { [binaryPropertyName]: await toBinary(this, image.data, imageId, image.contentType) } }];
+  return [{ json, binary: { [binaryPropertyName]: await toBinary(this, image.data, imageId, image.contentType, itemIndex, binaryPropertyName) } }];
 }
