@@ -273,3 +273,30 @@ describe('n8n\'s own binary helpers fail: the item says which binary field of wh
     }
   });
 });
+
+describe('the binary\'s MIME type, whatever n8n or the server that sent the file labelled it', () => {
+  const MODES = ['memory', 'filesystem'] as const;
+  const uploadAs = (imageId: string) => ({ resource: 'image', operation: 'upload', imageId });
+  const fits = ['image/png', 'image/x-png', 'IMAGE/PNG', 'image/png; charset=binary', 'application/octet-stream', 'text/plain', 'binary/octet-stream'];
+  const contradicts = ['image/jpeg', 'image/jpg', 'image/gif', 'image/svg+xml', 'image/bmp', 'image/png2'];
+
+  describe.each(MODES)('%s binary data', (binaryMode) => {
+    it.each(fits)('a PNG labelled "%s" is uploaded as image/png', async (mimeType) => {
+      const item = await binaryItem(TINY_PNG, { mimeType, binaryMode });
+      const run = await runNode({ binaryMode, credentials: api.credentials(), items: [item], parameters: uploadAs('labelled') });
+      expect(run.error).toBeUndefined();
+      expect(run.output![0]![0]!.json).toMatchObject({ imageId: 'labelled', mimeType: 'image/png', size: TINY_PNG.length });
+    });
+
+    it.each(contradicts)('a PNG labelled "%s" is refused before anything is sent, naming the field, the item and the label', async (mimeType) => {
+      const item = await binaryItem(TINY_PNG, { mimeType, binaryMode });
+      const before = api.log.length;
+      const { errors } = await routed({ binaryMode, credentials: api.credentials(), items: [{ json: {} }, item], parameters: uploadAs('mislabelled') });
+      const failed = failure(errors.filter((e) => e.pairedItem && (e.pairedItem as { item: number }).item === 1), 1);
+      expect(failed.error).toBe(`The binary field "data" of item 1 is labelled "${mimeType}", which does not fit its bytes`);
+      expect(String(failed.details.description)).toMatch(/^Nothing was sent to Genimix/);
+      expect(String(failed.details.description)).not.toMatch(/contentType/);
+      expect(api.log.slice(before).filter((entry) => entry.path.endsWith('/mislabelled'))).toEqual([]);
+    });
+  });
+});

@@ -37,14 +37,21 @@ export function isImageMimeType(value: string): value is ImageMimeType {
   return (IMAGE_MIME_TYPES as readonly string[]).includes(value);
 }
 
+/** Other names in use for the accepted types (old browsers, Windows, some servers). */
+const ALIASES: Readonly<Record<string, ImageMimeType>> = {
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+  'image/x-png': 'image/png',
+};
+
 /**
- * A media type in its plain form: lower case, parameters dropped, `image/jpg` and `image/pjpeg`
- * read as `image/jpeg`. Returns `''` for an empty input.
+ * A media type in its plain form: lower case, parameters dropped, aliases read as the type they
+ * name (`image/jpg` and `image/pjpeg` as `image/jpeg`, `image/x-png` as `image/png`). Returns
+ * `''` for an empty input.
  */
 export function normalizeMimeType(value: string): string {
   const base = value.split(';', 1)[0]!.trim().toLowerCase();
-  if (base === 'image/jpg' || base === 'image/pjpeg') return 'image/jpeg';
-  return base;
+  return ALIASES[base] ?? base;
 }
 
 /**

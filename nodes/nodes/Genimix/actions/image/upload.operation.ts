@@ -1,4 +1,4 @@
-import { createImageId, formatBytes, type GenimixClient, GenimixTooLargeError, normalizeMimeType } from '@genimix/core';
+import { createImageId, formatBytes, type GenimixClient, GenimixTooLargeError, GenimixValidationError, IMAGE_MIME_TYPES, normalizeMimeType } from '@genimix/core';
 import { type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 import { binaryUploadBody } from '../../helpers/binary';
 import { isToolMode, newImageIdProperty, optionalImageId, projectOverride, showFor } from './shared';
@@ -52,7 +52,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
   const result = await client
     .uploadImage({ imageId, data, projectId, ...(declared.startsWith('image/') ? { contentType: declared } : {}) }, { signal: this.getExecutionCancelSignal() })
     .catch((error: unknown) => {
-      throw error instanceof GenimixTooLargeError ? tooLarge(this, itemIndex, binaryPropertyName, error) : error;
+      if (error instanceof GenimixTooLargeError) throw tooLarge(this, itemIndex, binaryPropertyName, error);
+      if (error instanceof GenimixValidationError && error.field === 'contentType') throw mislabelled(this, itemIndex, binaryPropertyName, binary.mimeType, error);
+      throw error;
     });
   const { width, height } = result;
   return [
@@ -75,5 +77,14 @@ function tooLarge(ctx: IExecuteFunctions, itemIndex: number, binaryPropertyName:
   return new NodeOperationError(ctx.getNode(), `The binary field "${binaryPropertyName}" of item ${itemIndex} ${size}, more than the ${formatBytes(error.limitBytes)} Genimix accepts for an upload`, {
     itemIndex,
     description: `Nothing was sent to Genimix. Make the image smaller (resize or recompress it, e.g. with the Edit Image node, or export it as JPEG or WebP) so that it is at most ${formatBytes(error.limitBytes)}.`,
+  });
+}
+
+/** A binary whose MIME type is not its bytes' (or no type Genimix takes), in n8n's terms: the label, the field, where to fix it. */
+function mislabelled(ctx: IExecuteFunctions, itemIndex: number, binaryPropertyName: string, mimeType: string, error: GenimixValidationError): NodeOperationError {
+  const accepted = IMAGE_MIME_TYPES.join(', ');
+  return new NodeOperationError(ctx.getNode(), `The binary field "${binaryPropertyName}" of item ${itemIndex} is labelled "${mimeType}", which does not fit its bytes`, {
+    itemIndex,
+    description: `Nothing was sent to Genimix, which takes ${accepted} and checks the label against the bytes (${error.message.replace(/^contentType /, 'the label ').replace(/: remove contentType or set it to /, ': label it ').replace(/, or leave it out to detect it from the bytes/, '').replace(/\.$/, '')}). Set the right MIME type where the file comes from (e.g. the HTTP Request or Read/Write Files node), or convert the file to one of these formats.`,
   });
 }
