@@ -5,7 +5,7 @@
  * - n8n-core's `ExecuteContext`, constructed and called exactly as `WorkflowExecute.executeNode`
  *   does (`nodeType.execute.call(context)`, close functions run afterwards, hints collected);
  * - n8n-core's request helpers: `httpRequestWithAuthentication` reaches the network through
- *   `OutboundHttp` from `@n8n/backend-network` (axios over Node's `http`: nock sees it);
+ *   `OutboundHttp` from `@n8n/backend-network` (axios over Node's `http`);
  * - n8n-core's `BinaryDataService` from the DI container, in memory (`default`) or filesystem mode
  *   (a temporary folder), so `prepareBinaryData`, `getBinaryDataBuffer`, `getBinaryStream` are real;
  * - n8n-core's `CredentialTestContext` for the credential test.

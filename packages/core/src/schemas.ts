@@ -5,36 +5,32 @@ import { z } from 'zod/v4';
  * Unknown extra fields are dropped; a missing or mistyped field is a contract breach.
  */
 
-/** The longest `imageUrl` accepted, in characters: longer is no URL a client should pass on. */
+/** The longest server-given `imageUrl` passed on, in characters: longer is no URL a client should pass on. */
 export const MAX_IMAGE_URL_LENGTH = 2048;
 
 /**
- * An image URL as Genimix gives it: an absolute http(s) URL of at most
- * {@link MAX_IMAGE_URL_LENGTH} characters. Anything else (a `javascript:` URL, text, a huge
- * string) is a contract breach, never passed on to a workflow or an agent as an image's URL.
+ * Whether a server-given `imageUrl` may be passed on: an absolute http(s) URL of at most
+ * {@link MAX_IMAGE_URL_LENGTH} characters. Anything else (a `javascript:` URL, text for an agent, a
+ * huge string) is replaced by the image's own URL: the 200 still says the image was stored, and a
+ * hostile answer must neither turn a billed Generate into a failure nor reach a workflow or an
+ * agent where a URL is expected.
  */
-const imageUrlSchema = z
-  .string()
-  .min(1)
-  .max(MAX_IMAGE_URL_LENGTH)
-  .refine((value) => {
-    try {
-      const { protocol } = new URL(value);
-      return protocol === 'https:' || protocol === 'http:';
-    } catch {
-      return false;
-    }
-  }, 'not an absolute http(s) URL');
+export function isUsableImageUrl(value: string): boolean {
+  if (value.length > MAX_IMAGE_URL_LENGTH) return false;
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
 
-/** `PUT /v1/:projectId/generate/:imageId` → 200. */
+/** `PUT /v1/:projectId/generate/:imageId` and `PUT /v1/:projectId/image/:imageId` → 200. */
 export const generateResponseSchema = z.object({
   success: z.literal(true),
   message: z.string(),
-  imageUrl: imageUrlSchema,
+  imageUrl: z.string(),
 });
-
-/** `PUT /v1/:projectId/image/:imageId` → 200. */
-export const uploadResponseSchema = generateResponseSchema;
 
 /** `DELETE /v1/:projectId/image/:imageId` → 200. */
 export const deleteResponseSchema = z.object({

@@ -1,4 +1,7 @@
 import { checkId } from '../identifiers.js';
+import { generateResponseSchema, isUsableImageUrl } from '../schemas.js';
+import type { TransportResponse } from '../transport.js';
+import { buildUrl } from '../url.js';
 import type { Requester } from '../requester.js';
 import type { OpenedFile } from '../runtime/types.js';
 
@@ -31,4 +34,15 @@ export interface ImageRef {
  */
 export function resolveImageRef(ctx: OperationContext, ref: ImageRef): { projectId: string; imageId: string } {
   return { projectId: checkId('projectId', ref.projectId ?? ctx.projectId), imageId: checkId('imageId', ref.imageId) };
+}
+
+/**
+ * The 200 of a Generate or an Upload (`{ success, message, imageUrl }`), its `imageUrl` replaced by
+ * the image's own URL where the server's is unusable ({@link isUsableImageUrl}): the image was
+ * stored either way.
+ * @throws {GenimixResponseError} when the body is not JSON of that shape
+ */
+export async function readStoredAnswer(ctx: OperationContext, response: TransportResponse, action: string, ref: { projectId: string; imageId: string }): Promise<{ success: true; message: string; imageUrl: string }> {
+  const answer = await ctx.requester.readJson(response, generateResponseSchema, action);
+  return isUsableImageUrl(answer.imageUrl) ? answer : { ...answer, imageUrl: buildUrl(ctx.requester.baseUrl, ref.projectId, 'image', ref.imageId) };
 }

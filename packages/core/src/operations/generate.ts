@@ -1,7 +1,6 @@
 import { checkModelField, checkPrompt } from '../prompt.js';
 import type { RequestOptions } from '../request-options.js';
-import { generateResponseSchema } from '../schemas.js';
-import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
+import { type ImageRef, type OperationContext, readStoredAnswer, resolveImageRef } from './context.js';
 
 /** Input of {@link generateImage}. */
 export interface GenerateImageParams extends ImageRef {
@@ -50,6 +49,6 @@ export async function generateImage(ctx: OperationContext, params: GenerateImage
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? ctx.generateTimeoutMs,
     },
-    (response) => ctx.requester.readJson(response, generateResponseSchema, action),
+    (response) => readStoredAnswer(ctx, response, action, { projectId, imageId }),
   );
 }

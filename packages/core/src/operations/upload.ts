@@ -2,8 +2,7 @@ import { GenimixValidationError } from '../errors.js';
 import { isReopenableBody, prepareReopenableBody, type ReopenableBody } from '../body-source.js';
 import { type ImageData, prepareUploadBody, releaseStream } from '../request-body.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type RequestOptions } from '../request-options.js';
-import { uploadResponseSchema } from '../schemas.js';
-import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
+import { type ImageRef, type OperationContext, readStoredAnswer, resolveImageRef } from './context.js';
 
 /** Input of {@link uploadImage}. */
 export interface UploadImageParams extends ImageRef {
@@ -75,7 +74,7 @@ export async function uploadImage(ctx: OperationContext, params: UploadImagePara
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
       },
-      async (response) => ({ ...(await ctx.requester.readJson(response, uploadResponseSchema, action)), contentType, ...(size === undefined ? {} : { size }), ...dimensions }),
+      async (response) => ({ ...(await readStoredAnswer(ctx, response, action, { projectId, imageId })), contentType, ...(size === undefined ? {} : { size }), ...dimensions }),
     );
   } catch (error) {
     // A stream that was refused, or that the transport did not finish (a refused connection, an
