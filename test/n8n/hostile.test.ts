@@ -320,3 +320,29 @@ describe('the binary\'s MIME type, whatever n8n or the server that sent the file
     });
   });
 });
+
+describe('a Retry-After longer than the node waits (over 60 s): failed at once, saying how long Genimix asked to wait', () => {
+  const inThreeHours = () => new Date(Date.now() + 3 * 3600 * 1000).toUTCString();
+  const cases: Array<{ name: string; parameters: INodeParameters; status: number; retryAfter: () => string; seconds: (s: number) => boolean; words: RegExp; upload?: boolean }> = [
+    { name: 'Upload, 503, Retry-After: 999999', parameters: { resource: 'image', operation: 'upload', imageId: 'ra' }, status: 503, retryAfter: () => '999999', seconds: (s) => s === 999_999, words: /wait 11\.6 days /, upload: true },
+    { name: 'Get, 429, Retry-After: 3600', parameters: { resource: 'image', operation: 'get', imageId: 'ra' }, status: 429, retryAfter: () => '3600', seconds: (s) => s === 3600, words: /wait 60 min / },
+    { name: 'Delete, 503, Retry-After as an HTTP date three hours ahead', parameters: { resource: 'image', operation: 'delete', imageId: 'ra' }, status: 503, retryAfter: inThreeHours, seconds: (s) => s > 3 * 3600 - 120 && s <= 3 * 3600, words: /wait 3 h / },
+    { name: 'Generate, 429, Retry-After: 120', parameters: { resource: 'image', operation: 'generate', model: MODEL, prompt: 'A fox', imageId: 'ra', download: false }, status: 429, retryAfter: () => '120', seconds: (s) => s === 120, words: /wait 2 min / },
+  ];
+  it.each(cases)('$name', async ({ parameters, status, retryAfter, seconds, words, upload }) => {
+    const server = await startScriptedServer();
+    try {
+      server.next = { status, headers: { 'retry-after': retryAfter(), 'content-type': 'application/json' }, body: '{"message":"Slow down"}' };
+      const items = upload ? [await binaryItem(TINY_PNG, { mimeType: 'image/png', binaryMode: 'filesystem' })] : [{ json: {} }];
+      const { errors } = await routed({ binaryMode: 'filesystem', credentials: api.credentials({ baseUrl: server.url }), items, parameters });
+      const failed = failure(errors);
+      expect(failed.details).toMatchObject({ status, attempts: 1 });
+      expect(seconds(failed.details.retryAfterSeconds as number), String(failed.details.retryAfterSeconds)).toBe(true);
+      expect(failed.details.description).toMatch(words);
+      expect(failed.details.mayHaveBeenBilled).toBeUndefined();
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -36,6 +36,8 @@ export interface FailureDetails extends IDataObject {
   requestId?: string;
   attempts?: number;
   timeoutSeconds?: number;
+  /** The wait Genimix asked for (`Retry-After`), in seconds, when it asked for one. */
+  retryAfterSeconds?: number;
   /** Set on a Generate that may have reached Genimix, and so may have made and billed the image. */
   mayHaveBeenBilled?: boolean;
   /** The parameter at fault, for bad input. */
@@ -118,7 +120,10 @@ function fromGenimixError(ctx: IExecuteFunctions, error: GenimixError, itemIndex
     title = `${subject} failed: ${withoutAction(error.message)}`;
   }
   const advice = billed && imageId ? billedAdvice(imageId) : adviceFor(error, call?.projectId, imageId, seconds);
-  const description = [advice, error.requestId ? `Request id ${error.requestId}: quote it to Genimix support.` : ''].filter(Boolean).join(' ');
+  const retryAfterSeconds = error instanceof GenimixApiError && error.retryAfterMs !== undefined ? Math.ceil(error.retryAfterMs / 1000) : undefined;
+  // A wait longer than the client makes (Retry-After over 60 s) is the user's to make: say how long.
+  const wait = retryAfterSeconds === undefined ? '' : `Genimix asked to wait ${duration(retryAfterSeconds)} before trying again.`;
+  const description = [advice, wait, error.requestId ? `Request id ${error.requestId}: quote it to Genimix support.` : ''].filter(Boolean).join(' ');
   const nodeError = new NodeApiError(ctx.getNode(), { message: title } as JsonObject, {
     itemIndex,
     message: title,
@@ -136,6 +141,7 @@ function fromGenimixError(ctx: IExecuteFunctions, error: GenimixError, itemIndex
       attempts: call?.attempts,
       timeoutSeconds: error instanceof GenimixTimeoutError ? seconds : undefined,
       mayHaveBeenBilled: billed || undefined,
+      retryAfterSeconds,
     }),
   });
 }
@@ -170,6 +176,14 @@ function adviceFor(error: GenimixError, projectId: string | undefined, imageId: 
   }
   if (error.status !== undefined && error.status >= 500) return 'Genimix (or a proxy in front of it) failed: try again later.';
   return error.message;
+}
+
+/** A wait in words: `45 s`, `17 min`, `12 h`, `11.6 days`. */
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 2 * 86400) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 8640) / 10} days`;
 }
 
 /** For a Generate that may have reached Genimix: never just "retry", which may pay twice. */
