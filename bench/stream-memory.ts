@@ -215,7 +215,7 @@ async function main(): Promise<number> {
   await client.deleteImage({ imageId: 'warmup' });
 
   const big = path.join(tmp, 'big.png');
-  let t = performance.now();
+  const t = performance.now();
   const sourceHash = await writePng(big, SIZE);
   console.log(`source:   ${big}, ${mib(SIZE)} MiB PNG written in 1 MiB chunks in ${fixed((performance.now() - t) / 1000, 2)} s, sha256 ${sourceHash.slice(0, 16)}…`);
 

@@ -15,7 +15,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-let flags;
+let flags: { help?: boolean; version?: boolean };
 try {
   ({ values: flags } = parseArgs({ options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }, strict: true, allowPositionals: false }));
 } catch (error) {
@@ -31,7 +31,7 @@ if (flags.version) {
   process.exit(0);
 }
 
-let config;
+let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig();
   await checkOutputFolder(config.outputDir);

@@ -12,7 +12,10 @@ import { DEFAULT_PREVIEW_MAX_BYTES, MIN_PREVIEW_BUDGET, PreviewError, imageInfo,
 function photo(width: number, height: number, sigma: number, seed = 1): Sharp {
   const pixels = new Uint8ClampedArray(width * height * 3);
   let state = seed >>> 0;
-  const uniform = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) + 1) / (2 ** 32 + 1);
+  const uniform = (): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state + 1) / (2 ** 32 + 1);
+  };
   const noise = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) * sigma;
   for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

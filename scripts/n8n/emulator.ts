@@ -44,7 +44,10 @@ export function peakInFlight(standIn: StandIn, from = 0, filter: (entry: Request
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let now = 0;
   let peak = 0;
-  for (const [, delta] of events) peak = Math.max(peak, (now += delta));
+  for (const [, delta] of events) {
+    now += delta;
+    peak = Math.max(peak, now);
+  }
   return peak;
 }
 

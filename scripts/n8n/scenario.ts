@@ -39,7 +39,7 @@ export interface Scenario {
   /** Runs after the emulator started, before any workflow runs: add faults, seed images. */
   prepare?(ctx: ScenarioContext): Promise<void>;
   /** Checks the collected runs; returns summary lines for the report (optional). */
-  check(ctx: ScenarioResult, c: Checks): Promise<string[] | void>;
+  check(ctx: ScenarioResult, c: Checks): Promise<string[] | undefined>;
 }
 
 /** What `prepare` gets. */

@@ -110,13 +110,11 @@ describe('streams shorter than the bytes read to check their type', () => {
     ['a web ReadableStream', () => new Blob([SHORT_IMAGE]).stream()],
     ['a file', 'file'],
   ] as const)('are sent whole: %s', async (_kind, make) => {
-    let params;
     if (make === 'file') {
       const file = path.join(dir, 'short.png');
       await writeFile(file, SHORT_IMAGE);
-      params = { path: file };
-    } else params = { data: make() };
-    await client.uploadImage({ imageId: 'short', ...params });
+      await client.uploadImage({ imageId: 'short', path: file });
+    } else await client.uploadImage({ imageId: 'short', data: make() });
     const back = await client.getImage({ imageId: 'short' });
     expect(back.contentType).toBe('image/png');
     expect(Buffer.from(back.data).equals(SHORT_IMAGE)).toBe(true);

@@ -99,7 +99,7 @@ describe('a validation error', () => {
     const { success, errors } = await runWithErrorOutput({ credentials: api.credentials(), items: ids('eo-existing', 'eo-existing'), parameters: { ...getById, options: { concurrency: 0 } } });
     expect(success).toEqual([]);
     expect(errors).toHaveLength(2);
-    errors.forEach((item, index) => expect(expectFailedItem(item, index).error).toMatch(/Concurrency/));
+    for (const [index, item] of errors.entries()) expect(expectFailedItem(item, index).error).toMatch(/Concurrency/);
   });
 });
 
@@ -120,7 +120,7 @@ describe('a bad credential', () => {
     const { success, errors } = await runWithErrorOutput({ credentials: api.credentials({ baseUrl: 'ftp://example.com' }), items: ids('a', 'b'), parameters: getById });
     expect(success).toEqual([]);
     expect(errors).toHaveLength(2);
-    errors.forEach((item, index) => expect(expectFailedItem(item, index).error).toMatch(/Base URL/));
+    for (const [index, item] of errors.entries()) expect(expectFailedItem(item, index).error).toMatch(/Base URL/);
   });
 });
 

@@ -157,6 +157,7 @@ describe('whatever a server says reaches an item or an error only as short print
     { name: 'a 200 of the wrong shape with escapes in its message', parameters: generate, status: 200, headers: { 'content-type': 'application/json' }, body: json({ success: 'yes', message: `\u001b[2J\u202e${KEY}` }), billed: true },
   ];
   /** Characters a terminal, a log viewer or a browser would act on rather than show. */
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
   const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
   const strings = (value: unknown): string[] =>
     typeof value === 'string' ? [value] : typeof value === 'object' && value !== null ? Object.values(value).flatMap(strings) : [];

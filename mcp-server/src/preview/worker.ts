@@ -323,7 +323,7 @@ export async function fitBudget(base: Rgba, maxBytes: number, settings: PreviewS
   if (fits(best)) return done(best);
   const lowest = await encode(base, settings.qualityMin);
   if (fits(lowest)) {
-    let low = lowest;
+    const low = lowest;
     let high = best;
     for (let tries = 0; tries < 2; tries++) {
       const quality = between(low, high);

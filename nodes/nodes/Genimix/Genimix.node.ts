@@ -73,8 +73,8 @@ export class Genimix implements INodeType {
    */
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const items = this.getInputData();
-    let client;
-    let run;
+    let client: Awaited<ReturnType<typeof createClient>>;
+    let run: ReturnType<typeof readRunOptions>;
     try {
       run = readRunOptions(this);
       client = await createClient(this, { timeoutMs: run.timeoutMs });

@@ -23,8 +23,10 @@ export function readErrorMessage(body: Uint8Array, contentType: string | undefin
 }
 
 /** Terminal escape sequences (colours, cursor moves, screen clears): a log viewer would obey them. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const ESCAPE_SEQUENCES = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-_])/g;
 /** Control characters, and the marks that reorder text on screen (bidi overrides, isolates). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

@@ -79,11 +79,11 @@ export default {
     c.equal(ctx.standIn.requests.filter((r) => r.path.includes('bad')).length, 0, 'ErrValidation: nothing sent for the bad id');
 
     const wrongKey = checkRouted(ctx, c, 'ErrWrongKey', [], [0, 1]);
-    wrongKey.forEach((item, index) => c.equal((checkFailedItem(c, item, index, `ErrWrongKey error item ${index}`).details as Record<string, unknown>).status, 401, `ErrWrongKey item ${index}: details.status`));
+    wrongKey.forEach((item, index) => void c.equal((checkFailedItem(c, item, index, `ErrWrongKey error item ${index}`).details as Record<string, unknown>).status, 401, `ErrWrongKey item ${index}: details.status`));
     lines.push(`wrong key error item: ${JSON.stringify(wrongKey[0]?.json)}`);
 
     const badUrl = checkRouted(ctx, c, 'ErrBadUrl', [], [0, 1]);
-    badUrl.forEach((item, index) => c.ok(String(checkFailedItem(c, item, index, `ErrBadUrl error item ${index}`).error).includes('Base URL'), `ErrBadUrl item ${index}: error names the Base URL`));
+    badUrl.forEach((item, index) => void c.ok(String(checkFailedItem(c, item, index, `ErrBadUrl error item ${index}`).error).includes('Base URL'), `ErrBadUrl item ${index}: error names the Base URL`));
 
     const regular = ctx.run('ErrRegular');
     if (checkRunSucceeded(c, regular, 'ErrRegular')) {

@@ -15,7 +15,8 @@ export function seededRandom(seed: Uint8Array, offset = 0): Random {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    return (s >>>= 0);
+    s >>>= 0;
+    return s;
   };
 }
 

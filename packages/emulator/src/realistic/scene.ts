@@ -152,7 +152,7 @@ function smoothstep(edge0: number, edge1: number, x: number): number {
 }
 
 function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
+  return Math.min(Math.max(x, 0), 1);
 }
 
 function toByte(x: number): number {

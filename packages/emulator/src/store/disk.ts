@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ID_PATTERN, isImageMimeType, sniffImageType, type ImageMimeType } from '@genimix/core';
@@ -88,7 +89,7 @@ export class DiskStore implements ImageStore {
   }
 
   async list(projectId: string): Promise<string[]> {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(join(this.dataDir, projectId), { withFileTypes: true });
     } catch (err) {

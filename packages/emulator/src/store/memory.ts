@@ -7,7 +7,10 @@ export class MemoryStore implements ImageStore {
 
   async put(projectId: string, imageId: string, image: ImageData): Promise<void> {
     let images = this.#projects.get(projectId);
-    if (!images) this.#projects.set(projectId, (images = new Map()));
+    if (!images) {
+      images = new Map();
+      this.#projects.set(projectId, images);
+    }
     images.set(imageId, image);
   }
 
