@@ -8,8 +8,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** The repository's root folder. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,7 +56,9 @@ export function removeTempDir(dir: string): void {
 export function runBench(main: () => Promise<number>, finish: () => Promise<void>): void {
   main()
     .catch((error: unknown) => {
-      process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       return 1;
     })
     .then(async (code) => {
@@ -116,7 +118,9 @@ export async function startEmulator(args: readonly string[]): Promise<EmulatorPr
       }
     });
     child.once('error', (error) => fail(error));
-    child.once('exit', (code, signal) => fail(new Error(`the emulator exited (${signal ?? `code ${String(code)}`}) before listening`)));
+    child.once('exit', (code, signal) =>
+      fail(new Error(`the emulator exited (${signal ?? `code ${String(code)}`}) before listening`)),
+    );
   });
   const url = /listening on (http:\/\/\S+)/.exec(banner)![1]!;
   const pid = child.pid!;
@@ -156,7 +160,8 @@ export function getGc(): { gc: (() => void) | undefined; how: string } {
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
-    if (typeof gc === 'function') return { gc: gc as () => void, how: 'v8.setFlagsFromString (run with --expose-gc to be sure)' };
+    if (typeof gc === 'function')
+      return { gc: gc as () => void, how: 'v8.setFlagsFromString (run with --expose-gc to be sure)' };
   } catch {
     // fall through
   }
@@ -188,7 +193,8 @@ export function describeCore(): string {
     // keep "not built"
   }
   try {
-    const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty = git('status', '--porcelain', '--', 'packages/core/src') !== '';
     return `@genimix/core ${built}, git ${git('rev-parse', '--short', 'HEAD')}${dirty ? '+dirty (packages/core/src)' : ''}`;
   } catch {
@@ -202,7 +208,10 @@ export function describeCore(): string {
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

@@ -24,7 +24,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { GenimixClient } from '@genimix/core';
-import { describeCore, fixed, loadUndici, runBench, sleep, startEmulator, table, type EmulatorProcess } from './lib.js';
+import { describeCore, type EmulatorProcess, fixed, loadUndici, runBench, sleep, startEmulator, table } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +45,10 @@ const API_KEY = 'bench-key';
 const PROJECT = 'bench';
 const MODEL = { provider: 'google', modelId: 'imagen-3.0-generate-002' } as const;
 /** The smallest valid PNG (1×1), as test/helpers/images.ts has it. */
-const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 function wholeArg(name: 'requests' | 'concurrency' | 'rounds' | 'generate-rounds' | 'warmup', min: number): number {
   const value = Number(args[name]);
@@ -95,7 +98,13 @@ async function runPool(n: number, concurrency: number, task: (i: number) => Prom
   const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
   const used = process.cpuUsage(cpu);
-  return { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000, latencies, errors, firstError };
+  return {
+    wallMs: performance.now() - started,
+    cpuMs: (used.user + used.system) / 1000,
+    latencies,
+    errors,
+    firstError,
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -120,25 +129,47 @@ function machineLoad(when: string): string {
 async function main(): Promise<number> {
   const idle = loadavg()[0]!;
   console.log(machineLoad('before start'));
-  if (idle >= 1) console.log('  WARNING: other processes are using the CPUs: throughput figures and ratios are noisy, CPU µs/req less so.');
+  if (idle >= 1)
+    console.log(
+      '  WARNING: other processes are using the CPUs: throughput figures and ratios are noisy, CPU µs/req less so.',
+    );
   emulator = await startEmulator(['--api-key', API_KEY, '--no-log']);
   const base = emulator.url;
   console.log(`emulator: pid ${emulator.pid}, ${emulator.banner}`);
   console.log(`core:     ${describeCore()}`);
-  console.log(`client:   pid ${process.pid}, Node ${process.version}, undici ${undiciVersion} (${undiciPath}, the core's copy)`);
-  console.log(`${N} requests per operation and side, at most ${CONCURRENCY} in flight, ${ROUNDS} rounds (Generate ${GENERATE_ROUNDS}), ${WARMUP} warm-up requests per operation and side (Generate ${Math.min(WARMUP, 50)})`);
+  console.log(
+    `client:   pid ${process.pid}, Node ${process.version}, undici ${undiciVersion} (${undiciPath}, the core's copy)`,
+  );
+  console.log(
+    `${N} requests per operation and side, at most ${CONCURRENCY} in flight, ${ROUNDS} rounds (Generate ${GENERATE_ROUNDS}), ${WARMUP} warm-up requests per operation and side (Generate ${Math.min(WARMUP, 50)})`,
+  );
 
   const client = new GenimixClient({ apiKey: API_KEY, projectId: PROJECT, baseUrl: base });
   // The client's default transport: new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 }).
   agent = new undici.Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
   const dispatcher = agent;
   const url = (kind: 'generate' | 'image', id: string) => `${base}/v1/${PROJECT}/${kind}/${encodeURIComponent(id)}`;
-  const headers = (extra: Record<string, string>) => ({ 'user-agent': 'genimix-bench-raw', ...extra, 'x-api-key': API_KEY });
+  const headers = (extra: Record<string, string>) => ({
+    'user-agent': 'genimix-bench-raw',
+    ...extra,
+    'x-api-key': API_KEY,
+  });
   const prompt = (i: number) => `A red fox in the snow, number ${i}`;
 
   /** A raw request: status checked, body read whole (the client reads every body whole too). */
-  const raw = async (method: 'GET' | 'PUT' | 'DELETE', target: string, head: Record<string, string>, body?: string | Buffer, as: 'json' | 'bytes' = 'json') => {
-    const response = await undici.request(target, { method, headers: head, dispatcher, ...(body === undefined ? {} : { body }) });
+  const raw = async (
+    method: 'GET' | 'PUT' | 'DELETE',
+    target: string,
+    head: Record<string, string>,
+    body?: string | Buffer,
+    as: 'json' | 'bytes' = 'json',
+  ) => {
+    const response = await undici.request(target, {
+      method,
+      headers: head,
+      dispatcher,
+      ...(body === undefined ? {} : { body }),
+    });
     if (response.statusCode !== 200) {
       const text = await response.body.text();
       throw new Error(`${method} ${target}: ${response.statusCode} ${text.slice(0, 200)}`);
@@ -155,9 +186,26 @@ async function main(): Promise<number> {
       delete: async (id) => void (await client.deleteImage({ imageId: id })),
     },
     raw: {
-      generate: (id, i) => raw('PUT', url('generate', id), headers({ accept: 'application/json', 'content-type': 'application/json' }), JSON.stringify({ ...MODEL, prompt: prompt(i) })),
-      upload: (id) => raw('PUT', url('image', id), headers({ accept: 'application/json', 'content-type': 'image/png', 'content-length': String(TINY_PNG.length) }), TINY_PNG),
-      get: (id) => raw('GET', url('image', id), headers({ accept: 'image/*, application/json;q=0.5' }), undefined, 'bytes'),
+      generate: (id, i) =>
+        raw(
+          'PUT',
+          url('generate', id),
+          headers({ accept: 'application/json', 'content-type': 'application/json' }),
+          JSON.stringify({ ...MODEL, prompt: prompt(i) }),
+        ),
+      upload: (id) =>
+        raw(
+          'PUT',
+          url('image', id),
+          headers({
+            accept: 'application/json',
+            'content-type': 'image/png',
+            'content-length': String(TINY_PNG.length),
+          }),
+          TINY_PNG,
+        ),
+      get: (id) =>
+        raw('GET', url('image', id), headers({ accept: 'image/*, application/json;q=0.5' }), undefined, 'bytes'),
       delete: (id) => raw('DELETE', url('image', id), headers({ accept: 'application/json' })),
     },
   };
@@ -168,7 +216,8 @@ async function main(): Promise<number> {
     if (run.errors) throw new Error(`seeding ${prefix}: ${String(run.firstError)}`);
   };
   /** The ids a run of `op` uses: unique per request; Get reads the same side and round's uploads. */
-  const idsOf = (op: Operation, side: Side, tag: string) => (op === 'get' ? `upload-${side}-${tag}` : `${op}-${side}-${tag}`);
+  const idsOf = (op: Operation, side: Side, tag: string) =>
+    op === 'get' ? `upload-${side}-${tag}` : `${op}-${side}-${tag}`;
 
   const measured = async (op: Operation, side: Side, tag: string, n: number): Promise<Run> => {
     const prefix = idsOf(op, side, tag);
@@ -192,14 +241,19 @@ async function main(): Promise<number> {
   // Each round runs both sides back to back (the first side alternating), so that the two runs of a
   // round see the same machine; the ratio is the median of the rounds' ratios, which a burst of
   // load from other processes moves far less than a best or a mean of each side would.
-  const runs: Record<Operation, Record<Side, Run[]>> = Object.fromEntries(OPERATIONS.map((op) => [op, { client: [], raw: [] }])) as never;
+  const runs: Record<Operation, Record<Side, Run[]>> = Object.fromEntries(
+    OPERATIONS.map((op) => [op, { client: [], raw: [] }]),
+  ) as never;
   for (const [opIndex, op] of OPERATIONS.entries()) {
     const rounds = op === 'generate' ? GENERATE_ROUNDS : ROUNDS;
     for (let round = 0; round < rounds; round++) {
       const order: readonly Side[] = (round + opIndex) % 2 === 0 ? ['client', 'raw'] : ['raw', 'client'];
       for (const side of order) runs[op][side].push(await measured(op, side, `r${round}`, N));
     }
-    const pairs = runs[op].client.map((c, r) => `${fixed(throughput(c), 0)}/${fixed(throughput(runs[op].raw[r]!), 0)}=${fixed(throughput(c) / throughput(runs[op].raw[r]!), 2)}`);
+    const pairs = runs[op].client.map(
+      (c, r) =>
+        `${fixed(throughput(c), 0)}/${fixed(throughput(runs[op].raw[r]!), 0)}=${fixed(throughput(c) / throughput(runs[op].raw[r]!), 2)}`,
+    );
     console.log(`${op.padEnd(8)} rounds (client/raw req/s = ratio): ${pairs.join('  ')}`);
   }
 
@@ -213,7 +267,9 @@ async function main(): Promise<number> {
       const errors = all.reduce((sum, r) => sum + r.errors, 0);
       if (errors) {
         const first = all.find((r) => r.errors)!.firstError;
-        problems.push(`${side} ${op}: ${errors} failed request(s), first: ${first instanceof Error ? first.message : String(first)}`);
+        problems.push(
+          `${side} ${op}: ${errors} failed request(s), first: ${first instanceof Error ? first.message : String(first)}`,
+        );
       }
       // Latencies of every round together; CPU over every round.
       const sorted = new Float64Array(all.reduce((sum, r) => sum + r.latencies.length, 0));
@@ -237,8 +293,12 @@ async function main(): Promise<number> {
     }
   }
   console.log('');
-  console.log(`${ROUNDS} rounds (Generate ${GENERATE_ROUNDS}) of ${N} requests per side; req/s: median of the rounds; p50/p99: over every request of every round, body read included; CPU µs/req: this process's CPU time (user + system) per request, emulator excluded; ratio: median of the rounds' client req/s ÷ raw req/s, at least ${MIN_RATIO}`);
-  console.log(table(['operation', 'side', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors', 'ratio', 'result'], rows));
+  console.log(
+    `${ROUNDS} rounds (Generate ${GENERATE_ROUNDS}) of ${N} requests per side; req/s: median of the rounds; p50/p99: over every request of every round, body read included; CPU µs/req: this process's CPU time (user + system) per request, emulator excluded; ratio: median of the rounds' client req/s ÷ raw req/s, at least ${MIN_RATIO}`,
+  );
+  console.log(
+    table(['operation', 'side', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors', 'ratio', 'result'], rows),
+  );
   console.log('');
   console.log(machineLoad('at the end (this bench included)'));
   for (const problem of problems) console.log(`FAIL: ${problem}`);

@@ -71,9 +71,15 @@ function batchWorkflow(concurrency: number): Workflow {
 }
 
 async function main(tmp: string): Promise<SessionResult> {
-  console.log(`n8n batch bench: ${ITEMS} Generate items, ${LATENCY_MS} ms model latency, concurrency ${LEVELS.join(', ')}`);
+  console.log(
+    `n8n batch bench: ${ITEMS} Generate items, ${LATENCY_MS} ms model latency, concurrency ${LEVELS.join(', ')}`,
+  );
   const tools = await prepareToolbox(tmp);
-  const standIn = await step('Genimix emulator started', () => startStandIn(API_KEY, PROJECT, { latencyMs: { [MODEL]: LATENCY_MS } }), (s) => `${s.url}, ${MODEL} takes ${LATENCY_MS} ms`);
+  const standIn = await step(
+    'Genimix emulator started',
+    () => startStandIn(API_KEY, PROJECT, { latencyMs: { [MODEL]: LATENCY_MS } }),
+    (s) => `${s.url}, ${MODEL} takes ${LATENCY_MS} ms`,
+  );
   const problems: string[] = [];
   let runFailed = false;
 
@@ -85,7 +91,8 @@ async function main(tmp: string): Promise<SessionResult> {
     `baseline: ${ITEMS} sequential generations with @genimix/core`,
     async () => {
       const t0 = performance.now();
-      for (let i = 0; i < ITEMS; i++) await client.generateImage({ imageId: `base-${i}`, provider, modelId, prompt: `A lighthouse, study ${i}` });
+      for (let i = 0; i < ITEMS; i++)
+        await client.generateImage({ imageId: `base-${i}`, provider, modelId, prompt: `A lighthouse, study ${i}` });
       return performance.now() - t0;
     },
     (ms) => secs(ms),
@@ -96,32 +103,66 @@ async function main(tmp: string): Promise<SessionResult> {
 
   const workflows = LEVELS.map((c) => adaptWorkflow(batchWorkflow(c), CREDENTIAL, false));
   const instance = await N8nInstance.create('bench', path.join(tmp, 'bench'), tools);
-  await step('n8n import:credentials', () => instance.importCredentials([{ ...CREDENTIAL, type: 'genimixApi', data: { apiKey: API_KEY, projectId: PROJECT, baseUrl: standIn.url } }]));
-  await step('n8n import:workflow', () => instance.importWorkflows(workflows), () => workflows.map((w) => w.id).join(', '));
+  await step('n8n import:credentials', () =>
+    instance.importCredentials([
+      { ...CREDENTIAL, type: 'genimixApi', data: { apiKey: API_KEY, projectId: PROJECT, baseUrl: standIn.url } },
+    ]),
+  );
+  await step(
+    'n8n import:workflow',
+    () => instance.importWorkflows(workflows),
+    () => workflows.map((w) => w.id).join(', '),
+  );
 
-  const results: Array<{ concurrency: number; nodeMs: number; executionMs: number; peak: number; answerMs: number }> = [];
+  const results: Array<{ concurrency: number; nodeMs: number; executionMs: number; peak: number; answerMs: number }> =
+    [];
   for (const [index, workflow] of workflows.entries()) {
     const concurrency = LEVELS[index]!;
     const before = standIn.requests.length;
-    const run = await step(`n8n execute at concurrency ${concurrency}`, () => instance.execute(workflow.id), (r) => `exit ${r.exitCode}, ${r.execution?.status ?? 'no execution printed'}`);
+    const run = await step(
+      `n8n execute at concurrency ${concurrency}`,
+      () => instance.execute(workflow.id),
+      (r) => `exit ${r.exitCode}, ${r.execution?.status ?? 'no execution printed'}`,
+    );
     const generate = runsOf(run.execution, 'Generate Image')[0];
     const [items = [], errors = []] = outputsOf(run.execution, 'Generate Image');
     const expected = Array.from({ length: ITEMS }, (_, i) => `c${concurrency}-${i}`).join(',');
     const requests = standIn.requests.slice(before).filter((r) => r.method === 'PUT' && r.path.includes('/generate/'));
     const failedRequests = requests.filter((r) => r.aborted || r.status !== 200);
     if (run.exitCode !== 0 || run.execution?.status !== 'success') runFailed = true;
-    if (run.exitCode !== 0 || run.execution?.status !== 'success') problems.push(`concurrency ${concurrency}: the run did not succeed (exit ${run.exitCode}, status ${run.execution?.status})`);
-    if (items.map((it) => it.json.imageId).join(',') !== expected) problems.push(`concurrency ${concurrency}: ${items.length} items out, not the ${ITEMS} expected in input order`);
+    if (run.exitCode !== 0 || run.execution?.status !== 'success')
+      problems.push(
+        `concurrency ${concurrency}: the run did not succeed (exit ${run.exitCode}, status ${run.execution?.status})`,
+      );
+    if (items.map((it) => it.json.imageId).join(',') !== expected)
+      problems.push(`concurrency ${concurrency}: ${items.length} items out, not the ${ITEMS} expected in input order`);
     if (errors.length) problems.push(`concurrency ${concurrency}: ${errors.length} items on an error output`);
-    if (requests.length !== ITEMS || failedRequests.length) problems.push(`concurrency ${concurrency}: the emulator saw ${requests.length} Generates, ${failedRequests.length} of them failed`);
+    if (requests.length !== ITEMS || failedRequests.length)
+      problems.push(
+        `concurrency ${concurrency}: the emulator saw ${requests.length} Generates, ${failedRequests.length} of them failed`,
+      );
     const peak = peakInFlight(standIn, before, (r) => r.method === 'PUT' && r.path.includes('/generate/'));
     if (peak > concurrency) problems.push(`concurrency ${concurrency}: ${peak} Generates were in flight at once`);
     const answerMs = requests.reduce((sum, r) => sum + r.durationMs, 0) / requests.length;
-    results.push({ concurrency, nodeMs: generate?.executionTime ?? NaN, executionMs: durationOf(run.execution), peak, answerMs });
+    results.push({
+      concurrency,
+      nodeMs: generate?.executionTime ?? NaN,
+      executionMs: durationOf(run.execution),
+      peak,
+      answerMs,
+    });
   }
 
   const slowest = results.find((r) => r.concurrency === Math.min(...LEVELS));
-  const header = ['run', 'Generate node', 'whole execution', 'in flight (peak)', 'emulator answer (mean)', 'vs baseline', `vs concurrency ${slowest?.concurrency ?? '?'}`];
+  const header = [
+    'run',
+    'Generate node',
+    'whole execution',
+    'in flight (peak)',
+    'emulator answer (mean)',
+    'vs baseline',
+    `vs concurrency ${slowest?.concurrency ?? '?'}`,
+  ];
   const rows = [
     [`baseline (core, sequential)`, secs(baselineMs), '-', '1', `${baselineAnswerMs.toFixed(0)} ms`, '1.00×', '-'],
     ...results.map((r) => [
@@ -135,16 +176,29 @@ async function main(tmp: string): Promise<SessionResult> {
     ]),
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  console.log(`\n${[header, ...rows].map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n')}`);
-  console.log(`(times: the Generate node's executionTime; "vs": how many times faster; an emulator answer above ${LATENCY_MS} ms is time`);
-  console.log(` its drawing waited for a CPU: this machine has ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  console.log(
+    `\n${[header, ...rows].map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n')}`,
+  );
+  console.log(
+    `(times: the Generate node's executionTime; "vs": how many times faster; an emulator answer above ${LATENCY_MS} ms is time`,
+  );
+  console.log(
+    ` its drawing waited for a CPU: this machine has ${availableParallelism()} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')})`,
+  );
 
   const fastest = results.find((r) => r.concurrency === Math.max(...LEVELS));
   if (slowest && fastest && slowest !== fastest) {
     const speedup = slowest.nodeMs / fastest.nodeMs;
     const ok = speedup >= REQUIRED_SPEEDUP;
-    console.log(`${ok ? '✓' : '✗'} concurrency ${fastest.concurrency} is ${speedup.toFixed(1)}× faster than concurrency ${slowest.concurrency} (at least ${REQUIRED_SPEEDUP}× required)`);
-    if (!ok) problems.push(`concurrency ${fastest.concurrency} is only ${speedup.toFixed(1)}× faster than ${slowest.concurrency}`);
+    console.log(
+      `${ok ? '✓' : '✗'} concurrency ${fastest.concurrency} is ${speedup.toFixed(1)}× faster than concurrency ${slowest.concurrency} (at least ${REQUIRED_SPEEDUP}× required)`,
+    );
+    if (!ok)
+      problems.push(
+        `concurrency ${fastest.concurrency} is only ${speedup.toFixed(1)}× faster than ${slowest.concurrency}`,
+      );
   }
   for (const problem of problems) console.log(`✗ ${problem}`);
   // A slow run is told by the table; the children's log helps only when a run failed.

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
-import { MiB, ROOT, fixed, makeTempDir, table } from './lib.js';
+import { fixed, MiB, makeTempDir, ROOT, table } from './lib.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const CACHE = path.join(tmpdir(), 'genimix-bench-preview-codecs');
@@ -61,7 +61,8 @@ interface Img {
 type Loaded = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** ESM import of a package file, as resolved from the candidate's own folder. */
-const importFrom = (req: NodeRequire, specifier: string): Promise<Loaded> => import(pathToFileURL(req.resolve(specifier)).href);
+const importFrom = (req: NodeRequire, specifier: string): Promise<Loaded> =>
+  import(pathToFileURL(req.resolve(specifier)).href);
 
 const CANDIDATES: Candidate[] = [
   {
@@ -89,8 +90,10 @@ const CANDIDATES: Candidate[] = [
           if (!decoder) throw new Error(`no ${type} decoder`);
           return decoder.default(new Uint8Array(bytes).buffer); // a copy: a Buffer's .buffer may be a shared pool
         },
-        resize: (img, width, height) => resize.default(img, { width, height, method: 'lanczos3', premultiply: false, linearRGB: false }),
-        jpeg: async (img, quality) => new Uint8Array(await enc.default(img, { quality, baseline: true, progressive: false })),
+        resize: (img, width, height) =>
+          resize.default(img, { width, height, method: 'lanczos3', premultiply: false, linearRGB: false }),
+        jpeg: async (img, quality) =>
+          new Uint8Array(await enc.default(img, { quality, baseline: true, progressive: false })),
         free() {},
       };
     },
@@ -104,7 +107,8 @@ const CANDIDATES: Candidate[] = [
       const photon = req('@silvia-odwyer/photon-node');
       return {
         decode: async (bytes) => wrap(photon.PhotonImage.new_from_byteslice(bytes)),
-        resize: async (img, width, height) => wrap(photon.resize(img.native, width, height, photon.SamplingFilter.Lanczos3)),
+        resize: async (img, width, height) =>
+          wrap(photon.resize(img.native, width, height, photon.SamplingFilter.Lanczos3)),
         jpeg: async (img, quality) => (img.native as Loaded).get_bytes_jpeg(quality),
         free: (img) => (img.native as Loaded).free(),
       };
@@ -123,8 +127,10 @@ const CANDIDATES: Candidate[] = [
       const wrap = (native: Loaded): Img => ({ native, width: native.width, height: native.height });
       return {
         decode: async (bytes) => wrap(vips.Image.newFromBuffer(bytes).copyMemory()),
-        resize: async (img, width, height) => wrap((img.native as Loaded).resize(width / img.width, { vscale: height / img.height })),
-        jpeg: async (img, quality) => (img.native as Loaded).writeToBuffer('.jpg', { Q: quality, optimize_coding: true }),
+        resize: async (img, width, height) =>
+          wrap((img.native as Loaded).resize(width / img.width, { vscale: height / img.height })),
+        jpeg: async (img, quality) =>
+          (img.native as Loaded).writeToBuffer('.jpg', { Q: quality, optimize_coding: true }),
         free: (img) => (img.native as Loaded).delete(),
       };
     },
@@ -142,7 +148,10 @@ const CANDIDATES: Candidate[] = [
         const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
         return { data, width: info.width, height: info.height, channels: info.channels };
       };
-      const input = (img: Img) => wasmSharp(img.data as Buffer, { raw: { width: img.width, height: img.height, channels: img.channels as 3 | 4 } });
+      const input = (img: Img) =>
+        wasmSharp(img.data as Buffer, {
+          raw: { width: img.width, height: img.height, channels: img.channels as 3 | 4 },
+        });
       return {
         decode: (bytes) => raw(wasmSharp(bytes)),
         resize: (img, width, height) => raw(input(img).resize(width, height, { fit: 'fill' })),
@@ -160,7 +169,12 @@ const CANDIDATES: Candidate[] = [
       const loaded = await importFrom(req, '@imagemagick/magick-wasm'); // require.resolve finds its UMD build
       const magick = (loaded.initializeImageMagick ? loaded : loaded.default) as Loaded;
       await magick.initializeImageMagick(readFileSync(req.resolve('@imagemagick/magick-wasm/magick.wasm')));
-      const wrap = (native: Loaded, bytes: Uint8Array): Img => ({ native, bytes, width: native.width, height: native.height });
+      const wrap = (native: Loaded, bytes: Uint8Array): Img => ({
+        native,
+        bytes,
+        width: native.width,
+        height: native.height,
+      });
       return {
         decode: async (bytes) => wrap(magick.MagickImage.create(bytes), bytes),
         // clone() disposes its copy when its callback returns, so a resized image is decoded anew (one more decode: slower than need be).
@@ -214,12 +228,14 @@ async function ladder(codec: Codec, bytes: Uint8Array, type: string, budget: num
     for (let step = 1; ; step *= 0.8) {
       const width = Math.max(1, Math.round(source.width * scale * step));
       const height = Math.max(1, Math.round(source.height * scale * step));
-      const img = width === source.width && height === source.height ? source : await codec.resize(source, width, height);
+      const img =
+        width === source.width && height === source.height ? source : await codec.resize(source, width, height);
       try {
         for (const quality of step === 1 ? [85, 70, 55, 40] : [40]) {
           attempts++;
           const data = await codec.jpeg(img, quality);
-          if (data.byteLength <= budget || Math.max(width, height) <= 16) return { data, width, height, quality, attempts };
+          if (data.byteLength <= budget || Math.max(width, height) <= 16)
+            return { data, width, height, quality, attempts };
         }
       } finally {
         if (img !== source) codec.free(img);
@@ -319,7 +335,11 @@ function install(candidate: Candidate): string {
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
     process.stderr.write(`npm install ${candidate.packages.join(' ')} …\n`);
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...(candidate.npmFlags ?? []), ...candidate.packages], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', ...(candidate.npmFlags ?? []), ...candidate.packages],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     writeFileSync(stamp, wanted);
   }
   return dir;
@@ -345,17 +365,31 @@ function nativeAddons(dir: string): string[] {
 }
 
 function runChild(nodeBin: string, args: string[]): string {
-  const result = spawnSync(nodeBin, [...process.execArgv, SELF, '--child', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * MiB });
+  const result = spawnSync(nodeBin, [...process.execArgv, SELF, '--child', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 16 * MiB,
+  });
   const line = result.stdout.trim().split('\n').pop() ?? '';
-  if (result.status !== 0 || !line.startsWith('{')) throw new Error(`child ${args.slice(0, 2).join(' ')} failed: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (result.status !== 0 || !line.startsWith('{'))
+    throw new Error(
+      `child ${args.slice(0, 2).join(' ')} failed: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   return line;
 }
 
 /** Photo-like: sharp's gaussian noise laid over a colour gradient. */
 async function photoLike(width: number, height: number, sigma: number): Promise<Sharp> {
   const gradient = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="#1d3557"/><stop offset="0.5" stop-color="#e9c46a"/><stop offset="1" stop-color="#e76f51"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>`;
-  const noise = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma } } }).png().toBuffer();
-  const flat = await sharp(Buffer.from(gradient)).composite([{ input: noise, blend: 'overlay' }]).raw().toBuffer();
+  const noise = await sharp({
+    create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma } },
+  })
+    .png()
+    .toBuffer();
+  const flat = await sharp(Buffer.from(gradient))
+    .composite([{ input: noise, blend: 'overlay' }])
+    .raw()
+    .toBuffer();
   return sharp(flat, { raw: { width, height, channels: 4 } }).removeAlpha();
 }
 
@@ -366,7 +400,12 @@ async function photoLike(width: number, height: number, sigma: number): Promise<
 async function psnr(original: Buffer, preview: Buffer): Promise<number> {
   const { width = 1, height = 1 } = await sharp(original).metadata();
   const scale = Math.min(1, LONG_EDGE / Math.max(width, height));
-  const size = { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), fit: 'fill', kernel: 'lanczos3' } as const;
+  const size = {
+    width: Math.max(1, Math.round(width * scale)),
+    height: Math.max(1, Math.round(height * scale)),
+    fit: 'fill',
+    kernel: 'lanczos3',
+  } as const;
   const seen = await sharp(preview).removeAlpha().resize(size).raw().toBuffer();
   const reference = await sharp(original).removeAlpha().resize(size).raw().toBuffer();
   let squares = 0;
@@ -407,10 +446,26 @@ async function main(): Promise<void> {
     writeFileSync(file, await image);
     inputs.push({ name, type, file });
   };
-  await write('photo 1024×1024 PNG', 'png', photoLike(1024, 1024, 40).then((s) => s.png().toBuffer()));
-  await write('photo 1792×1024 PNG', 'png', photoLike(1792, 1024, 30).then((s) => s.png().toBuffer()));
-  await write('photo 3000×2000 JPEG', 'jpeg', photoLike(3000, 2000, 30).then((s) => s.jpeg({ quality: 94 }).toBuffer()));
-  await write('strip 8000×400 PNG', 'png', photoLike(8000, 400, 30).then((s) => s.png().toBuffer()));
+  await write(
+    'photo 1024×1024 PNG',
+    'png',
+    photoLike(1024, 1024, 40).then((s) => s.png().toBuffer()),
+  );
+  await write(
+    'photo 1792×1024 PNG',
+    'png',
+    photoLike(1792, 1024, 30).then((s) => s.png().toBuffer()),
+  );
+  await write(
+    'photo 3000×2000 JPEG',
+    'jpeg',
+    photoLike(3000, 2000, 30).then((s) => s.jpeg({ quality: 94 }).toBuffer()),
+  );
+  await write(
+    'strip 8000×400 PNG',
+    'png',
+    photoLike(8000, 400, 30).then((s) => s.png().toBuffer()),
+  );
   const samples: Record<string, string> = {};
   for (const format of ['png', 'jpeg', 'webp', 'gif'] as const) {
     samples[format] = path.join(dir, `sample.${format}`);
@@ -419,15 +474,29 @@ async function main(): Promise<void> {
 
   const rows: string[][] = [];
   const libraries: string[][] = [];
-  for (const candidate of [...candidates, { id: 'makePreview', label: 'makePreview (server module, jSquash)', packages: [], filter: 'box+lanczos3', open: notACodec }]) {
+  for (const candidate of [
+    ...candidates,
+    {
+      id: 'makePreview',
+      label: 'makePreview (server module, jSquash)',
+      packages: [],
+      filter: 'box+lanczos3',
+      open: notACodec,
+    },
+  ]) {
     const own = candidate.id === 'makePreview';
     if (!own) {
       const installed = install(candidate);
-      const formats = JSON.parse(runChild(process.execPath, ['--formats', candidate.id, JSON.stringify(samples)])) as Record<string, boolean>;
+      const formats = JSON.parse(
+        runChild(process.execPath, ['--formats', candidate.id, JSON.stringify(samples)]),
+      ) as Record<string, boolean>;
       let on22 = '-';
       if (other) {
         try {
-          const again = JSON.parse(runChild(other, ['--formats', candidate.id, JSON.stringify(samples)])) as Record<string, boolean>;
+          const again = JSON.parse(runChild(other, ['--formats', candidate.id, JSON.stringify(samples)])) as Record<
+            string,
+            boolean
+          >;
           on22 = JSON.stringify(again) === JSON.stringify(formats) ? 'yes' : `differs ${JSON.stringify(again)}`;
         } catch (error) {
           on22 = `no: ${(error as Error).message.slice(0, 60)}`;
@@ -437,7 +506,10 @@ async function main(): Promise<void> {
       libraries.push([
         candidate.label,
         `${fixed(diskMb(path.join(installed, 'node_modules')))} MB`,
-        Object.entries(formats).filter(([, ok]) => ok).map(([f]) => f).join(' ') || 'none',
+        Object.entries(formats)
+          .filter(([, ok]) => ok)
+          .map(([f]) => f)
+          .join(' ') || 'none',
         native.length ? `native: ${native.join(' ')}` : 'none',
         on22,
       ]);
@@ -445,20 +517,46 @@ async function main(): Promise<void> {
     for (const input of inputs) {
       process.stderr.write(`${candidate.id}: ${input.name} …\n`);
       try {
-        const r = JSON.parse(runChild(process.execPath, ['--run', candidate.id, input.file, input.type, String(runs), String(budget)])) as ChildResult;
+        const r = JSON.parse(
+          runChild(process.execPath, ['--run', candidate.id, input.file, input.type, String(runs), String(budget)]),
+        ) as ChildResult;
         const quality = await psnr(readFileSync(input.file), readFileSync(r.preview));
-        rows.push([candidate.id, input.name, `${fixed(readFileSync(input.file).length / MiB, 2)} MB`, fixed(r.firstMs, 0), fixed(r.medianMs, 0), fixed(r.peakRssMb, 0), `${r.width}×${r.height}`, `q${r.quality}`, String(r.size), fixed(quality, 1)]);
+        rows.push([
+          candidate.id,
+          input.name,
+          `${fixed(readFileSync(input.file).length / MiB, 2)} MB`,
+          fixed(r.firstMs, 0),
+          fixed(r.medianMs, 0),
+          fixed(r.peakRssMb, 0),
+          `${r.width}×${r.height}`,
+          `q${r.quality}`,
+          String(r.size),
+          fixed(quality, 1),
+        ]);
       } catch (error) {
         rows.push([candidate.id, input.name, '', 'failed', (error as Error).message.slice(0, 80)]);
       }
     }
   }
 
-  console.log(`\nNode ${process.version}, ${process.platform}/${process.arch}; budget ${budget} bytes; median of ${runs} runs after a first one.\n`);
-  console.log(table(['library', 'installed', 'decodes', 'native code', `Node 22${other ? '' : ' (--node22)'}`], libraries));
-  console.log('\nfirst ms: load + WASM compile + one preview, in a fresh process. PSNR: preview and original both scaled to the full preview size (≤1568 px), so lost detail counts.');
-  console.log('Candidates run the same search (q85/70/55/40, then ×0.8 at q40); makePreview runs its own (q85, q40, interpolated; then smaller).\n');
-  console.log(table(['library', 'input', 'bytes', 'first ms', 'median ms', 'peak RSS MB', 'preview', 'quality', 'bytes', 'PSNR dB'], rows));
+  console.log(
+    `\nNode ${process.version}, ${process.platform}/${process.arch}; budget ${budget} bytes; median of ${runs} runs after a first one.\n`,
+  );
+  console.log(
+    table(['library', 'installed', 'decodes', 'native code', `Node 22${other ? '' : ' (--node22)'}`], libraries),
+  );
+  console.log(
+    '\nfirst ms: load + WASM compile + one preview, in a fresh process. PSNR: preview and original both scaled to the full preview size (≤1568 px), so lost detail counts.',
+  );
+  console.log(
+    'Candidates run the same search (q85/70/55/40, then ×0.8 at q40); makePreview runs its own (q85, q40, interpolated; then smaller).\n',
+  );
+  console.log(
+    table(
+      ['library', 'input', 'bytes', 'first ms', 'median ms', 'peak RSS MB', 'preview', 'quality', 'bytes', 'PSNR dB'],
+      rows,
+    ),
+  );
 }
 
 if (process.argv[2] === '--child') {

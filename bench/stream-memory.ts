@@ -21,7 +21,19 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { GenimixClient } from '@genimix/core';
-import { MiB, describeCore, fixed, getGc, makeTempDir, removeTempDir, runBench, sleep, startEmulator, table, type EmulatorProcess } from './lib.js';
+import {
+  describeCore,
+  type EmulatorProcess,
+  fixed,
+  getGc,
+  MiB,
+  makeTempDir,
+  removeTempDir,
+  runBench,
+  sleep,
+  startEmulator,
+  table,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -103,7 +115,16 @@ async function measure(label: string, bytes: number, fn: () => Promise<void>): P
   const ms = performance.now() - started;
   peak = Math.max(peak, rss());
   const hwmAfter = hwm();
-  return { label, baseline, peak, kernelPeak: reset || hwmAfter > hwmBefore ? hwmAfter : undefined, hwmBefore, samples, ms, bytes };
+  return {
+    label,
+    baseline,
+    peak,
+    kernelPeak: reset || hwmAfter > hwmBefore ? hwmAfter : undefined,
+    hwmBefore,
+    samples,
+    ms,
+    bytes,
+  };
 }
 
 /** The phase's peak growth: the sampled peak, or the kernel's when it saw a higher one. */
@@ -171,7 +192,11 @@ async function writePng(file: string, size: number): Promise<string> {
 }
 
 /** Streams an image to `file` through a hashing pass-through; returns bytes and SHA-256. */
-async function download(client: GenimixClient, imageId: string, file: string): Promise<{ bytes: number; sha256: string; contentLength: number | undefined; contentType: string }> {
+async function download(
+  client: GenimixClient,
+  imageId: string,
+  file: string,
+): Promise<{ bytes: number; sha256: string; contentLength: number | undefined; contentType: string }> {
   const { body, contentType, contentLength } = await client.getImageStream({ imageId }, CALL);
   const hash = createHash('sha256');
   let bytes = 0;
@@ -191,8 +216,10 @@ async function main(): Promise<number> {
   tmp = makeTempDir('genimix-bench-stream-');
   const dataDir = args.disk ? path.join(tmp, 'emulator-data') : undefined;
   emulator = await startEmulator([
-    '--api-key', API_KEY,
-    '--max-upload-bytes', String(SIZE + MiB),
+    '--api-key',
+    API_KEY,
+    '--max-upload-bytes',
+    String(SIZE + MiB),
     '--no-log',
     ...(dataDir ? ['--data-dir', dataDir] : []),
   ]);
@@ -217,7 +244,9 @@ async function main(): Promise<number> {
   const big = path.join(tmp, 'big.png');
   const t = performance.now();
   const sourceHash = await writePng(big, SIZE);
-  console.log(`source:   ${big}, ${mib(SIZE)} MiB PNG written in 1 MiB chunks in ${fixed((performance.now() - t) / 1000, 2)} s, sha256 ${sourceHash.slice(0, 16)}…`);
+  console.log(
+    `source:   ${big}, ${mib(SIZE)} MiB PNG written in 1 MiB chunks in ${fixed((performance.now() - t) / 1000, 2)} s, sha256 ${sourceHash.slice(0, 16)}…`,
+  );
 
   const up = await measure('upload (path)', SIZE, async () => {
     const result = await client.uploadImage({ imageId: 'big', path: big }, CALL);
@@ -231,10 +260,13 @@ async function main(): Promise<number> {
   });
   const { size: onDisk } = await stat(out);
   await unlink(out);
-  if (got!.bytes !== SIZE || onDisk !== SIZE) problems.push(`download: ${got!.bytes} bytes streamed, ${onDisk} on disk, expected ${SIZE}`);
-  if (got!.contentLength !== SIZE) problems.push(`download: contentLength ${String(got!.contentLength)}, expected ${SIZE}`);
+  if (got!.bytes !== SIZE || onDisk !== SIZE)
+    problems.push(`download: ${got!.bytes} bytes streamed, ${onDisk} on disk, expected ${SIZE}`);
+  if (got!.contentLength !== SIZE)
+    problems.push(`download: contentLength ${String(got!.contentLength)}, expected ${SIZE}`);
   if (got!.contentType !== 'image/png') problems.push(`download: contentType ${got!.contentType}`);
-  if (got!.sha256 !== sourceHash) problems.push(`download: sha256 ${got!.sha256} differs from the source's ${sourceHash}`);
+  if (got!.sha256 !== sourceHash)
+    problems.push(`download: sha256 ${got!.sha256} differs from the source's ${sourceHash}`);
 
   // For context only: the same download held whole. Needs the image twice over for a moment
   // (chunks, then their concatenation), so only with ample free memory.
@@ -242,7 +274,8 @@ async function main(): Promise<number> {
   let bufferedNote = '';
   const free = freemem();
   if (args['skip-buffered']) bufferedNote = 'skipped (--skip-buffered)';
-  else if (free < 3 * SIZE + 1024 * MiB) bufferedNote = `skipped: ${mib(free)} MiB free is too little to hold it safely`;
+  else if (free < 3 * SIZE + 1024 * MiB)
+    bufferedNote = `skipped: ${mib(free)} MiB free is too little to hold it safely`;
   else {
     let sha = '';
     buffered = await measure('getImage (buffered, context)', SIZE, async () => {
@@ -271,19 +304,28 @@ async function main(): Promise<number> {
   });
   console.log('');
   console.log(`Client process RSS, ${mib(SIZE)} MiB image, limit: growth < ${mib(LIMIT)} MiB per direction`);
-  console.log(table(['phase', 'baseline MiB', 'peak MiB', 'growth MiB', 'kernel HWM growth', 'samples', 'seconds', 'MiB/s', 'result'], rows));
+  console.log(
+    table(
+      ['phase', 'baseline MiB', 'peak MiB', 'growth MiB', 'kernel HWM growth', 'samples', 'seconds', 'MiB/s', 'result'],
+      rows,
+    ),
+  );
   if (bufferedNote) console.log(`getImage (buffered, context): ${bufferedNote}`);
   console.log('');
-  console.log(`verified: ${mib(SIZE)} MiB, sha256 ${sourceHash} on both sides${problems.length ? ' — NO, see below' : ''}`);
+  console.log(
+    `verified: ${mib(SIZE)} MiB, sha256 ${sourceHash} on both sides${problems.length ? ' — NO, see below' : ''}`,
+  );
   console.log(
     resetHwm()
       ? '"kernel HWM growth": the kernel\'s RSS high-water mark (ru_maxrss, reset at each phase\'s start) over the baseline: the exact peak, spikes between samples included.'
       : '"kernel HWM growth": ru_maxrss over the baseline when the phase set a new high (exact), else "≤" the high before it (the high-water mark cannot be reset here).',
   );
   const emulatorPeak = emulator.peakRss();
-  if (emulatorPeak !== undefined) console.log(`emulator process peak RSS (not counted; it buffers uploads whole): ${mib(emulatorPeak)} MiB`);
+  if (emulatorPeak !== undefined)
+    console.log(`emulator process peak RSS (not counted; it buffers uploads whole): ${mib(emulatorPeak)} MiB`);
 
-  for (const p of [up, down]) if (growthOf(p) >= LIMIT) problems.push(`${p.label}: RSS grew ${mib(growthOf(p))} MiB, limit ${mib(LIMIT)} MiB`);
+  for (const p of [up, down])
+    if (growthOf(p) >= LIMIT) problems.push(`${p.label}: RSS grew ${mib(growthOf(p))} MiB, limit ${mib(LIMIT)} MiB`);
   for (const problem of problems) console.log(`FAIL: ${problem}`);
   console.log(problems.length === 0 ? 'PASS' : 'FAIL');
   return problems.length === 0 ? 0 : 1;

@@ -11,7 +11,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEmulator } from '@genimix/emulator';
-import { connectServer, detailsOf, imageOf, readResource, resourceLinkOf, textOf, type ToolResult } from './mcp-client.js';
+import {
+  connectServer,
+  detailsOf,
+  imageOf,
+  readResource,
+  resourceLinkOf,
+  type ToolResult,
+  textOf,
+} from './mcp-client.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'out');
@@ -31,7 +39,9 @@ async function main(): Promise<void> {
   const projectId = 'demo';
   step('Starting the Genimix emulator on loopback (realistic profile)');
   const emulator = await createEmulator({ port: 0, apiKeys: [apiKey], profile: 'realistic', latencyScale: 0.1 });
-  say(`emulator at ${emulator.url}: images in memory; Generate draws a photo-like image of the model's real size (1–4 MB PNG), after the model's latency at a tenth of real time`);
+  say(
+    `emulator at ${emulator.url}: images in memory; Generate draws a photo-like image of the model's real size (1–4 MB PNG), after the model's latency at a tenth of real time`,
+  );
 
   let server: Awaited<ReturnType<typeof connectServer>> | undefined;
   try {
@@ -68,28 +78,37 @@ async function main(): Promise<void> {
     const gen = detailsOf(generated);
     for (const line of textOf(generated).split('\n').slice(0, -1)) say(line);
     const preview = gen.preview as { width: number; height: number; size: number; original: boolean };
-    say(`what the model sees: a ${preview.original ? 'copy of the image' : 'preview'}, ${preview.width}×${preview.height}, ${imageOf(generated).length} bytes (${generated.content.find((c) => c.type === 'image')!.data!.length} base64 characters)`);
+    say(
+      `what the model sees: a ${preview.original ? 'copy of the image' : 'preview'}, ${preview.width}×${preview.height}, ${imageOf(generated).length} bytes (${generated.content.find((c) => c.type === 'image')!.data!.length} base64 characters)`,
+    );
 
     step('resources/read of the full image → out/');
     const full = await readResource(server.client, resourceLinkOf(generated).uri);
-    if (!full.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) throw new Error('the generated image is not a PNG');
+    if (!full.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+      throw new Error('the generated image is not a PNG');
     await mkdir(outDir, { recursive: true });
     const pngPath = path.join(outDir, `${String(gen.imageId)}.png`);
     await writeFile(pngPath, full);
     const previewPath = path.join(outDir, `${String(gen.imageId)}.preview.jpg`);
     await writeFile(previewPath, imageOf(generated));
-    say(`${full.length} bytes of image/png (${String(gen.width)}×${String(gen.height)}) written to ${path.relative(root, pngPath)}; the preview to ${path.relative(root, previewPath)}`);
+    say(
+      `${full.length} bytes of image/png (${String(gen.width)}×${String(gen.height)}) written to ${path.relative(root, pngPath)}; the preview to ${path.relative(root, previewPath)}`,
+    );
 
     step('upload_image (a real photograph from fixtures/)');
     const original = await readFile(fixture);
-    const uploaded = expectOk(await server.call('upload_image', { path: fixture, imageId: 'stm32f3-discovery' }), 'upload_image');
+    const uploaded = expectOk(
+      await server.call('upload_image', { path: fixture, imageId: 'stm32f3-discovery' }),
+      'upload_image',
+    );
     say(textOf(uploaded).split('\n')[0]!);
 
     step('get_image of the upload, and its full image compared with the file');
     const shown = expectOk(await server.call('get_image', { imageId: 'stm32f3-discovery' }), 'get_image');
     say(textOf(shown).split('\n')[1]!);
     const back = await readResource(server.client, resourceLinkOf(shown).uri);
-    if (!back.equals(original)) throw new Error(`the uploaded image came back different: ${sha256(back)} ≠ ${sha256(original)}`);
+    if (!back.equals(original))
+      throw new Error(`the uploaded image came back different: ${sha256(back)} ≠ ${sha256(original)}`);
     say(`${back.length} bytes, sha256 ${sha256(back)}… identical to ${path.relative(root, fixture)}`);
 
     step('delete_image');
@@ -98,7 +117,8 @@ async function main(): Promise<void> {
 
     step('get_image after the delete');
     const gone = await server.call('get_image', { imageId: 'stm32f3-discovery' });
-    if (!gone.isError || !/404/.test(textOf(gone))) throw new Error(`expected a 404 after the delete, got: ${textOf(gone)}`);
+    if (!gone.isError || !/404/.test(textOf(gone)))
+      throw new Error(`expected a 404 after the delete, got: ${textOf(gone)}`);
     say(`isError: true — ${textOf(gone)}`);
 
     console.log(`\n✔ Demo complete: generated ${String(gen.imageId)}, round-tripped the photograph, deleted it.`);

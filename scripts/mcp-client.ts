@@ -5,17 +5,37 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
 /** The built `genimix-mcp` bin. */
-export const SERVER_BIN = path.join(path.dirname(fileURLToPath(import.meta.resolve('@genimix/mcp-server/package.json'))), 'dist', 'cli.js');
+export const SERVER_BIN = path.join(
+  path.dirname(fileURLToPath(import.meta.resolve('@genimix/mcp-server/package.json'))),
+  'dist',
+  'cli.js',
+);
 
 /** A tool result as the tests read it. */
 export interface ToolResult {
   isError?: boolean;
-  content: Array<{ type: string; text?: string; data?: string; mimeType?: string; uri?: string; name?: string; size?: number }>;
+  content: Array<{
+    type: string;
+    text?: string;
+    data?: string;
+    mimeType?: string;
+    uri?: string;
+    name?: string;
+    size?: number;
+  }>;
   structuredContent?: Record<string, unknown>;
 }
 
 /** A real MCP client connected over stdio to a freshly spawned `genimix-mcp`. */
-export async function connectServer(env: Record<string, string>, options: { cwd?: string } = {}): Promise<{ client: Client; stderr: () => string; call(name: string, args: Record<string, unknown>): Promise<ToolResult>; close(): Promise<void> }> {
+export async function connectServer(
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<{
+  client: Client;
+  stderr: () => string;
+  call(name: string, args: Record<string, unknown>): Promise<ToolResult>;
+  close(): Promise<void>;
+}> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [SERVER_BIN],
@@ -39,7 +59,10 @@ export async function connectServer(env: Record<string, string>, options: { cwd?
 
 /** The text blocks of a result, joined. */
 export function textOf(result: ToolResult): string {
-  return result.content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+  return result.content
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text)
+    .join('\n');
 }
 
 /** The structured content of a successful result (the same facts as its text's JSON line). */

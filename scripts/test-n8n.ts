@@ -69,7 +69,8 @@ async function loadScenarios(): Promise<Scenario[]> {
   const scenarios: Scenario[] = [];
   for (const file of files) {
     const mod = (await import(pathToFileURL(path.join(scenarioDir, file)).href)) as { default?: Scenario };
-    if (!mod.default?.name || typeof mod.default.check !== 'function') throw new Error(`scripts/n8n/scenarios/${file} does not default-export a Scenario`);
+    if (!mod.default?.name || typeof mod.default.check !== 'function')
+      throw new Error(`scripts/n8n/scenarios/${file} does not default-export a Scenario`);
     scenarios.push(mod.default);
   }
   const names = new Set<string>();
@@ -84,10 +85,15 @@ async function main(tmp: string): Promise<number> {
   const all = await loadScenarios();
   const wanted = process.argv.slice(2).filter((a) => a !== '--');
   const unknown = wanted.filter((w) => !all.some((s) => s.name === w));
-  if (unknown.length) throw new Error(`no scenario named ${unknown.map((u) => `"${u}"`).join(', ')}; there are: ${all.map((s) => s.name).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `no scenario named ${unknown.map((u) => `"${u}"`).join(', ')}; there are: ${all.map((s) => s.name).join(', ')}`,
+    );
   const scenarios = wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
 
-  console.log(`n8n end-to-end test of the Genimix node: n8n ${N8N_VERSION}, cache ${cacheDir}; scenarios: ${scenarios.map((s) => s.name).join(', ')}`);
+  console.log(
+    `n8n end-to-end test of the Genimix node: n8n ${N8N_VERSION}, cache ${cacheDir}; scenarios: ${scenarios.map((s) => s.name).join(', ')}`,
+  );
   const tools = await prepareToolbox(tmp);
 
   const results: Array<{ name: string; passed: number; failed: string[]; error?: string; ms: number }> = [];
@@ -99,14 +105,22 @@ async function main(tmp: string): Promise<number> {
       results.push({ name: scenario.name, passed: c.passed, failed: c.failures, ms: performance.now() - t0 });
     } catch (err) {
       console.log(`    ✗ ${(err as Error).message}`);
-      results.push({ name: scenario.name, passed: 0, failed: [], error: (err as Error).message, ms: performance.now() - t0 });
+      results.push({
+        name: scenario.name,
+        passed: 0,
+        failed: [],
+        error: (err as Error).message,
+        ms: performance.now() - t0,
+      });
     }
   }
 
   console.log('\nScenarios:');
   for (const r of results) {
     const ok = !r.error && r.failed.length === 0;
-    console.log(`  ${ok ? '✓' : '✗'} ${r.name}: ${r.error ? `setup failed: ${r.error.split('\n')[0]}` : `${r.passed} checks passed, ${r.failed.length} failed`} (${secs(r.ms)})`);
+    console.log(
+      `  ${ok ? '✓' : '✗'} ${r.name}: ${r.error ? `setup failed: ${r.error.split('\n')[0]}` : `${r.passed} checks passed, ${r.failed.length} failed`} (${secs(r.ms)})`,
+    );
     for (const failure of r.failed) console.log(`      ✗ ${failure}`);
   }
   return results.every((r) => !r.error && r.failed.length === 0) ? 0 : 1;

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
+import { version } from '../package.json';
 import { ConfigError, loadConfig } from './config.js';
 import { logError } from './log.js';
 import { checkOutputFolder } from './output-folder.js';
 import { createGenimixServer, MAX_MESSAGE_BYTES } from './server.js';
 import { usage } from './usage.js';
-import { version } from '../package.json';
 
 // stdout is the protocol channel once the server runs: only --help and --version, which start
 // no server, print there. Every diagnostic goes to stderr.
@@ -17,7 +17,11 @@ function fail(message: string): never {
 
 let flags: { help?: boolean; version?: boolean };
 try {
-  ({ values: flags } = parseArgs({ options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }, strict: true, allowPositionals: false }));
+  ({ values: flags } = parseArgs({
+    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    strict: true,
+    allowPositionals: false,
+  }));
 } catch (error) {
   process.stderr.write(`genimix-mcp: ${(error as Error).message}\nRun genimix-mcp --help for usage.\n`);
   process.exit(2);
@@ -36,7 +40,11 @@ try {
   config = loadConfig();
   await checkOutputFolder(config.outputDir);
 } catch (error) {
-  fail(error instanceof ConfigError || (error instanceof Error && error.name === 'OutputFolderError') ? error.message : String(error));
+  fail(
+    error instanceof ConfigError || (error instanceof Error && error.name === 'OutputFolderError')
+      ? error.message
+      : String(error),
+  );
 }
 const serverConfig = config;
 serveStdio(() => createGenimixServer({ config: serverConfig }), {
@@ -54,5 +62,8 @@ const leave = () => {
 };
 process.stdin.once('end', leave);
 process.stdin.once('close', leave);
-const folders = serverConfig.allowedDirs.length > 0 ? serverConfig.allowedDirs.join(', ') : 'none (set GENIMIX_ALLOWED_DIRS)';
-logError(`serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio; upload_image may read files from: ${folders}`);
+const folders =
+  serverConfig.allowedDirs.length > 0 ? serverConfig.allowedDirs.join(', ') : 'none (set GENIMIX_ALLOWED_DIRS)';
+logError(
+  `serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio; upload_image may read files from: ${folders}`,
+);

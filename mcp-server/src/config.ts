@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_BASE_URL, GenimixError, Redactor, checkApiKey, checkId, normalizeBaseUrl } from '@genimix/core';
+import { checkApiKey, checkId, DEFAULT_BASE_URL, GenimixError, normalizeBaseUrl, Redactor } from '@genimix/core';
 import { DEFAULT_PREVIEW_MAX_BYTES } from './preview.js';
 
 /** The server's settings, read from its environment. */
@@ -61,15 +61,48 @@ export interface Setting {
 
 /** Every environment variable the server reads, in the order `--help` shows them. */
 export const SETTINGS: readonly Setting[] = [
-  { name: 'GENIMIX_API_KEY', required: true, description: "the project's API key (Genimix dashboard → API Keys); never shown or logged" },
-  { name: 'GENIMIX_PROJECT_ID', required: true, description: 'the default project of every tool (dashboard → Settings)' },
+  {
+    name: 'GENIMIX_API_KEY',
+    required: true,
+    description: "the project's API key (Genimix dashboard → API Keys); never shown or logged",
+  },
+  {
+    name: 'GENIMIX_PROJECT_ID',
+    required: true,
+    description: 'the default project of every tool (dashboard → Settings)',
+  },
   { name: 'GENIMIX_BASE_URL', required: false, description: `the API's base URL (default ${DEFAULT_BASE_URL})` },
-  { name: 'GENIMIX_OUTPUT_DIR', required: false, description: 'where full images larger than their preview are written (default ~/.cache/genimix-mcp, created private)' },
-  { name: 'GENIMIX_ALLOWED_DIRS', required: false, description: `folders upload_image may read a path from, separated by "${path.delimiter}" (default: the working directory, or none when that is a filesystem root)` },
-  { name: 'GENIMIX_PREVIEW_MAX_BYTES', required: false, description: `largest image shown to the model as it is, in bytes; larger ones are shown as a JPEG preview of at most this size (default ${DEFAULT_PREVIEW_MAX_BYTES}, under 100,000 base64 characters; ${MIN_PREVIEW_MAX_BYTES} to ${MAX_PREVIEW_MAX_BYTES})` },
-  { name: 'GENIMIX_MAX_WAIT_MS', required: false, description: `how long a call waits on a generation before answering that it is still running, in ms (default ${DEFAULT_MAX_WAIT_MS}; hosts drop calls after about 60 s)` },
-  { name: 'GENIMIX_PROGRESS_INTERVAL_MS', required: false, description: `time between progress notifications while a call waits, in ms (default ${DEFAULT_PROGRESS_INTERVAL_MS})` },
-  { name: 'GENIMIX_LOG', required: false, description: 'set to "debug" to log every HTTP attempt to stderr (never the key)' },
+  {
+    name: 'GENIMIX_OUTPUT_DIR',
+    required: false,
+    description:
+      'where full images larger than their preview are written (default ~/.cache/genimix-mcp, created private)',
+  },
+  {
+    name: 'GENIMIX_ALLOWED_DIRS',
+    required: false,
+    description: `folders upload_image may read a path from, separated by "${path.delimiter}" (default: the working directory, or none when that is a filesystem root)`,
+  },
+  {
+    name: 'GENIMIX_PREVIEW_MAX_BYTES',
+    required: false,
+    description: `largest image shown to the model as it is, in bytes; larger ones are shown as a JPEG preview of at most this size (default ${DEFAULT_PREVIEW_MAX_BYTES}, under 100,000 base64 characters; ${MIN_PREVIEW_MAX_BYTES} to ${MAX_PREVIEW_MAX_BYTES})`,
+  },
+  {
+    name: 'GENIMIX_MAX_WAIT_MS',
+    required: false,
+    description: `how long a call waits on a generation before answering that it is still running, in ms (default ${DEFAULT_MAX_WAIT_MS}; hosts drop calls after about 60 s)`,
+  },
+  {
+    name: 'GENIMIX_PROGRESS_INTERVAL_MS',
+    required: false,
+    description: `time between progress notifications while a call waits, in ms (default ${DEFAULT_PROGRESS_INTERVAL_MS})`,
+  },
+  {
+    name: 'GENIMIX_LOG',
+    required: false,
+    description: 'set to "debug" to log every HTTP attempt to stderr (never the key)',
+  },
 ];
 
 /** A configuration problem, reported as one line on stderr by the CLI. */
@@ -83,24 +116,36 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ServerConfig {
   const apiKey = env.GENIMIX_API_KEY;
-  if (!apiKey?.trim()) throw new ConfigError("GENIMIX_API_KEY is not set: set it to your Genimix project's API key (dashboard → API Keys).");
+  if (!apiKey?.trim())
+    throw new ConfigError(
+      "GENIMIX_API_KEY is not set: set it to your Genimix project's API key (dashboard → API Keys).",
+    );
   const projectId = env.GENIMIX_PROJECT_ID?.trim();
-  if (!projectId) throw new ConfigError('GENIMIX_PROJECT_ID is not set: set it to your Genimix project id (dashboard → Settings).');
+  if (!projectId)
+    throw new ConfigError('GENIMIX_PROJECT_ID is not set: set it to your Genimix project id (dashboard → Settings).');
   let baseUrl: string;
   try {
     checkApiKey(apiKey, 'GENIMIX_API_KEY');
     checkId('GENIMIX_PROJECT_ID', projectId);
     baseUrl = normalizeBaseUrl(env.GENIMIX_BASE_URL?.trim() || DEFAULT_BASE_URL);
   } catch (error) {
-    const message = error instanceof GenimixError ? error.message.replace(/\bbaseUrl\b/g, 'GENIMIX_BASE_URL') : String(error);
+    const message =
+      error instanceof GenimixError ? error.message.replace(/\bbaseUrl\b/g, 'GENIMIX_BASE_URL') : String(error);
     throw new ConfigError(message);
   }
   // The base URL goes into messages and logs: it must not carry the key (a gateway routing by key).
   if (new Redactor(apiKey).occursIn(baseUrl) || baseUrl.toLowerCase().includes(apiKey.toLowerCase())) {
-    throw new ConfigError('GENIMIX_BASE_URL contains the API key: give the key only in GENIMIX_API_KEY (it is sent as the x-api-key header) and the API\'s address without it in GENIMIX_BASE_URL.');
+    throw new ConfigError(
+      "GENIMIX_BASE_URL contains the API key: give the key only in GENIMIX_API_KEY (it is sent as the x-api-key header) and the API's address without it in GENIMIX_BASE_URL.",
+    );
   }
-  const outputDir = path.resolve(cwd, env.GENIMIX_OUTPUT_DIR?.trim() || path.join(os.homedir(), '.cache', 'genimix-mcp'));
-  const listed = env.GENIMIX_ALLOWED_DIRS?.split(path.delimiter).map((d) => d.trim()).filter(Boolean);
+  const outputDir = path.resolve(
+    cwd,
+    env.GENIMIX_OUTPUT_DIR?.trim() || path.join(os.homedir(), '.cache', 'genimix-mcp'),
+  );
+  const listed = env.GENIMIX_ALLOWED_DIRS?.split(path.delimiter)
+    .map((d) => d.trim())
+    .filter(Boolean);
   // A filesystem root as the default would let the model read any image on the machine.
   const defaults = path.parse(cwd).root === path.resolve(cwd) ? [] : [cwd];
   const allowedDirs = (listed && listed.length > 0 ? listed : defaults).map((d) => path.resolve(cwd, d));
@@ -110,21 +155,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     baseUrl,
     outputDir,
     allowedDirs,
-    previewMaxBytes: wholeNumber(env, 'GENIMIX_PREVIEW_MAX_BYTES', DEFAULT_PREVIEW_MAX_BYTES, MIN_PREVIEW_MAX_BYTES, 'bytes', MAX_PREVIEW_MAX_BYTES),
+    previewMaxBytes: wholeNumber(
+      env,
+      'GENIMIX_PREVIEW_MAX_BYTES',
+      DEFAULT_PREVIEW_MAX_BYTES,
+      MIN_PREVIEW_MAX_BYTES,
+      'bytes',
+      MAX_PREVIEW_MAX_BYTES,
+    ),
     maxWaitMs: wholeNumber(env, 'GENIMIX_MAX_WAIT_MS', DEFAULT_MAX_WAIT_MS, 1, 'milliseconds'),
-    progressIntervalMs: wholeNumber(env, 'GENIMIX_PROGRESS_INTERVAL_MS', DEFAULT_PROGRESS_INTERVAL_MS, 1, 'milliseconds'),
+    progressIntervalMs: wholeNumber(
+      env,
+      'GENIMIX_PROGRESS_INTERVAL_MS',
+      DEFAULT_PROGRESS_INTERVAL_MS,
+      1,
+      'milliseconds',
+    ),
   };
 }
 
 /** The longest timer Node can set, in ms (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, unit: string, max = MAX_TIMER_MS): number {
+function wholeNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  unit: string,
+  max = MAX_TIMER_MS,
+): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number of ${unit} from ${min} to ${max}; got ${JSON.stringify(raw.slice(0, 40))}. Remove it to use the default (${fallback}).`);
+    throw new ConfigError(
+      `${name} must be a whole number of ${unit} from ${min} to ${max}; got ${JSON.stringify(raw.slice(0, 40))}. Remove it to use the default (${fallback}).`,
+    );
   }
   return value;
 }

@@ -79,7 +79,13 @@ export class Generations {
    * Starts a generation and tracks it.
    * @param run sends the Generate request, cancelled by the signal it is given
    */
-  start(projectId: string, imageId: string, provider: string, modelId: string, run: (signal: AbortSignal) => Promise<GenerateImageResult>): Generation {
+  start(
+    projectId: string,
+    imageId: string,
+    provider: string,
+    modelId: string,
+    run: (signal: AbortSignal) => Promise<GenerateImageResult>,
+  ): Generation {
     const generation = new Generation(projectId, imageId, provider, modelId, run);
     const key = keyOf(projectId, imageId);
     this.#byImage.set(key, generation);

@@ -1,8 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { link, lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { checkId, GenimixError, ID_PATTERN, IMAGE_EXTENSIONS, type ImageMimeType, isImageMimeType } from '@genimix/core';
-import { checkOutputFolder, checkProjectFolder, describeCode, ensureProjectFolder, OutputFolderError } from './output-folder.js';
+import {
+  checkId,
+  GenimixError,
+  ID_PATTERN,
+  IMAGE_EXTENSIONS,
+  type ImageMimeType,
+  isImageMimeType,
+} from '@genimix/core';
+import {
+  checkOutputFolder,
+  checkProjectFolder,
+  describeCode,
+  ensureProjectFolder,
+  OutputFolderError,
+} from './output-folder.js';
 import { isInside } from './paths.js';
 
 /** Names Windows reserves for devices, whatever the case and whatever follows the first dot. */
@@ -72,7 +85,13 @@ export interface SavedImage {
  *   names GENIMIX_OUTPUT_DIR and can be shown as it is
  * @throws {GenimixValidationError} an invalid `projectId` or `imageId`
  */
-export async function writeImageFile(outputDir: string, projectId: string, imageId: string, contentType: string, data: Uint8Array): Promise<SavedImage> {
+export async function writeImageFile(
+  outputDir: string,
+  projectId: string,
+  imageId: string,
+  contentType: string,
+  data: Uint8Array,
+): Promise<SavedImage> {
   checkId('projectId', projectId);
   checkId('imageId', imageId);
   const root = path.resolve(outputDir);
@@ -81,7 +100,8 @@ export async function writeImageFile(outputDir: string, projectId: string, image
   const name = imageFileName(imageId, contentType);
   const file = path.join(dir, name);
   // Defence in depth: the names cannot hold a separator, but never write outside the folder.
-  if (!isInside(file, root)) throw new OutputFolderError(`refusing to write ${file} outside ${root} (GENIMIX_OUTPUT_DIR).`);
+  if (!isInside(file, root))
+    throw new OutputFolderError(`refusing to write ${file} outside ${root} (GENIMIX_OUTPUT_DIR).`);
   // Unique, so parallel writes of one image never share one; hidden, and ending in .tmp, so it
   // never has the name of an image.
   const temp = path.join(dir, `.${name}.${randomUUID()}.tmp`);
@@ -96,13 +116,18 @@ export async function writeImageFile(outputDir: string, projectId: string, image
     // Right before the move: still the very folder examined, and still no link. (The output
     // folder is ours and writable by no one else, so only this user could swap it meanwhile.)
     const now = await checkProjectFolder(dir);
-    if (now.dev !== folder.dev || now.ino !== folder.ino) throw new OutputFolderError(`The project folder ${dir} in the folder for large images (GENIMIX_OUTPUT_DIR) was replaced while the image was written. The image was not saved; try again.`);
+    if (now.dev !== folder.dev || now.ino !== folder.ino)
+      throw new OutputFolderError(
+        `The project folder ${dir} in the folder for large images (GENIMIX_OUTPUT_DIR) was replaced while the image was written. The image was not saved; try again.`,
+      );
     return { path: file, replaced: await moveIntoPlace(temp, file, dir, name) };
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     if (error instanceof OutputFolderError || error instanceof GenimixError) throw error;
     const code = error as NodeJS.ErrnoException;
-    throw new OutputFolderError(`Could not write ${file} in the folder for large images (GENIMIX_OUTPUT_DIR): ${describeCode(code)}. The image was not saved: the user must free space on that disk or set GENIMIX_OUTPUT_DIR to a private folder that can be written.`);
+    throw new OutputFolderError(
+      `Could not write ${file} in the folder for large images (GENIMIX_OUTPUT_DIR): ${describeCode(code)}. The image was not saved: the user must free space on that disk or set GENIMIX_OUTPUT_DIR to a private folder that can be written.`,
+    );
   }
 }
 
@@ -126,12 +151,16 @@ async function moveIntoPlace(temp: string, file: string, dir: string, name: stri
   if (linked.code !== 'EEXIST' && !NO_HARD_LINKS.has(linked.code ?? '')) throw linked;
   const existing = await lstat(file).catch(() => undefined);
   if (existing?.isDirectory()) {
-    throw new OutputFolderError(`${file} in the folder for large images (GENIMIX_OUTPUT_DIR) is a folder; it was left as it is and the image was not saved: move the folder away.`);
+    throw new OutputFolderError(
+      `${file} in the folder for large images (GENIMIX_OUTPUT_DIR) is a folder; it was left as it is and the image was not saved: move the folder away.`,
+    );
   }
   // On a file system that ignores case, an entry of another case answers for this name: a file
   // this server did not write for this id (it writes only exact names). Not replaced.
   if (existing && !(await readdir(dir)).includes(name)) {
-    throw new OutputFolderError(`${file} in the folder for large images (GENIMIX_OUTPUT_DIR) exists under a name that differs in case, which is another file: it was left as it is and the image was not saved. Move that file away.`);
+    throw new OutputFolderError(
+      `${file} in the folder for large images (GENIMIX_OUTPUT_DIR) exists under a name that differs in case, which is another file: it was left as it is and the image was not saved. Move that file away.`,
+    );
   }
   await rename(temp, file);
   return existing !== undefined;

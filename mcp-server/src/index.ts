@@ -1,5 +1,5 @@
-export { createGenimixServer, type CreateServerOptions, MAX_MESSAGE_BYTES } from './server.js';
 export { ConfigError, loadConfig, SETTINGS, type ServerConfig } from './config.js';
 export { Generations } from './generations.js';
 export { DEFAULT_PREVIEW_MAX_BYTES } from './preview.js';
 export { IMAGE_URI_TEMPLATE, imageResourceUri } from './resources/image-resource.js';
+export { type CreateServerOptions, createGenimixServer, MAX_MESSAGE_BYTES } from './server.js';

@@ -41,7 +41,8 @@ const PSEUDO_FS_TYPES = new Set([
 ]);
 
 const POSIX = process.platform !== 'win32';
-const FIX = 'the user must set GENIMIX_OUTPUT_DIR in the server\'s configuration to a private folder of theirs (or leave it unset for ~/.cache/genimix-mcp) and restart the server.';
+const FIX =
+  "the user must set GENIMIX_OUTPUT_DIR in the server's configuration to a private folder of theirs (or leave it unset for ~/.cache/genimix-mcp) and restart the server.";
 
 /**
  * Makes sure `dir` can hold the images too large to return inline: creates it private (mode
@@ -61,7 +62,8 @@ const FIX = 'the user must set GENIMIX_OUTPUT_DIR in the server\'s configuration
  */
 export async function checkOutputFolder(dir: string): Promise<void> {
   const absolute = path.resolve(dir);
-  const refuse = (why: string, fix = FIX) => new OutputFolderError(`The folder for large images, ${absolute} (GENIMIX_OUTPUT_DIR), ${why}: ${fix}`);
+  const refuse = (why: string, fix = FIX) =>
+    new OutputFolderError(`The folder for large images, ${absolute} (GENIMIX_OUTPUT_DIR), ${why}: ${fix}`);
   refuseIfPseudo(absolute, refuse);
 
   // The nearest part of the path that exists, and the parts to create below it: a walk up of
@@ -71,7 +73,10 @@ export async function checkOutputFolder(dir: string): Promise<void> {
   for (;;) {
     const found = await stat(existing).catch((error: NodeJS.ErrnoException) => error);
     if (!(found instanceof Error)) {
-      if (!found.isDirectory()) throw refuse(existing === absolute ? 'is a file, not a folder' : `cannot be created: ${existing} is a file, not a folder`);
+      if (!found.isDirectory())
+        throw refuse(
+          existing === absolute ? 'is a file, not a folder' : `cannot be created: ${existing} is a file, not a folder`,
+        );
       break;
     }
     if (found.code === 'ENOTDIR') throw refuse(`cannot be created: a file stands where a folder of its path should be`);
@@ -85,7 +90,9 @@ export async function checkOutputFolder(dir: string): Promise<void> {
 
   for (const folder of missing) {
     // Parents as any program would create them; the folder itself private.
-    const made = await mkdir(folder, folder === absolute ? { mode: 0o700 } : {}).catch((error: NodeJS.ErrnoException) => error);
+    const made = await mkdir(folder, folder === absolute ? { mode: 0o700 } : {}).catch(
+      (error: NodeJS.ErrnoException) => error,
+    );
     if (made instanceof Error && made.code !== 'EEXIST') throw refuse(`cannot be created (${describeCode(made)})`);
   }
 
@@ -100,7 +107,10 @@ export async function checkOutputFolder(dir: string): Promise<void> {
   const shared = sharedReason(info);
   // A sticky folder open to all (/tmp) is shared by design: making it private would break the
   // system, so the advice is a folder of the user's own inside it.
-  const fix = info.mode & 0o1000 ? `set GENIMIX_OUTPUT_DIR to a folder of the user's own, e.g. ${path.join(absolute, 'genimix-mcp')}, which the server creates private` : `the user must make it private (chmod 700 ${absolute}) or set GENIMIX_OUTPUT_DIR to a private folder of theirs; the server does not change the mode of an existing folder`;
+  const fix =
+    info.mode & 0o1000
+      ? `set GENIMIX_OUTPUT_DIR to a folder of the user's own, e.g. ${path.join(absolute, 'genimix-mcp')}, which the server creates private`
+      : `the user must make it private (chmod 700 ${absolute}) or set GENIMIX_OUTPUT_DIR to a private folder of theirs; the server does not change the mode of an existing folder`;
   if (shared) throw refuse(shared, `${fix}.`);
   await access(real, constants.W_OK | constants.X_OK).catch((error: NodeJS.ErrnoException) => {
     throw refuse(`cannot be written (${describeCode(error)})`);
@@ -119,7 +129,8 @@ export async function checkOutputFolder(dir: string): Promise<void> {
 export async function ensureProjectFolder(outputDir: string, name: string): Promise<{ dir: string; stats: Stats }> {
   const dir = path.join(outputDir, name);
   const made = await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => error);
-  if (made instanceof Error && made.code !== 'EEXIST') throw projectRefusal(dir, `cannot be created (${describeCode(made)})`);
+  if (made instanceof Error && made.code !== 'EEXIST')
+    throw projectRefusal(dir, `cannot be created (${describeCode(made)})`);
   return { dir, stats: await checkProjectFolder(dir) };
 }
 
@@ -132,23 +143,36 @@ export async function checkProjectFolder(dir: string): Promise<Stats> {
   const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
     throw projectRefusal(dir, `cannot be examined (${describeCode(error)})`);
   });
-  if (info.isSymbolicLink()) throw projectRefusal(dir, 'is a symbolic link, which this server does not follow (it could send the images anywhere); remove the link and the server will create the folder');
-  if (!info.isDirectory()) throw projectRefusal(dir, 'is a file, not a folder; move it away and the server will create the folder');
+  if (info.isSymbolicLink())
+    throw projectRefusal(
+      dir,
+      'is a symbolic link, which this server does not follow (it could send the images anywhere); remove the link and the server will create the folder',
+    );
+  if (!info.isDirectory())
+    throw projectRefusal(dir, 'is a file, not a folder; move it away and the server will create the folder');
   const shared = sharedReason(info);
-  if (shared) throw projectRefusal(dir, `${shared}; make it private (chmod 700 ${dir}) or remove it and the server will create it`);
+  if (shared)
+    throw projectRefusal(
+      dir,
+      `${shared}; make it private (chmod 700 ${dir}) or remove it and the server will create it`,
+    );
   return info;
 }
 
 function projectRefusal(dir: string, why: string): OutputFolderError {
-  return new OutputFolderError(`The project folder ${dir} in the folder for large images (GENIMIX_OUTPUT_DIR) ${why}. The image was not saved.`);
+  return new OutputFolderError(
+    `The project folder ${dir} in the folder for large images (GENIMIX_OUTPUT_DIR) ${why}. The image was not saved.`,
+  );
 }
 
 /** Why a folder is not private to this user, or undefined. Windows has no such mode bits. */
 function sharedReason(info: Stats): string | undefined {
   if (!POSIX) return undefined;
   const uid = process.getuid?.();
-  if (uid !== undefined && info.uid !== uid) return `belongs to another user (uid ${info.uid}, this server runs as uid ${uid})`;
-  if ((info.mode & 0o022) !== 0) return `can be written by other users (mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  if (uid !== undefined && info.uid !== uid)
+    return `belongs to another user (uid ${info.uid}, this server runs as uid ${uid})`;
+  if ((info.mode & 0o022) !== 0)
+    return `can be written by other users (mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')})`;
   return undefined;
 }
 
@@ -159,16 +183,21 @@ export function isUnderPseudoRoot(p: string): boolean {
 }
 
 function refuseIfPseudo(p: string, refuse: (why: string) => OutputFolderError): void {
-  if (isUnderPseudoRoot(p)) throw refuse(`is on a kernel pseudo file system (${p.split('/')[1]}), where no file can be kept`);
+  if (isUnderPseudoRoot(p))
+    throw refuse(`is on a kernel pseudo file system (${p.split('/')[1]}), where no file can be kept`);
 }
 
 /** The real path of an existing folder: under a pseudo root, or on a pseudo file system. */
 async function refuseIfPseudoReal(existing: string, refuse: (why: string) => OutputFolderError): Promise<void> {
   const real = await realpath(existing).catch(() => existing);
-  if (isUnderPseudoRoot(real)) throw refuse(`leads to ${real}, on a kernel pseudo file system where no file can be kept`);
+  if (isUnderPseudoRoot(real))
+    throw refuse(`leads to ${real}, on a kernel pseudo file system where no file can be kept`);
   if (process.platform !== 'linux') return;
   const fs = await statfs(real).catch(() => undefined);
-  if (fs && PSEUDO_FS_TYPES.has(Number(fs.type))) throw refuse(`is on a kernel pseudo file system (type 0x${Number(fs.type).toString(16)}), where no file can be kept`);
+  if (fs && PSEUDO_FS_TYPES.has(Number(fs.type)))
+    throw refuse(
+      `is on a kernel pseudo file system (type 0x${Number(fs.type).toString(16)}), where no file can be kept`,
+    );
 }
 
 /** `permission denied (EACCES)` and the like. */

@@ -1,4 +1,4 @@
-import { constants, type BigIntStats } from 'node:fs';
+import { type BigIntStats, constants } from 'node:fs';
 import { type FileHandle, lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GenimixValidationError } from '@genimix/core';
@@ -57,11 +57,17 @@ const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants
  *   symbolic link), missing or unreadable; {@link GenimixValidationError} (the field) when it is
  *   no regular file
  */
-export async function openInsideFolders(requested: string, allowedDirs: readonly string[], options: OpenInsideOptions = {}): Promise<OpenedFile> {
+export async function openInsideFolders(
+  requested: string,
+  allowedDirs: readonly string[],
+  options: OpenInsideOptions = {},
+): Promise<OpenedFile> {
   const field = options.field ?? 'path';
   const quoted = `${field} ${quote(requested, 200)}`;
   if (allowedDirs.length === 0) {
-    throw new PathAccessError(`${quoted} cannot be read: this server may read no local files: the user must set GENIMIX_ALLOWED_DIRS in this MCP server's configuration to the folders it may read (separated by "${path.delimiter}") and restart it. Meanwhile pass the image's bytes as data (base64) instead.`);
+    throw new PathAccessError(
+      `${quoted} cannot be read: this server may read no local files: the user must set GENIMIX_ALLOWED_DIRS in this MCP server's configuration to the folders it may read (separated by "${path.delimiter}") and restart it. Meanwhile pass the image's bytes as data (base64) instead.`,
+    );
   }
   const where = `allowed folders: ${allowedDirs.join(', ')}`;
   const roots = await realRoots(allowedDirs);
@@ -69,7 +75,9 @@ export async function openInsideFolders(requested: string, allowedDirs: readonly
 
   // Cheap refusals, not the authority: the normalised path (so `..` cannot climb out)...
   if (![...roots.lexical, ...roots.real].some((root) => isInside(absolute, root))) {
-    throw new PathAccessError(`${quoted} is outside the folders this server may read (${where}). Move the file into one of them, or ask the user to add its folder to GENIMIX_ALLOWED_DIRS.`);
+    throw new PathAccessError(
+      `${quoted} is outside the folders this server may read (${where}). Move the file into one of them, or ask the user to add its folder to GENIMIX_ALLOWED_DIRS.`,
+    );
   }
   // ...and what it is now: opening a device can have effects of its own, so do not open one
   // that is plainly there. One swapped in after this look is opened without blocking, then refused.
@@ -79,14 +87,19 @@ export async function openInsideFolders(requested: string, allowedDirs: readonly
   if (!now.isFile()) throw notAFile(field, quoted);
 
   const strategy = options.strategy ?? 'auto';
-  const opened = strategy === 'inode' ? await openByInode(absolute, quoted, roots.real, where) : await openByProc(absolute, quoted, roots.real, where, strategy === 'auto');
+  const opened =
+    strategy === 'inode'
+      ? await openByInode(absolute, quoted, roots.real, where)
+      : await openByProc(absolute, quoted, roots.real, where, strategy === 'auto');
   try {
     // The file opened, not the path: a FIFO, device or folder swapped in is refused here.
     if (!opened.stats.isFile()) throw notAFile(field, quoted);
     // A hard link has no "real path" of its own: a link inside an allowed folder to a file outside
     // looks inside by every path check. A file with more than one name is refused.
     if (opened.stats.nlink > 1n) {
-      throw new PathAccessError(`${quoted} has other names (hard links), which may lie outside the folders this server may read, so it is not read: copy the file into an allowed folder and give the copy's path.`);
+      throw new PathAccessError(
+        `${quoted} has other names (hard links), which may lie outside the folders this server may read, so it is not read: copy the file into an allowed folder and give the copy's path.`,
+      );
     }
     return { handle: opened.handle, realPath: opened.realPath, size: Number(opened.stats.size) };
   } catch (error) {
@@ -107,7 +120,13 @@ interface Checked {
  * to the path since, so a swap before or after the open cannot make an outside file look inside.
  * Without /proc (not mounted), `fallBack` lets the inode strategy decide instead.
  */
-async function openByProc(absolute: string, quoted: string, realRoots: readonly string[], where: string, fallBack: boolean): Promise<Checked> {
+async function openByProc(
+  absolute: string,
+  quoted: string,
+  realRoots: readonly string[],
+  where: string,
+  fallBack: boolean,
+): Promise<Checked> {
   if (process.platform !== 'linux' && fallBack) return openByInode(absolute, quoted, realRoots, where);
   const handle = await open(absolute, READ_FLAGS).catch((error: unknown) => {
     throw openError(error, quoted);
@@ -121,7 +140,8 @@ async function openByProc(absolute: string, quoted: string, realRoots: readonly 
       await handle.close();
       return await openByInode(absolute, quoted, realRoots, where);
     }
-    if (!path.isAbsolute(realPath) || !realRoots.some((root) => isInside(realPath, root))) throw leadsOutside(quoted, where);
+    if (!path.isAbsolute(realPath) || !realRoots.some((root) => isInside(realPath, root)))
+      throw leadsOutside(quoted, where);
     return { handle, realPath, stats: await handle.stat({ bigint: true }) };
   } catch (error) {
     await handle.close().catch(() => undefined);
@@ -140,7 +160,12 @@ async function openByProc(absolute: string, quoted: string, realRoots: readonly 
  * folder inside an allowed folder back and forth could in principle line up two swaps with the
  * open, the second realpath and the lstat. /proc, where there is one, has no such window.
  */
-async function openByInode(absolute: string, quoted: string, realRoots: readonly string[], where: string): Promise<Checked> {
+async function openByInode(
+  absolute: string,
+  quoted: string,
+  realRoots: readonly string[],
+  where: string,
+): Promise<Checked> {
   const before = await realpath(absolute).catch((error: unknown) => {
     throw openError(error, quoted);
   });
@@ -165,12 +190,16 @@ async function openByInode(absolute: string, quoted: string, realRoots: readonly
 /** The allowed folders as given (resolved) and as real paths (those that exist). */
 async function realRoots(allowedDirs: readonly string[]): Promise<{ lexical: string[]; real: string[] }> {
   const lexical = allowedDirs.map((dir) => path.resolve(dir));
-  const real = (await Promise.all(lexical.map((dir) => realpath(dir).catch(() => undefined)))).filter((dir): dir is string => dir !== undefined);
+  const real = (await Promise.all(lexical.map((dir) => realpath(dir).catch(() => undefined)))).filter(
+    (dir): dir is string => dir !== undefined,
+  );
   return { lexical, real };
 }
 
 function leadsOutside(quoted: string, where: string): PathAccessError {
-  return new PathAccessError(`${quoted} leads outside the folders this server may read (${where}) through a symbolic link (or a folder that was swapped for one). Give the path of the file itself, inside one of those folders.`);
+  return new PathAccessError(
+    `${quoted} leads outside the folders this server may read (${where}) through a symbolic link (or a folder that was swapped for one). Give the path of the file itself, inside one of those folders.`,
+  );
 }
 
 function notAFile(field: string, quoted: string): GenimixValidationError {
@@ -179,9 +208,14 @@ function notAFile(field: string, quoted: string): GenimixValidationError {
 
 function openError(error: unknown, quoted: string): Error {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new PathAccessError(`${quoted} does not exist: give the full path of an existing image file.`);
-  if (code === 'EACCES' || code === 'EPERM') return new PathAccessError(`${quoted} cannot be read: permission denied. Ask the user to make it readable, or pass the image as data.`);
-  if (code === 'ENXIO' || code === 'ENODEV' || code === 'EISDIR') return new PathAccessError(`${quoted} is not a regular file: give the path of an image file.`);
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return new PathAccessError(`${quoted} does not exist: give the full path of an existing image file.`);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new PathAccessError(
+      `${quoted} cannot be read: permission denied. Ask the user to make it readable, or pass the image as data.`,
+    );
+  if (code === 'ENXIO' || code === 'ENODEV' || code === 'EISDIR')
+    return new PathAccessError(`${quoted} is not a regular file: give the path of an image file.`);
   return new PathAccessError(`${quoted} cannot be read (${code ?? String(error)}): give the path of an image file.`);
 }
 
@@ -190,7 +224,9 @@ function openError(error: unknown, quoted: string): Error {
  * configured (never an empty list).
  */
 export function allowedFoldersText(allowedDirs: readonly string[]): string {
-  return allowedDirs.length > 0 ? allowedDirs.join(', ') : 'no folder at all (the user has not set GENIMIX_ALLOWED_DIRS, so path cannot be used: pass data instead)';
+  return allowedDirs.length > 0
+    ? allowedDirs.join(', ')
+    : 'no folder at all (the user has not set GENIMIX_ALLOWED_DIRS, so path cannot be used: pass data instead)';
 }
 
 /** True when `candidate` is `root` or lies below it. Case-insensitive on Windows (drive letters, NTFS). */

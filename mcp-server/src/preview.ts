@@ -36,7 +36,14 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ImageMimeType, sniffImageType } from '@genimix/core';
 import { imageSize } from 'image-size';
-import { type CodecName, type PreviewSettings, type WasmModule, type WorkerJob, type WorkerMessage, workerSource } from './preview/worker.js';
+import {
+  type CodecName,
+  type PreviewSettings,
+  type WasmModule,
+  type WorkerJob,
+  type WorkerMessage,
+  workerSource,
+} from './preview/worker.js';
 
 /**
  * The default byte budget of a preview: 75,000 bytes, whose base64 is 100,000 characters.
@@ -116,7 +123,13 @@ export interface Preview {
 }
 
 /** Why a preview could not be made. */
-export type PreviewErrorCode = 'unsupported-type' | 'unreadable-header' | 'too-many-pixels' | 'undecodable' | 'budget-too-small' | 'worker-failed';
+export type PreviewErrorCode =
+  | 'unsupported-type'
+  | 'unreadable-header'
+  | 'too-many-pixels'
+  | 'undecodable'
+  | 'budget-too-small'
+  | 'worker-failed';
 
 /** A preview could not be made; `message` is written to be shown to the model or a person as it is. */
 export class PreviewError extends Error {
@@ -141,14 +154,19 @@ export class PreviewError extends Error {
  */
 export function imageInfo(data: Uint8Array, mimeType: string): ImageInfo {
   const type = sniffImageType(data);
-  if (!type) throw new PreviewError('unsupported-type', `the data (declared ${mimeType ? `as ${mimeType}` : 'without a type'}) is not a PNG, JPEG, WebP or GIF image`);
+  if (!type)
+    throw new PreviewError(
+      'unsupported-type',
+      `the data (declared ${mimeType ? `as ${mimeType}` : 'without a type'}) is not a PNG, JPEG, WebP or GIF image`,
+    );
   let size: ReturnType<typeof imageSize>;
   try {
     size = imageSize(data);
   } catch (error) {
     throw new PreviewError('unreadable-header', `the ${type} header cannot be read (${(error as Error).message})`);
   }
-  if (!(size.width > 0 && size.height > 0)) throw new PreviewError('unreadable-header', `the ${type} header gives no size`);
+  if (!(size.width > 0 && size.height > 0))
+    throw new PreviewError('unreadable-header', `the ${type} header gives no size`);
   // EXIF orientations 5–8 turn the picture by 90°; the preview is decoded upright.
   const turned = type === 'image/jpeg' && (size.orientation ?? 1) >= 5;
   return { width: turned ? size.height : size.width, height: turned ? size.width : size.height, mimeType: type };
@@ -177,7 +195,8 @@ export function imageInfo(data: Uint8Array, mimeType: string): ImageInfo {
  */
 export async function makePreview(data: Uint8Array, mimeType: string, options: PreviewOptions): Promise<Preview> {
   const { maxBytes, maxPixels = DEFAULT_MAX_PIXELS, reencode = false } = options;
-  if (!Number.isInteger(maxBytes) || maxBytes < MIN_PREVIEW_BUDGET) throw new RangeError(`maxBytes must be a whole number of at least ${MIN_PREVIEW_BUDGET}, not ${maxBytes}`);
+  if (!Number.isInteger(maxBytes) || maxBytes < MIN_PREVIEW_BUDGET)
+    throw new RangeError(`maxBytes must be a whole number of at least ${MIN_PREVIEW_BUDGET}, not ${maxBytes}`);
   const info = imageInfo(data, mimeType);
   let { width, height } = info;
   if (info.mimeType === 'image/jpeg') {
@@ -195,23 +214,53 @@ export async function makePreview(data: Uint8Array, mimeType: string, options: P
   }
   if (width * height > maxPixels) {
     const megapixels = (n: number): string => `${Number((n / 1e6).toFixed(1))} megapixels`;
-    throw new PreviewError('too-many-pixels', `the image is ${width}×${height} px (${megapixels(width * height)}), over the ${megapixels(maxPixels)} a preview is made from, so it was not decoded`);
+    throw new PreviewError(
+      'too-many-pixels',
+      `the image is ${width}×${height} px (${megapixels(width * height)}), over the ${megapixels(maxPixels)} a preview is made from, so it was not decoded`,
+    );
   }
   const fits = !reencode && data.byteLength <= maxBytes && Math.max(info.width, info.height) <= MAX_LONG_EDGE;
-  const settings: PreviewSettings = { maxLongEdge: MAX_LONG_EDGE, minLongEdge: MIN_PREVIEW_LONG_EDGE, qualityMax: PREVIEW_QUALITY.max, qualityMin: PREVIEW_QUALITY.min };
+  const settings: PreviewSettings = {
+    maxLongEdge: MAX_LONG_EDGE,
+    minLongEdge: MIN_PREVIEW_LONG_EDGE,
+    qualityMax: PREVIEW_QUALITY.max,
+    qualityMin: PREVIEW_QUALITY.min,
+  };
   const message = await oneAtATime(async () => {
     const codecs = await loadCodecs(info.mimeType);
     // A copy of just the image, moved to the worker: the caller's bytes stay the caller's, and a
     // view into a larger buffer does not drag that buffer along.
-    const job: WorkerJob = { data: new Uint8Array(data), type: info.mimeType, maxBytes, maxPixels, settings, ...codecs };
+    const job: WorkerJob = {
+      data: new Uint8Array(data),
+      type: info.mimeType,
+      maxBytes,
+      maxPixels,
+      settings,
+      ...codecs,
+    };
     if (fits) job.keepOriginal = { width: info.width, height: info.height };
     return runWorker(job);
   });
   if ('original' in message) {
-    return { data, mimeType: info.mimeType, width: message.original.width, height: message.original.height, size: data.byteLength, original: true };
+    return {
+      data,
+      mimeType: info.mimeType,
+      width: message.original.width,
+      height: message.original.height,
+      size: data.byteLength,
+      original: true,
+    };
   }
   const { result } = message;
-  return { data: result.data, mimeType: 'image/jpeg', width: result.width, height: result.height, size: result.data.byteLength, original: false, quality: result.quality };
+  return {
+    data: result.data,
+    mimeType: 'image/jpeg',
+    width: result.width,
+    height: result.height,
+    size: result.data.byteLength,
+    original: false,
+    quality: result.quality,
+  };
 }
 
 /**
@@ -233,7 +282,11 @@ export function jpegFrame(data: Uint8Array): { width: number; height: number; co
     if (length < 2) return undefined;
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       if (p + 8 > data.length) return undefined;
-      return { height: (data[p + 3]! << 8) | data[p + 4]!, width: (data[p + 5]! << 8) | data[p + 6]!, components: data[p + 7]! };
+      return {
+        height: (data[p + 3]! << 8) | data[p + 4]!,
+        width: (data[p + 5]! << 8) | data[p + 6]!,
+        components: data[p + 7]!,
+      };
     }
     p += length;
   }
@@ -318,7 +371,12 @@ export const PREVIEW_TIMEOUT_MS = 60_000;
 /** Makes the preview of `job` in a new worker thread and ends the worker, whatever happens. */
 async function runWorker(job: WorkerJob): Promise<Exclude<WorkerMessage, { failure: unknown }>> {
   // stdout: true keeps anything a codec prints off this process's stdout, the MCP stdio channel.
-  const worker = new Worker(workerSource(), { eval: true, workerData: job, transferList: [job.data.buffer as ArrayBuffer], stdout: true });
+  const worker = new Worker(workerSource(), {
+    eval: true,
+    workerData: job,
+    transferList: [job.data.buffer as ArrayBuffer],
+    stdout: true,
+  });
   worker.stdout.pipe(process.stderr, { end: false });
   let timer: NodeJS.Timeout | undefined;
   try {

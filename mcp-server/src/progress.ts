@@ -5,7 +5,12 @@ import type { ServerContext } from '@modelcontextprotocol/server';
  * request's `_meta`); otherwise does nothing. A notification that cannot be sent is dropped:
  * progress never fails a call.
  */
-export async function reportProgress(ctx: ServerContext, progress: number, message: string, total?: number): Promise<void> {
+export async function reportProgress(
+  ctx: ServerContext,
+  progress: number,
+  message: string,
+  total?: number,
+): Promise<void> {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   if (progressToken === undefined) return;
   const params = { progressToken, progress, message, ...(total === undefined ? {} : { total }) };
@@ -21,7 +26,11 @@ export async function reportProgress(ctx: ServerContext, progress: number, messa
  * @param message the text of each notification, given the time waited so far in ms
  * @returns stops the notifications
  */
-export function startHeartbeat(ctx: ServerContext, intervalMs: number, message: (elapsedMs: number) => string): () => void {
+export function startHeartbeat(
+  ctx: ServerContext,
+  intervalMs: number,
+  message: (elapsedMs: number) => string,
+): () => void {
   if (ctx.mcpReq._meta?.progressToken === undefined) return () => {};
   const started = Date.now();
   let last = 0;

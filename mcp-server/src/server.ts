@@ -1,5 +1,6 @@
 import { GenimixClient, type Transport } from '@genimix/core';
 import { McpServer } from '@modelcontextprotocol/server';
+import { version } from '../package.json';
 import type { ServerConfig } from './config.js';
 import { Generations } from './generations.js';
 import { registerImageResource } from './resources/image-resource.js';
@@ -8,7 +9,6 @@ import { registerGenerateImage } from './tools/generate-image.js';
 import { registerGetImage } from './tools/get-image.js';
 import { registerListModels } from './tools/list-models.js';
 import { registerUploadImage } from './tools/upload-image.js';
-import { version } from '../package.json';
 
 /**
  * The largest MCP message the stdio server reads, in bytes: room for `upload_image` with a
@@ -36,8 +36,17 @@ export interface CreateServerOptions {
  * `genimix://images/{projectId}/{imageId}` of full images, over one core client. Pass it to
  * `serveStdio`, or connect it to any MCP transport.
  */
-export function createGenimixServer({ config, transport, generations = new Generations() }: CreateServerOptions): McpServer {
-  const client = new GenimixClient({ apiKey: config.apiKey, projectId: config.projectId, baseUrl: config.baseUrl, ...(transport ? { transport } : {}) });
+export function createGenimixServer({
+  config,
+  transport,
+  generations = new Generations(),
+}: CreateServerOptions): McpServer {
+  const client = new GenimixClient({
+    apiKey: config.apiKey,
+    projectId: config.projectId,
+    baseUrl: config.baseUrl,
+    ...(transport ? { transport } : {}),
+  });
   const server = new McpServer(
     { name: 'genimix', title: 'Genimix', version },
     {

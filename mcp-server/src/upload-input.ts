@@ -19,16 +19,25 @@ export function decodeDataArgument(value: string): UploadBytes {
   if (/^data:/i.test(payload)) {
     const match = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/is.exec(payload);
     if (!match || !/;base64$/i.test(match[2] ?? '')) {
-      throw new GenimixValidationError('data', 'data is a data: URI without ";base64": pass it as data:image/png;base64,<base64 bytes>, or plain base64.');
+      throw new GenimixValidationError(
+        'data',
+        'data is a data: URI without ";base64": pass it as data:image/png;base64,<base64 bytes>, or plain base64.',
+      );
     }
     declaredType = match[1] || undefined;
     payload = match[3] ?? '';
   }
   const compact = payload.replace(/\s+/g, '');
   if (compact === '' || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact) || compact.replace(/=+$/, '').length % 4 === 1) {
-    throw new GenimixValidationError('data', 'data is not valid base64: pass the image file\'s bytes encoded as base64 (or a data:image/...;base64, URI), or use path for a local file.');
+    throw new GenimixValidationError(
+      'data',
+      "data is not valid base64: pass the image file's bytes encoded as base64 (or a data:image/...;base64, URI), or use path for a local file.",
+    );
   }
-  return { data: new Uint8Array(Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64')), ...(declaredType ? { declaredType } : {}) };
+  return {
+    data: new Uint8Array(Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64')),
+    ...(declaredType ? { declaredType } : {}),
+  };
 }
 
 /** Options of {@link readPathArgument}. */
@@ -51,13 +60,23 @@ export interface ReadPathOptions {
  *   unreadable; {@link GenimixValidationError} field `path` when it is no regular file, too large,
  *   or changed while being read
  */
-export async function readPathArgument(requested: string, allowedDirs: readonly string[], options: ReadPathOptions = {}): Promise<UploadBytes> {
+export async function readPathArgument(
+  requested: string,
+  allowedDirs: readonly string[],
+  options: ReadPathOptions = {},
+): Promise<UploadBytes> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   const quoted = `path ${quote(requested, 200)}`;
-  const { handle, size } = await openInsideFolders(requested, allowedDirs, { field: 'path', ...(options.strategy ? { strategy: options.strategy } : {}) });
+  const { handle, size } = await openInsideFolders(requested, allowedDirs, {
+    field: 'path',
+    ...(options.strategy ? { strategy: options.strategy } : {}),
+  });
   try {
     if (size > maxBytes) {
-      throw new GenimixValidationError('path', `${quoted} is ${size} bytes, more than the ${maxBytes} bytes accepted: upload a smaller image.`);
+      throw new GenimixValidationError(
+        'path',
+        `${quoted} is ${size} bytes, more than the ${maxBytes} bytes accepted: upload a smaller image.`,
+      );
     }
     // One byte more than the size checked: reading it means the file is not what was checked.
     const buffer = Buffer.alloc(size + 1);
@@ -68,7 +87,10 @@ export async function readPathArgument(requested: string, allowedDirs: readonly 
       filled += bytesRead;
     }
     if (filled > size) {
-      throw new GenimixValidationError('path', `${quoted} changed while it was read (it is longer than its size said): give a complete image file that nothing is writing to.`);
+      throw new GenimixValidationError(
+        'path',
+        `${quoted} changed while it was read (it is longer than its size said): give a complete image file that nothing is writing to.`,
+      );
     }
     return { data: new Uint8Array(buffer.buffer, buffer.byteOffset, filled) };
   } finally {

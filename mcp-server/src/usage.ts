@@ -3,7 +3,9 @@ import { SETTINGS } from './config.js';
 /** The text of `genimix-mcp --help`: what the command does, its flags and every environment variable. */
 export function usage(): string {
   const width = Math.max(...SETTINGS.map((s) => s.name.length));
-  const variables = SETTINGS.map((s) => `  ${s.name.padEnd(width)}  ${s.required ? '(required) ' : ''}${s.description}`).join('\n');
+  const variables = SETTINGS.map(
+    (s) => `  ${s.name.padEnd(width)}  ${s.required ? '(required) ' : ''}${s.description}`,
+  ).join('\n');
   return `Usage: genimix-mcp [--help] [--version]
 
 The Genimix MCP server: generate, fetch, upload and delete images with the Genimix API from

@@ -1,4 +1,17 @@
-import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GenimixValidationError } from '@genimix/core';
@@ -24,7 +37,11 @@ afterAll(async () => {
 });
 
 /** The error `promise` rejects with; a test failure if it resolves. */
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('expected a refusal'), (error: unknown) => error as Error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable('expected a refusal'),
+    (error: unknown) => error as Error,
+  );
 
 const mode = async (p: string) => (await lstat(p)).mode & 0o7777;
 
@@ -50,16 +67,22 @@ describe('checkOutputFolder', () => {
     expect(await mode(readable)).toBe(0o755);
   });
 
-  it.each(['/proc/x', '/proc', '/sys/x', '/sys/kernel/genimix', '/dev/x', '/proc/self/fd/out'])('refuses %s at once, naming GENIMIX_OUTPUT_DIR, and creates nothing', async (dir) => {
-    const existed = await stat(dir).then(() => true, () => false);
-    const error = await failure(checkOutputFolder(dir));
-    expect(error).toBeInstanceOf(OutputFolderError);
-    expect(error.name).toBe('OutputFolderError');
-    expect(error.message).toMatch(/GENIMIX_OUTPUT_DIR/);
-    expect(error.message).toMatch(/pseudo file system/);
-    expect(error.message).toMatch(/the user must set GENIMIX_OUTPUT_DIR/);
-    if (!existed) await expect(stat(dir)).rejects.toThrow(/ENOENT/);
-  });
+  it.each(['/proc/x', '/proc', '/sys/x', '/sys/kernel/genimix', '/dev/x', '/proc/self/fd/out'])(
+    'refuses %s at once, naming GENIMIX_OUTPUT_DIR, and creates nothing',
+    async (dir) => {
+      const existed = await stat(dir).then(
+        () => true,
+        () => false,
+      );
+      const error = await failure(checkOutputFolder(dir));
+      expect(error).toBeInstanceOf(OutputFolderError);
+      expect(error.name).toBe('OutputFolderError');
+      expect(error.message).toMatch(/GENIMIX_OUTPUT_DIR/);
+      expect(error.message).toMatch(/pseudo file system/);
+      expect(error.message).toMatch(/the user must set GENIMIX_OUTPUT_DIR/);
+      if (!existed) await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+    },
+  );
 
   it('refuses a link that leads into /proc', async () => {
     const link = fresh('to-proc');
@@ -72,23 +95,31 @@ describe('checkOutputFolder', () => {
   it('refuses a file in place of the folder, and one in place of a parent', async () => {
     const file = fresh('file');
     await writeFile(file, 'not a folder');
-    expect((await failure(checkOutputFolder(file))).message).toMatch(/^The folder for large images, .*file \(GENIMIX_OUTPUT_DIR\), is a file, not a folder: the user must set GENIMIX_OUTPUT_DIR/);
+    expect((await failure(checkOutputFolder(file))).message).toMatch(
+      /^The folder for large images, .*file \(GENIMIX_OUTPUT_DIR\), is a file, not a folder: the user must set GENIMIX_OUTPUT_DIR/,
+    );
     expect((await failure(checkOutputFolder(path.join(file, 'below', 'out')))).message).toMatch(/cannot be created/);
     expect(await readFile(file, 'utf8')).toBe('not a folder');
   });
 
   // Chosen: refused and left as it is, never tightened: it is the user's folder.
-  it.each([0o777, 0o770, 0o1777])('refuses an existing folder writable by others (mode %o), leaving its mode', async (shared) => {
-    const dir = fresh('shared');
-    await mkdir(dir);
-    await chmod(dir, shared);
-    const error = await failure(checkOutputFolder(dir));
-    expect(error).toBeInstanceOf(OutputFolderError);
-    // A sticky folder open to all is /tmp's kind: the advice is a folder of one's own, not chmod.
-    const advice = shared & 0o1000 ? /can be written by other users \(mode \d+\): set GENIMIX_OUTPUT_DIR to a folder of the user's own/ : /can be written by other users \(mode \d+\): the user must make it private \(chmod 700 .*\) or set GENIMIX_OUTPUT_DIR/;
-    expect(error.message).toMatch(advice);
-    expect(await mode(dir)).toBe(shared);
-  });
+  it.each([0o777, 0o770, 0o1777])(
+    'refuses an existing folder writable by others (mode %o), leaving its mode',
+    async (shared) => {
+      const dir = fresh('shared');
+      await mkdir(dir);
+      await chmod(dir, shared);
+      const error = await failure(checkOutputFolder(dir));
+      expect(error).toBeInstanceOf(OutputFolderError);
+      // A sticky folder open to all is /tmp's kind: the advice is a folder of one's own, not chmod.
+      const advice =
+        shared & 0o1000
+          ? /can be written by other users \(mode \d+\): set GENIMIX_OUTPUT_DIR to a folder of the user's own/
+          : /can be written by other users \(mode \d+\): the user must make it private \(chmod 700 .*\) or set GENIMIX_OUTPUT_DIR/;
+      expect(error.message).toMatch(advice);
+      expect(await mode(dir)).toBe(shared);
+    },
+  );
 
   // chown needs root; this machine runs the tests as root. Elsewhere the case cannot be built.
   it.runIf(isRoot)('refuses an existing folder that belongs to another user', async () => {
@@ -106,22 +137,79 @@ describe('checkOutputFolder', () => {
 
   it('knows the pseudo roots by path', () => {
     expect(['/proc', '/proc/1', '/sys/x', '/dev/shm/x'].map(isUnderPseudoRoot)).toEqual([true, true, true, true]);
-    expect(['/processes', '/system', '/device', '/home/proc'].map(isUnderPseudoRoot)).toEqual([false, false, false, false]);
+    expect(['/processes', '/system', '/device', '/home/proc'].map(isUnderPseudoRoot)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 
 describe('safeFileName', () => {
   const reserved = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
   const ids = [
-    'cat', 'Cat', 'cAt', 'CAT', 'caT', 'cat.png', 'Cat.png', 'cat.PNG',
-    'con', 'CON', 'Con', 'con.txt', 'CON.txt', 'nul', 'NUL', 'nul.txt', 'nul.tar.gz', 'Nul', 'prn', 'aux', 'AUX',
-    'com0', 'com1', 'COM1', 'com9', 'lpt1', 'LPT9', 'lpt0', 'com10', 'lpt', 'console', 'x.nul', 'x.con.y',
-    'a.', 'a..', 'A.', '...', '._', '.hidden', '.Hidden', '-', '_', 'a-b_c.d',
-    'img-0f8c1e8a-5e0b-4bba-9d1c-2f2c4b1e6a3d', 'A'.repeat(128), 'a'.repeat(128), `${'Ab'.repeat(63)}.`, `${'x'.repeat(127)}.`,
+    'cat',
+    'Cat',
+    'cAt',
+    'CAT',
+    'caT',
+    'cat.png',
+    'Cat.png',
+    'cat.PNG',
+    'con',
+    'CON',
+    'Con',
+    'con.txt',
+    'CON.txt',
+    'nul',
+    'NUL',
+    'nul.txt',
+    'nul.tar.gz',
+    'Nul',
+    'prn',
+    'aux',
+    'AUX',
+    'com0',
+    'com1',
+    'COM1',
+    'com9',
+    'lpt1',
+    'LPT9',
+    'lpt0',
+    'com10',
+    'lpt',
+    'console',
+    'x.nul',
+    'x.con.y',
+    'a.',
+    'a..',
+    'A.',
+    '...',
+    '._',
+    '.hidden',
+    '.Hidden',
+    '-',
+    '_',
+    'a-b_c.d',
+    'img-0f8c1e8a-5e0b-4bba-9d1c-2f2c4b1e6a3d',
+    'A'.repeat(128),
+    'a'.repeat(128),
+    `${'Ab'.repeat(63)}.`,
+    `${'x'.repeat(127)}.`,
   ];
 
   it('keeps ids of lower-case letters, digits, ".", "_" and "-" as they are', () => {
-    for (const id of ['cat', 'cat.png', 'a-b_c.d', 'img-0f8c1e8a-5e0b-4bba-9d1c-2f2c4b1e6a3d', 'x.nul', 'console', 'com10', '.hidden']) {
+    for (const id of [
+      'cat',
+      'cat.png',
+      'a-b_c.d',
+      'img-0f8c1e8a-5e0b-4bba-9d1c-2f2c4b1e6a3d',
+      'x.nul',
+      'console',
+      'com10',
+      '.hidden',
+    ]) {
       expect(safeFileName(id)).toBe(id);
     }
   });
@@ -156,15 +244,18 @@ describe('safeFileName', () => {
   });
 
   it('gives every case variant of an id its own name (all 16 of "abcd")', () => {
-    const variants = Array.from({ length: 16 }, (_, bits) => [...'abcd'].map((c, i) => ((bits >> i) & 1 ? c.toUpperCase() : c)).join(''));
+    const variants = Array.from({ length: 16 }, (_, bits) =>
+      [...'abcd'].map((c, i) => ((bits >> i) & 1 ? c.toUpperCase() : c)).join(''),
+    );
     expect(new Set(variants.map((v) => safeFileName(v).toLowerCase())).size).toBe(16);
   });
 
   it('refuses what is no id', () => {
-    for (const bad of ['', '.', '..', 'a/b', 'a\\b', 'a b', 'a+b', 'x'.repeat(129)]) expect(() => safeFileName(bad), bad).toThrow(TypeError);
+    for (const bad of ['', '.', '..', 'a/b', 'a\\b', 'a b', 'a+b', 'x'.repeat(129)])
+      expect(() => safeFileName(bad), bad).toThrow(TypeError);
   });
 
-  it('adds the type\'s extension, bin for an unknown type', () => {
+  it("adds the type's extension, bin for an unknown type", () => {
     expect(imageFileName('Cat', 'image/jpeg')).toBe('cat+1.jpg');
     expect(imageFileName('cat', 'application/octet-stream')).toBe('cat.bin');
   });
@@ -198,7 +289,7 @@ describe('writeImageFile', () => {
     expect((await writeImageFile(out, 'proj', 'dog', 'image/png', png('dog'))).replaced).toBe(true);
   });
 
-  it('leaves a folder in the file\'s place alone and refuses', async () => {
+  it("leaves a folder in the file's place alone and refuses", async () => {
     const out = fresh('out');
     await mkdir(path.join(out, 'proj', 'cat.png'), { recursive: true });
     await chmod(out, 0o700);
@@ -210,7 +301,7 @@ describe('writeImageFile', () => {
     expect((await readdir(path.join(out, 'proj'))).sort()).toEqual(['cat.png']);
   });
 
-  it('replaces a symbolic link at the file\'s name itself, never what it points to', async () => {
+  it("replaces a symbolic link at the file's name itself, never what it points to", async () => {
     const out = fresh('out');
     const victim = fresh('victim.txt');
     await writeFile(victim, 'untouched');
@@ -230,7 +321,9 @@ describe('writeImageFile', () => {
     await symlink(elsewhere, path.join(out, 'proj'));
     const error = await failure(writeImageFile(out, 'proj', 'cat', 'image/png', png('x')));
     expect(error).toBeInstanceOf(OutputFolderError);
-    expect(error.message).toMatch(/project folder .*proj .*GENIMIX_OUTPUT_DIR.* is a symbolic link, which this server does not follow/);
+    expect(error.message).toMatch(
+      /project folder .*proj .*GENIMIX_OUTPUT_DIR.* is a symbolic link, which this server does not follow/,
+    );
     expect(await readdir(elsewhere)).toEqual([]);
     expect(await readlink(path.join(out, 'proj'))).toBe(elsewhere);
   });
@@ -239,7 +332,9 @@ describe('writeImageFile', () => {
     const out = fresh('out');
     await mkdir(out, { mode: 0o700 });
     await writeFile(path.join(out, 'proj'), 'a file');
-    expect((await failure(writeImageFile(out, 'proj', 'cat', 'image/png', png('x')))).message).toMatch(/is a file, not a folder/);
+    expect((await failure(writeImageFile(out, 'proj', 'cat', 'image/png', png('x')))).message).toMatch(
+      /is a file, not a folder/,
+    );
   });
 
   it('refuses a shared project folder and a shared output folder', async () => {
@@ -247,9 +342,13 @@ describe('writeImageFile', () => {
     await mkdir(path.join(out, 'proj'), { recursive: true });
     await chmod(out, 0o700);
     await chmod(path.join(out, 'proj'), 0o777);
-    expect((await failure(writeImageFile(out, 'proj', 'cat', 'image/png', png('x')))).message).toMatch(/project folder .* can be written by other users \(mode 0777\)/);
+    expect((await failure(writeImageFile(out, 'proj', 'cat', 'image/png', png('x')))).message).toMatch(
+      /project folder .* can be written by other users \(mode 0777\)/,
+    );
     await chmod(out, 0o777);
-    expect((await failure(writeImageFile(out, 'proj', 'cat', 'image/png', png('x')))).message).toMatch(/^The folder for large images, .* can be written by other users/);
+    expect((await failure(writeImageFile(out, 'proj', 'cat', 'image/png', png('x')))).message).toMatch(
+      /^The folder for large images, .* can be written by other users/,
+    );
   });
 
   it('refuses /proc as output folder before writing', async () => {
@@ -259,7 +358,11 @@ describe('writeImageFile', () => {
 
   it('refuses invalid ids as arguments', async () => {
     const out = fresh('out');
-    for (const [project, image] of [['..', 'cat'], ['proj', '../x'], ['proj', '']]) {
+    for (const [project, image] of [
+      ['..', 'cat'],
+      ['proj', '../x'],
+      ['proj', ''],
+    ]) {
       const error = await failure(writeImageFile(out, project!, image!, 'image/png', png('x')));
       expect(error).toBeInstanceOf(GenimixValidationError);
     }
@@ -292,7 +395,9 @@ describe('writeImageFile', () => {
     const out = fresh('out');
     const big = Buffer.alloc(900 * 1024, 7);
     PNG.copy(big);
-    const results = await Promise.all(Array.from({ length: 12 }, () => writeImageFile(out, 'proj', 'parallel', 'image/png', big)));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => writeImageFile(out, 'proj', 'parallel', 'image/png', big)),
+    );
     expect(new Set(results.map((r) => r.path)).size).toBe(1);
     // link() creates the name only if it is free: exactly one call created it.
     expect(results.filter((r) => !r.replaced)).toHaveLength(1);
@@ -302,8 +407,12 @@ describe('writeImageFile', () => {
 
   it('creates the folders once when different images are written at once', async () => {
     const out = fresh('out');
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => writeImageFile(out, 'proj', `img-${i}`, 'image/png', png(String(i)))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => writeImageFile(out, 'proj', `img-${i}`, 'image/png', png(String(i)))),
+    );
     expect(results.every((r) => !r.replaced)).toBe(true);
-    expect((await readdir(path.join(out, 'proj'))).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `img-${i}.png`).sort());
+    expect((await readdir(path.join(out, 'proj'))).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `img-${i}.png`).sort(),
+    );
   });
 });

@@ -30,7 +30,11 @@ afterAll(async () => {
 });
 
 /** The error `promise` rejects with; a test failure if it resolves. */
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('expected a refusal'), (error: unknown) => error as Error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable('expected a refusal'),
+    (error: unknown) => error as Error,
+  );
 
 // Both strategies on every test that can run on this machine: `auto` is /proc on Linux, and
 // `inode` is what macOS and Windows use.
@@ -53,7 +57,9 @@ describe.each(['auto', 'inode'] as const)('readPathArgument, strategy %s', (stra
   ])('refuses %s before opening it, naming path and the fix', async (_kind, target) => {
     const error = await failure(read(target()));
     expect(error).toBeInstanceOf(PathAccessError);
-    expect(error.message).toMatch(/^path ".*" is outside the folders this server may read \(allowed folders: .*allowed\)/);
+    expect(error.message).toMatch(
+      /^path ".*" is outside the folders this server may read \(allowed folders: .*allowed\)/,
+    );
     expect(error.message).toMatch(/GENIMIX_ALLOWED_DIRS/);
   });
 
@@ -68,11 +74,13 @@ describe.each(['auto', 'inode'] as const)('readPathArgument, strategy %s', (stra
   it('refuses a folder inside that is a link to one outside', async () => {
     const link = path.join(allowed, `dir-link-${strategy}`);
     await symlink(outside, link);
-    expect((await failure(read(path.join(link, 'in.png'))))).toBeInstanceOf(PathAccessError);
+    expect(await failure(read(path.join(link, 'in.png')))).toBeInstanceOf(PathAccessError);
   });
 
   it('says a missing file does not exist', async () => {
-    expect((await failure(read(path.join(allowed, 'missing.png')))).message).toMatch(/^path ".*missing\.png" does not exist/);
+    expect((await failure(read(path.join(allowed, 'missing.png')))).message).toMatch(
+      /^path ".*missing\.png" does not exist/,
+    );
   });
 
   it.each([
@@ -106,7 +114,9 @@ describe.each(['auto', 'inode'] as const)('readPathArgument, strategy %s', (stra
     const exact = path.join(allowed, `exact-${strategy}.png`);
     await writeFile(exact, Buffer.alloc(100, 1));
     expect((await readPathArgument(exact, [allowed], { strategy, maxBytes: 100 })).data.length).toBe(100);
-    expect((await failure(readPathArgument(exact, [allowed], { strategy, maxBytes: 99 }))).message).toMatch(/more than the 99 bytes/);
+    expect((await failure(readPathArgument(exact, [allowed], { strategy, maxBytes: 99 }))).message).toMatch(
+      /more than the 99 bytes/,
+    );
   });
 
   it('refuses a kernel file that says it is empty but is not (/proc/self/environ holds the API key)', async () => {
@@ -119,7 +129,9 @@ describe('no allowed folder configured', () => {
   it('says in words that no local file may be read and how to fix it', async () => {
     const error = await failure(readPathArgument(path.join(allowed, 'sub', 'in.png'), []));
     expect(error).toBeInstanceOf(PathAccessError);
-    expect(error.message).toMatch(/^path ".*" cannot be read: this server may read no local files: the user must set GENIMIX_ALLOWED_DIRS/);
+    expect(error.message).toMatch(
+      /^path ".*" cannot be read: this server may read no local files: the user must set GENIMIX_ALLOWED_DIRS/,
+    );
     expect(error.message).not.toMatch(/\(\)|inside \)|allowed folders: [^a-z/]/);
   });
 
@@ -143,7 +155,9 @@ describe('openInsideFolders', () => {
   });
 
   it('names the field it was given', async () => {
-    expect((await failure(openInsideFolders('/etc/passwd', [allowed], { field: 'image' }))).message).toMatch(/^image "\/etc\/passwd"/);
+    expect((await failure(openInsideFolders('/etc/passwd', [allowed], { field: 'image' }))).message).toMatch(
+      /^image "\/etc\/passwd"/,
+    );
   });
 });
 
@@ -189,10 +203,11 @@ describe.runIf(process.platform === 'linux')('a folder swapped for a symbolic li
       { eval: true, workerData: { stop, root, outside } },
     );
     const messages: unknown[] = [];
-    const next = () => new Promise<unknown>((resolve, reject) => {
-      swapper.once('message', resolve);
-      swapper.once('error', reject);
-    });
+    const next = () =>
+      new Promise<unknown>((resolve, reject) => {
+        swapper.once('message', resolve);
+        swapper.once('error', reject);
+      });
     messages.push(await next());
     const outcomes = { inside: 0, secret: 0, refused: 0, other: [] as string[] };
     try {

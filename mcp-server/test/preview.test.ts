@@ -1,8 +1,15 @@
 import { deflateSync } from 'node:zlib';
-import sharp, { type Metadata, type Sharp } from 'sharp';
 import { imageSize } from 'image-size';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_PREVIEW_MAX_BYTES, MIN_PREVIEW_BUDGET, PreviewError, imageInfo, makePreview, type Preview } from '../src/preview.js';
+import {
+  DEFAULT_PREVIEW_MAX_BYTES,
+  imageInfo,
+  MIN_PREVIEW_BUDGET,
+  makePreview,
+  type Preview,
+  PreviewError,
+} from '../src/preview.js';
 
 /**
  * A photo-like image: colour gradients and a wave under gaussian noise of `sigma` levels (each
@@ -61,7 +68,12 @@ function blackPngBomb(width: number, height: number): Buffer {
   header.writeUInt32BE(height, 4);
   header.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, no filter, not interlaced
   const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height); // filter byte 0, then black pixels
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(rows, { level: 9 })), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(rows, { level: 9 })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A PNG chunk: length, type, data, CRC. */
@@ -150,7 +162,9 @@ describe('makePreview', () => {
   });
 
   it('keeps at least 1 px on the short side of an extreme strip', async () => {
-    const line = await sharp({ create: { width: 8000, height: 2, channels: 3, background: '#2a6' } }).png().toBuffer();
+    const line = await sharp({ create: { width: 8000, height: 2, channels: 3, background: '#2a6' } })
+      .png()
+      .toBuffer();
     const preview = await makePreview(line, 'image/png', { maxBytes: 1_024 });
     await expectPreview(preview, 1_024);
     expect([preview.width, preview.height]).toEqual([1568, 1]);
@@ -160,26 +174,44 @@ describe('makePreview', () => {
     const bomb = blackPngBomb(20_000, 20_000);
     expect(bomb.length).toBeLessThan(100_000); // decoded it would be 1.6 GB of RGBA
     expect(imageInfo(bomb, 'image/png')).toEqual({ width: 20_000, height: 20_000, mimeType: 'image/png' });
-    const error = await makePreview(bomb, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES }).catch((e: unknown) => e);
+    const error = await makePreview(bomb, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PreviewError);
     expect(error).toMatchObject({ name: 'PreviewError', code: 'too-many-pixels' });
-    expect((error as Error).message).toBe('the image is 20000×20000 px (400 megapixels), over the 50 megapixels a preview is made from, so it was not decoded');
+    expect((error as Error).message).toBe(
+      'the image is 20000×20000 px (400 megapixels), over the 50 megapixels a preview is made from, so it was not decoded',
+    );
   });
 
   it('previews a large one-colour PNG within the pixel limit', async () => {
     const large = blackPngBomb(6_000, 5_000);
-    const preview = await makePreview(large, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES, maxPixels: 30_000_000 });
+    const preview = await makePreview(large, 'image/png', {
+      maxBytes: DEFAULT_PREVIEW_MAX_BYTES,
+      maxPixels: 30_000_000,
+    });
     await expectPreview(preview, DEFAULT_PREVIEW_MAX_BYTES);
     expect([preview.width, preview.height]).toEqual([1568, 1307]);
     const { data } = await sharp(preview.data).raw().toBuffer({ resolveWithObject: true });
     expect(data.reduce((max, value) => Math.max(max, value), 0)).toBeLessThan(8); // black stays black through the box filter and the resize
-    await expect(makePreview(large, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES, maxPixels: 20_000_000 })).rejects.toMatchObject({ code: 'too-many-pixels' });
+    await expect(
+      makePreview(large, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES, maxPixels: 20_000_000 }),
+    ).rejects.toMatchObject({ code: 'too-many-pixels' });
   });
 
   it('returns a small image as it is: same bytes, original: true', async () => {
-    const small = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#4080c0' } }).png().toBuffer();
+    const small = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#4080c0' } })
+      .png()
+      .toBuffer();
     const preview = await makePreview(small, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES });
-    expect(preview).toEqual({ data: small, mimeType: 'image/png', width: 300, height: 200, size: small.length, original: true });
+    expect(preview).toEqual({
+      data: small,
+      mimeType: 'image/png',
+      width: 300,
+      height: 200,
+      size: small.length,
+      original: true,
+    });
     expect(preview.data).toBe(small);
   });
 
@@ -192,15 +224,27 @@ describe('makePreview', () => {
   it('flattens transparency on white', async () => {
     // 2000×1000: left half fully transparent (its colour, blue, must not show), right half opaque red.
     const half = { width: 1000, height: 1000, channels: 4 } as const;
-    const image = await sharp({ create: { width: 2000, height: 1000, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0 } } })
-      .composite([{ input: await sharp({ create: { ...half, background: { r: 255, g: 0, b: 0, alpha: 1 } } }).png().toBuffer(), left: 1000, top: 0 }])
+    const image = await sharp({
+      create: { width: 2000, height: 1000, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0 } },
+    })
+      .composite([
+        {
+          input: await sharp({ create: { ...half, background: { r: 255, g: 0, b: 0, alpha: 1 } } })
+            .png()
+            .toBuffer(),
+          left: 1000,
+          top: 0,
+        },
+      ])
       .png()
       .toBuffer();
     const preview = await makePreview(image, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES });
     const meta = await expectPreview(preview, DEFAULT_PREVIEW_MAX_BYTES);
     expect(meta.hasAlpha).toBe(false);
     const { data, info } = await sharp(preview.data).raw().toBuffer({ resolveWithObject: true });
-    const pixel = (x: number, y: number): number[] => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
+    const pixel = (x: number, y: number): number[] => [
+      ...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3),
+    ];
     for (const value of pixel(200, 300)) expect(value).toBeGreaterThan(245);
     const [r, g, b] = pixel(1400, 300);
     expect(r).toBeGreaterThan(230);
@@ -269,7 +313,11 @@ describe('makePreview', () => {
   });
 
   it('says why, in a PreviewError, when the bytes are no image or cannot be decoded', async () => {
-    await expect(makePreview(new TextEncoder().encode('<html>not an image</html>'), 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES })).rejects.toMatchObject({
+    await expect(
+      makePreview(new TextEncoder().encode('<html>not an image</html>'), 'image/png', {
+        maxBytes: DEFAULT_PREVIEW_MAX_BYTES,
+      }),
+    ).rejects.toMatchObject({
       name: 'PreviewError',
       code: 'unsupported-type',
       message: 'the data (declared as image/png) is not a PNG, JPEG, WebP or GIF image',
@@ -284,7 +332,9 @@ describe('makePreview', () => {
 
   describe('an image whose header lies is never sent as it is', () => {
     it('a GIF whose 10×10 logical screen holds a 12000×3000 frame: a preview of the whole frame', async () => {
-      const frame = await sharp({ create: { width: 12_000, height: 3_000, channels: 3, background: '#c04020' } }).gif().toBuffer();
+      const frame = await sharp({ create: { width: 12_000, height: 3_000, channels: 3, background: '#c04020' } })
+        .gif()
+        .toBuffer();
       const gif = withGifScreen(frame, 10, 10);
       expect(gif.length).toBeLessThan(DEFAULT_PREVIEW_MAX_BYTES);
       expect(imageInfo(gif, 'image/gif')).toEqual({ width: 10, height: 10, mimeType: 'image/gif' });
@@ -298,14 +348,18 @@ describe('makePreview', () => {
     });
 
     it('a GIF whose frame fits its screen is still sent as it is', async () => {
-      const gif = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#c04020' } }).gif().toBuffer();
+      const gif = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#c04020' } })
+        .gif()
+        .toBuffer();
       const preview = await makePreview(gif, 'image/gif', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES });
       expect(preview).toMatchObject({ original: true, mimeType: 'image/gif', width: 120, height: 80 });
       expect(preview.data).toBe(gif);
     });
 
     it('a JPEG that image-size reads as 10×10 and libjpeg as 20000×200: a preview at the true size', async () => {
-      const real = await sharp({ create: { width: 20_000, height: 200, channels: 3, background: '#3070b0' } }).jpeg({ quality: 50 }).toBuffer();
+      const real = await sharp({ create: { width: 20_000, height: 200, channels: 3, background: '#3070b0' } })
+        .jpeg({ quality: 50 })
+        .toBuffer();
       const jpeg = withFakeJpegSize(real);
       expect(imageSize(jpeg)).toMatchObject({ width: 10, height: 10 });
       expect(await sharp(jpeg).metadata()).toMatchObject({ width: 20_000, height: 200 });
@@ -317,7 +371,8 @@ describe('makePreview', () => {
       // The pixel limit is kept against the true size, before decoding.
       await expect(makePreview(jpeg, 'image/jpeg', { maxBytes, maxPixels: 1_000_000 })).rejects.toMatchObject({
         code: 'too-many-pixels',
-        message: 'the image is 20000×200 px (4 megapixels), over the 1 megapixels a preview is made from, so it was not decoded',
+        message:
+          'the image is 20000×200 px (4 megapixels), over the 1 megapixels a preview is made from, so it was not decoded',
       });
     });
 
@@ -327,9 +382,15 @@ describe('makePreview', () => {
       header.writeUInt32BE(1000, 4);
       header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
       const junk = Buffer.from('not image data at all, '.repeat(40), 'latin1');
-      const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', header), junk]);
+      const png = Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        pngChunk('IHDR', header),
+        junk,
+      ]);
       expect(imageInfo(png, 'image/png')).toEqual({ width: 1000, height: 1000, mimeType: 'image/png' });
-      const error = await makePreview(png, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES }).catch((e: unknown) => e);
+      const error = await makePreview(png, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(PreviewError);
       expect(error).toMatchObject({ code: 'undecodable' });
       expect((error as Error).message).toMatch(/^the image\/png image cannot be decoded \(.+\)$/);
@@ -340,7 +401,10 @@ describe('makePreview', () => {
       const cut = png.subarray(0, Math.floor(png.length / 2));
       expect(cut.length).toBeLessThan(DEFAULT_PREVIEW_MAX_BYTES);
       expect(imageInfo(cut, 'image/png')).toMatchObject({ width: 200, height: 150 });
-      await expect(makePreview(cut, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES })).rejects.toMatchObject({ name: 'PreviewError', code: 'undecodable' });
+      await expect(makePreview(cut, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES })).rejects.toMatchObject({
+        name: 'PreviewError',
+        code: 'undecodable',
+      });
     });
 
     it('a small JPEG cut short, which libjpeg fills with grey and warns about: re-encoded, not sent as it is', async () => {
@@ -355,10 +419,18 @@ describe('makePreview', () => {
   describe('reencode', () => {
     it('never sends the original: a small PNG carrying a secret comes back as a JPEG of the same size, without it', async () => {
       const secret = 'gnx_live_0123456789abcdef';
-      const plain = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#4080c0' } }).png().toBuffer();
+      const plain = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#4080c0' } })
+        .png()
+        .toBuffer();
       // A tEXt chunk after IHDR (8 bytes of signature, 25 of IHDR).
-      const png = Buffer.concat([plain.subarray(0, 33), pngChunk('tEXt', Buffer.from(`Comment\0${secret}`, 'latin1')), plain.subarray(33)]);
-      expect(await makePreview(png, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES })).toMatchObject({ original: true });
+      const png = Buffer.concat([
+        plain.subarray(0, 33),
+        pngChunk('tEXt', Buffer.from(`Comment\0${secret}`, 'latin1')),
+        plain.subarray(33),
+      ]);
+      expect(await makePreview(png, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES })).toMatchObject({
+        original: true,
+      });
       const preview = await makePreview(png, 'image/png', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES, reencode: true });
       await expectPreview(preview, DEFAULT_PREVIEW_MAX_BYTES);
       expect([preview.width, preview.height]).toEqual([300, 200]); // not enlarged
@@ -366,7 +438,10 @@ describe('makePreview', () => {
     });
 
     it('a JPEG with EXIF is re-encoded without it, upright, still scaled to 1,568 px and within the budget', async () => {
-      const small = await photo(64, 48, 2).jpeg().withExif({ IFD0: { ImageDescription: 'secret-in-exif' } }).toBuffer();
+      const small = await photo(64, 48, 2)
+        .jpeg()
+        .withExif({ IFD0: { ImageDescription: 'secret-in-exif' } })
+        .toBuffer();
       expect(Buffer.from(small).includes('secret-in-exif')).toBe(true);
       const preview = await makePreview(small, 'image/jpeg', { maxBytes: 5_000, reencode: true });
       await expectPreview(preview, 5_000);
@@ -379,11 +454,16 @@ describe('makePreview', () => {
   });
 
   it('refuses a CMYK JPEG as undecodable, saying so, with no codec noise', async () => {
-    const cmyk = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#4080c0' } }).toColourspace('cmyk').jpeg().toBuffer();
+    const cmyk = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#4080c0' } })
+      .toColourspace('cmyk')
+      .jpeg()
+      .toBuffer();
     expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
     const written = vi.spyOn(process.stderr, 'write');
     try {
-      const error = await makePreview(cmyk, 'image/jpeg', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES }).catch((e: unknown) => e);
+      const error = await makePreview(cmyk, 'image/jpeg', { maxBytes: DEFAULT_PREVIEW_MAX_BYTES }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(PreviewError);
       expect(error).toMatchObject({ code: 'undecodable' });
       expect((error as Error).message).toMatch(/CMYK JPEG/);

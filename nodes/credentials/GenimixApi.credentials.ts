@@ -37,7 +37,8 @@ export class GenimixApi implements ICredentialType {
       name: 'baseUrl',
       type: 'string',
       default: 'https://api.genimix.dev',
-      description: 'Where the Genimix API is served. Change it only for a proxy or the local Genimix emulator (e.g. http://127.0.0.1:8787).',
+      description:
+        'Where the Genimix API is served. Change it only for a proxy or the local Genimix emulator (e.g. http://127.0.0.1:8787).',
     },
   ];
 

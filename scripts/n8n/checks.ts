@@ -16,7 +16,9 @@ export class Checks {
 
   /** Passes when `actual === expected`; a failure shows both as JSON. */
   equal(actual: unknown, expected: unknown, what: string): boolean {
-    return actual === expected ? this.ok(true, `${what}: ${short(actual)}`) : this.ok(false, `${what}: expected ${short(expected)}, got ${short(actual)}`);
+    return actual === expected
+      ? this.ok(true, `${what}: ${short(actual)}`)
+      : this.ok(false, `${what}: expected ${short(expected)}, got ${short(actual)}`);
   }
 }
 

@@ -31,10 +31,17 @@ export interface StandIn {
 }
 
 /** The emulator's options a scenario may set: `profile`, `latencyMs`, `latencyScale`, `faults`, `maxUploadBytes`. */
-export type StandInOptions = Pick<EmulatorOptions, 'profile' | 'latencyMs' | 'latencyScale' | 'faults' | 'maxUploadBytes'>;
+export type StandInOptions = Pick<
+  EmulatorOptions,
+  'profile' | 'latencyMs' | 'latencyScale' | 'faults' | 'maxUploadBytes'
+>;
 
 /** The most requests in flight at once among `requests[from…]` (from their answer times and durations). */
-export function peakInFlight(standIn: StandIn, from = 0, filter: (entry: RequestLogEntry) => boolean = () => true): number {
+export function peakInFlight(
+  standIn: StandIn,
+  from = 0,
+  filter: (entry: RequestLogEntry) => boolean = () => true,
+): number {
   const events: Array<[number, number]> = [];
   standIn.requests.forEach((entry, i) => {
     if (i < from || !filter(entry)) return;

@@ -105,5 +105,7 @@ export function outputsOf(execution: Execution | undefined, name: string, runInd
 
 /** Execution time from `startedAt` to `stoppedAt`, in ms (NaN when either is missing). */
 export function durationOf(execution: Execution | undefined): number {
-  return execution?.startedAt && execution.stoppedAt ? Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt) : NaN;
+  return execution?.startedAt && execution.stoppedAt
+    ? Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt)
+    : NaN;
 }

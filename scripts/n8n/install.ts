@@ -18,7 +18,8 @@ const INSTALL_TIMEOUT = 30 * MINUTE;
 
 /** The cache folder (absolute). */
 export const cacheDir = path.resolve(
-  process.env.GENIMIX_N8N_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'genimix-n8n'),
+  process.env.GENIMIX_N8N_CACHE ||
+    path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'genimix-n8n'),
 );
 
 /** n8n's package folder in the cache, for its own dependencies (`flatted`, `n8n-workflow`, …). */
@@ -42,28 +43,41 @@ export async function ensureNode(): Promise<{ bin: string; version: string; how:
     return { bin: process.execPath, version: process.version, how: 'this Node' };
   }
   const pkg = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
-  const binIn = (dir: string) => path.join(dir, 'node_modules', pkg, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
+  const binIn = (dir: string) =>
+    path.join(dir, 'node_modules', pkg, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
   const prefix = path.join(cacheDir, 'node24');
   for (const candidate of [binIn(prefix), binIn(cacheDir)]) {
     const version = existsSync(candidate) ? commandOk(candidate, ['--version']) : undefined;
-    if (version?.startsWith(`v${NODE_MAJOR}.`)) return { bin: candidate, version, how: `cached in ${path.dirname(path.dirname(path.dirname(path.dirname(candidate))))}` };
+    if (version?.startsWith(`v${NODE_MAJOR}.`))
+      return {
+        bin: candidate,
+        version,
+        how: `cached in ${path.dirname(path.dirname(path.dirname(path.dirname(candidate))))}`,
+      };
   }
   console.log(`    installing ${pkg}@${NODE_MAJOR} from the npm registry into ${prefix}…`);
   await mkdir(prefix, { recursive: true });
-  if (!existsSync(path.join(prefix, 'package.json'))) await writeFile(path.join(prefix, 'package.json'), '{ "private": true }\n');
+  if (!existsSync(path.join(prefix, 'package.json')))
+    await writeFile(path.join(prefix, 'package.json'), '{ "private": true }\n');
   const tee = await installLog();
   try {
-    await runOk(`npm install ${pkg}@${NODE_MAJOR}`, 'npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', `${pkg}@${NODE_MAJOR}`], {
-      cwd: prefix,
-      timeoutMs: INSTALL_TIMEOUT,
-      teeTo: tee,
-    });
+    await runOk(
+      `npm install ${pkg}@${NODE_MAJOR}`,
+      'npm',
+      ['install', '--ignore-scripts', '--no-audit', '--no-fund', `${pkg}@${NODE_MAJOR}`],
+      {
+        cwd: prefix,
+        timeoutMs: INSTALL_TIMEOUT,
+        teeTo: tee,
+      },
+    );
   } finally {
     tee.end();
   }
   const bin = binIn(prefix);
   const version = commandOk(bin, ['--version']);
-  if (!version?.startsWith(`v${NODE_MAJOR}.`)) throw new Error(`${bin} does not run as Node ${NODE_MAJOR} (got ${version ?? 'nothing'})`);
+  if (!version?.startsWith(`v${NODE_MAJOR}.`))
+    throw new Error(`${bin} does not run as Node ${NODE_MAJOR} (got ${version ?? 'nothing'})`);
   return { bin, version, how: `installed into ${prefix}` };
 }
 
@@ -74,14 +88,22 @@ export async function ensureN8n(): Promise<{ script: string; how: string }> {
   const installed = async () => {
     try {
       const pkg = await readJson<{ version?: string }>(path.join(n8nPackageDir, 'package.json'));
-      const lock = await readJson<{ packages?: Record<string, { version?: string }> }>(path.join(cacheDir, 'package-lock.json'));
-      return pkg.version === N8N_VERSION && lock.packages?.['node_modules/n8n']?.version === N8N_VERSION && existsSync(script);
+      const lock = await readJson<{ packages?: Record<string, { version?: string }> }>(
+        path.join(cacheDir, 'package-lock.json'),
+      );
+      return (
+        pkg.version === N8N_VERSION &&
+        lock.packages?.['node_modules/n8n']?.version === N8N_VERSION &&
+        existsSync(script)
+      );
     } catch {
       return false;
     }
   };
   if (await installed()) return { script, how: `cached in ${cacheDir}` };
-  console.log(`    installing n8n@${N8N_VERSION} into ${cacheDir} (the first time: about 5 minutes and 3 GB; log in install.log there)…`);
+  console.log(
+    `    installing n8n@${N8N_VERSION} into ${cacheDir} (the first time: about 5 minutes and 3 GB; log in install.log there)…`,
+  );
   await mkdir(cacheDir, { recursive: true });
   const manifest = path.join(cacheDir, 'package.json');
   if (!existsSync(manifest)) await writeFile(manifest, '{ "name": "genimix-n8n-cache", "private": true }\n');
@@ -90,12 +112,21 @@ export async function ensureN8n(): Promise<{ script: string; how: string }> {
     await runOk(
       `npm install n8n@${N8N_VERSION}`,
       'npm',
-      ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--save-exact', '--loglevel=warn', `n8n@${N8N_VERSION}`],
+      [
+        'install',
+        '--ignore-scripts',
+        '--no-audit',
+        '--no-fund',
+        '--save-exact',
+        '--loglevel=warn',
+        `n8n@${N8N_VERSION}`,
+      ],
       { cwd: cacheDir, timeoutMs: INSTALL_TIMEOUT, teeTo: tee },
     );
   } finally {
     tee.end();
   }
-  if (!(await installed())) throw new Error(`npm install n8n@${N8N_VERSION} finished but ${n8nPackageDir} is not n8n ${N8N_VERSION}`);
+  if (!(await installed()))
+    throw new Error(`npm install n8n@${N8N_VERSION} finished but ${n8nPackageDir} is not n8n ${N8N_VERSION}`);
   return { script, how: `installed into ${cacheDir}` };
 }

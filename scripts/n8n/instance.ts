@@ -8,16 +8,16 @@
  *   a POST to its webhook on the main instance and its execution read from the database.
  * Binary data: `filesystem` by default in regular mode, `database` in queue mode (n8n's defaults).
  */
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BinaryMeta, Execution, Workflow } from './execution.js';
 import { findExecutionJson } from './execution.js';
-import { isServed } from './workflows.js';
 import { n8nPackageDir } from './install.js';
 import type { StagedPackage } from './package.js';
 import type { Postgres } from './postgres.js';
-import { freePort, MINUTE, pollUntil, run, secs, startService, type RunResult, type Service } from './processes.js';
+import { freePort, MINUTE, pollUntil, type RunResult, run, type Service, secs, startService } from './processes.js';
+import { isServed } from './workflows.js';
 
 /** n8n's binary data modes: `default` keeps binaries in memory (base64 in the item). */
 export type BinaryMode = 'filesystem' | 'database' | 'default';
@@ -121,7 +121,13 @@ export class N8nInstance {
     await instance.cliOk('n8n database migrations', ['list:workflow']);
   }
 
-  private static async prepare(name: string, dir: string, tools: Toolbox, database: string, settings: N8nSettings): Promise<N8nInstance> {
+  private static async prepare(
+    name: string,
+    dir: string,
+    tools: Toolbox,
+    database: string,
+    settings: N8nSettings,
+  ): Promise<N8nInstance> {
     const mode = settings.mode ?? 'regular';
     const userFolder = path.join(dir, 'n8n');
     await mkdir(userFolder, { recursive: true });
@@ -202,10 +208,15 @@ export class N8nInstance {
   async importWorkflows(workflows: Workflow[]): Promise<void> {
     const folder = path.join(this.dir, 'workflows');
     await mkdir(folder, { recursive: true });
-    for (const workflow of workflows) await writeFile(path.join(folder, `${workflow.id}.json`), JSON.stringify(workflow, null, 2));
+    for (const workflow of workflows)
+      await writeFile(path.join(folder, `${workflow.id}.json`), JSON.stringify(workflow, null, 2));
     await this.cliOk('n8n import:workflow', ['import:workflow', '--separate', `--input=${folder}`]);
-    const published = workflows.filter((w) => isServed(w) || (this.mode === 'queue' && w.nodes.some((n) => n.type === 'n8n-nodes-base.webhook')));
-    await Promise.all(published.map((w) => this.cliOk(`n8n publish:workflow --id=${w.id}`, ['publish:workflow', `--id=${w.id}`])));
+    const published = workflows.filter(
+      (w) => isServed(w) || (this.mode === 'queue' && w.nodes.some((n) => n.type === 'n8n-nodes-base.webhook')),
+    );
+    await Promise.all(
+      published.map((w) => this.cliOk(`n8n publish:workflow --id=${w.id}`, ['publish:workflow', `--id=${w.id}`])),
+    );
   }
 
   /**
@@ -222,8 +233,17 @@ export class N8nInstance {
     if (this.mode !== 'queue') return;
     const workers: Service[] = [];
     for (let i = 1; i <= this.workerCount; i++) {
-      const env = { ...this.env, QUEUE_HEALTH_CHECK_PORT: String(await freePort()), N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
-      workers.push(startService(`${this.name}:worker-${i}`, node, [script, 'worker', `--concurrency=${this.workerConcurrency}`], { cwd: this.dir, env }));
+      const env = {
+        ...this.env,
+        QUEUE_HEALTH_CHECK_PORT: String(await freePort()),
+        N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+      };
+      workers.push(
+        startService(`${this.name}:worker-${i}`, node, [script, 'worker', `--concurrency=${this.workerConcurrency}`], {
+          cwd: this.dir,
+          env,
+        }),
+      );
     }
     this.services.push(...workers);
     await Promise.all(workers.map((w) => w.waitFor(/n8n worker is now ready|Worker ready/i, N8N_TIMEOUT)));
@@ -237,7 +257,10 @@ export class N8nInstance {
   /** Regular mode: `n8n execute --id=… --rawOutput`, the execution parsed from its stdout. */
   async execute(workflowId: string): Promise<CollectedRun> {
     // A task-runner broker port of its own, so that several runs may go at once.
-    const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
+    const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
+      ...this.env,
+      N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+    });
     const execution = findExecutionJson(result.stdout);
     return { execution, executionId: execution?.id, exitCode: result.code, timedOut: result.timedOut };
   }
@@ -257,7 +280,10 @@ export class N8nInstance {
     if (!response.ok) throw new Error(`POST /webhook/${webhookPath}: ${response.status} ${text.slice(0, 300)}`);
     const ended = await pollUntil(
       `the execution of ${workflowId} started by its webhook to end`,
-      async () => (await this.executionsOf(workflowId)).find((e) => !before.has(e.id) && e.stoppedAt !== null && !['new', 'running', 'waiting'].includes(e.status)),
+      async () =>
+        (await this.executionsOf(workflowId)).find(
+          (e) => !before.has(e.id) && e.stoppedAt !== null && !['new', 'running', 'waiting'].includes(e.status),
+        ),
       N8N_TIMEOUT,
     );
     const execution = await this.readExecution(ended.id);
@@ -272,19 +298,38 @@ export class N8nInstance {
   async waitForWebhook(webhookPath: string): Promise<void> {
     await pollUntil(
       `the webhook "${webhookPath}" to be registered`,
-      async () => ((await this.tools.postgres.rows(this.database, `select 1 as one from webhook_entity where "webhookPath" = '${sqlText(webhookPath)}'`)).length > 0 ? true : undefined),
+      async () =>
+        (
+          await this.tools.postgres.rows(
+            this.database,
+            `select 1 as one from webhook_entity where "webhookPath" = '${sqlText(webhookPath)}'`,
+          )
+        ).length > 0
+          ? true
+          : undefined,
       N8N_TIMEOUT,
     );
   }
 
   /** The workflow's executions in the database, oldest first. */
   executionsOf(workflowId: string): Promise<Array<{ id: string; status: string; stoppedAt: string | null }>> {
-    return this.tools.postgres.rows(this.database, `select id::text as id, status, "stoppedAt" from execution_entity where "workflowId" = '${sqlText(workflowId)}' order by id`);
+    return this.tools.postgres.rows(
+      this.database,
+      `select id::text as id, status, "stoppedAt" from execution_entity where "workflowId" = '${sqlText(workflowId)}' order by id`,
+    );
   }
 
   /** An execution from the database: its row and its data (stored in n8n's `flatted` form). */
   async readExecution(id: string): Promise<Execution> {
-    const [row] = await this.tools.postgres.rows<{ id: string; status: string; finished: boolean; mode: string; startedAt: string; stoppedAt: string; data: string }>(
+    const [row] = await this.tools.postgres.rows<{
+      id: string;
+      status: string;
+      finished: boolean;
+      mode: string;
+      startedAt: string;
+      stoppedAt: string;
+      data: string;
+    }>(
       this.database,
       `select e.id::text as id, e.status, e.finished, e.mode, e."startedAt", e."stoppedAt", d.data from execution_entity e join execution_data d on d."executionId" = e.id where e.id = ${Number(id)}`,
     );
@@ -301,7 +346,10 @@ export class N8nInstance {
   /** The worker whose log says it ran execution `id` (queue mode). */
   workerOf(id: string): string | undefined {
     const pattern = new RegExp(`Worker started execution ${Number(id)} \\(`);
-    return this.services.find((s) => s.name.includes(':worker-') && pattern.test(s.output()))?.name.split(':').pop();
+    return this.services
+      .find((s) => s.name.includes(':worker-') && pattern.test(s.output()))
+      ?.name.split(':')
+      .pop();
   }
 
   /** A binary's bytes from wherever this instance keeps them (memory, the storage folder, the database); undefined when not found. */
@@ -309,10 +357,14 @@ export class N8nInstance {
     if (!meta.id) return meta.data === undefined ? undefined : Buffer.from(meta.data, 'base64');
     const [mode, ...rest] = meta.id.split(':');
     const ref = rest.join(':');
-    if (mode === 'filesystem-v2' || mode === 'filesystem') return readFile(path.join(this.storagePath, ref)).catch(() => undefined);
+    if (mode === 'filesystem-v2' || mode === 'filesystem')
+      return readFile(path.join(this.storagePath, ref)).catch(() => undefined);
     if (mode === 'database') {
       const fileId = ref.split('/').pop()!;
-      const [row] = await this.tools.postgres.rows<{ b: string }>(this.database, `select encode(data, 'base64') as b from binary_data where "fileId"::text = '${sqlText(fileId)}'`);
+      const [row] = await this.tools.postgres.rows<{ b: string }>(
+        this.database,
+        `select encode(data, 'base64') as b from binary_data where "fileId"::text = '${sqlText(fileId)}'`,
+      );
       return row ? Buffer.from(row.b.replace(/\s+/g, ''), 'base64') : undefined;
     }
     return undefined;
@@ -324,6 +376,8 @@ const sqlText = (s: string) => s.replace(/'/g, "''");
 let flattedModule: { parse(text: string): unknown } | undefined;
 /** n8n's own `flatted`, which wrote the execution data. */
 function flatted(): { parse(text: string): unknown } {
-  flattedModule ??= createRequire(path.join(n8nPackageDir, 'package.json'))('flatted') as { parse(text: string): unknown };
+  flattedModule ??= createRequire(path.join(n8nPackageDir, 'package.json'))('flatted') as {
+    parse(text: string): unknown;
+  };
   return flattedModule;
 }

@@ -30,15 +30,20 @@ export interface StagedPackage {
  * @throws when the package is missing or not built (`pnpm --filter n8n-nodes-genimix build`)
  */
 export async function stageNodePackage(tmp: string): Promise<StagedPackage> {
-  const manifest = await readJson<{ name?: string; version?: string; n8n?: { nodes?: string[]; credentials?: string[] } }>(path.join(nodePackageDir, 'package.json')).catch(
-    () => {
-      throw new Error(`${nodePackageDir}/package.json is missing: is the node package there?`);
-    },
-  );
+  const manifest = await readJson<{
+    name?: string;
+    version?: string;
+    n8n?: { nodes?: string[]; credentials?: string[] };
+  }>(path.join(nodePackageDir, 'package.json')).catch(() => {
+    throw new Error(`${nodePackageDir}/package.json is missing: is the node package there?`);
+  });
   const files = [...(manifest.n8n?.nodes ?? []), ...(manifest.n8n?.credentials ?? [])];
   if (!manifest.n8n?.nodes?.length) throw new Error(`${nodePackageDir}/package.json has no n8n.nodes`);
   for (const file of files) {
-    if (!existsSync(path.join(nodePackageDir, file))) throw new Error(`${file} is missing in ${nodePackageDir}: build it first (pnpm --filter n8n-nodes-genimix build)`);
+    if (!existsSync(path.join(nodePackageDir, file)))
+      throw new Error(
+        `${file} is missing in ${nodePackageDir}: build it first (pnpm --filter n8n-nodes-genimix build)`,
+      );
   }
   const extensions = path.join(tmp, 'ext', 'custom');
   const target = path.join(extensions, manifest.name ?? 'n8n-nodes-genimix');
@@ -49,8 +54,16 @@ export async function stageNodePackage(tmp: string): Promise<StagedPackage> {
   const shared = path.join(tmp, 'ext', 'node_modules');
   await mkdir(shared, { recursive: true });
   for (const name of N8N_PROVIDED) {
-    const from = [path.join(cacheDir, 'node_modules', 'n8n', 'node_modules', name), path.join(cacheDir, 'node_modules', name)].find((p) => existsSync(p));
+    const from = [
+      path.join(cacheDir, 'node_modules', 'n8n', 'node_modules', name),
+      path.join(cacheDir, 'node_modules', name),
+    ].find((p) => existsSync(p));
     if (from) await symlink(from, path.join(shared, name), 'dir');
   }
-  return { dir: extensions, version: manifest.version ?? '?', nodes: manifest.n8n.nodes.length, credentials: manifest.n8n.credentials?.length ?? 0 };
+  return {
+    dir: extensions,
+    version: manifest.version ?? '?',
+    nodes: manifest.n8n.nodes.length,
+    credentials: manifest.n8n.credentials?.length ?? 0,
+  };
 }

@@ -32,7 +32,12 @@ function findPgBin(): string | undefined {
   if (!existsSync(base)) return undefined;
   const versions = (commandOk('ls', [base]) ?? '')
     .split('\n')
-    .filter((v) => /^\d+$/.test(v) && existsSync(path.join(base, v, 'bin', 'initdb')) && existsSync(path.join(base, v, 'bin', 'pg_ctl')))
+    .filter(
+      (v) =>
+        /^\d+$/.test(v) &&
+        existsSync(path.join(base, v, 'bin', 'initdb')) &&
+        existsSync(path.join(base, v, 'bin', 'pg_ctl')),
+    )
     .sort((a, b) => Number(b) - Number(a));
   return versions[0] === undefined ? undefined : path.join(base, versions[0], 'bin');
 }
@@ -52,16 +57,28 @@ export async function startPostgres(bin: string, tmp: string): Promise<Postgres>
   const dataDir = path.join(tmp, 'pg');
   await mkdir(dataDir, { mode: 0o700 });
   const asRoot = process.getuid?.() === 0;
-  const asPostgres = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
+  const asPostgres = (command: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   if (asRoot) {
     const uid = Number(commandOk('id', ['-u', 'postgres']));
     const gid = Number(commandOk('id', ['-g', 'postgres']));
-    if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('running as root, but there is no `postgres` user to run initdb as');
+    if (!Number.isInteger(uid) || !Number.isInteger(gid))
+      throw new Error('running as root, but there is no `postgres` user to run initdb as');
     await chmod(tmp, 0o711); // postgres may pass through, not list
     await chown(dataDir, uid, gid);
   }
   const user = 'n8n';
-  const [initCmd, initArgs] = asPostgres(path.join(bin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', user, '-E', 'UTF8', '--no-sync']);
+  const [initCmd, initArgs] = asPostgres(path.join(bin, 'initdb'), [
+    '-D',
+    dataDir,
+    '-A',
+    'trust',
+    '-U',
+    user,
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ]);
   await runOk('initdb', initCmd, initArgs, { timeoutMs: 2 * MINUTE });
   const port = await freePort();
   const pgLog = path.join(dataDir, 'postgres.log');
@@ -77,21 +94,54 @@ export async function startPostgres(bin: string, tmp: string): Promise<Postgres>
     }
     if (existsSync(pgLog)) logLine(`--- postgres.log\n${await readFile(pgLog, 'utf8')}`);
   });
-  const [startCmd, startArgs] = asPostgres(pgCtl, ['start', '-D', dataDir, '-l', pgLog, '-w', '-t', '60', '-o', serverOptions]);
+  const [startCmd, startArgs] = asPostgres(pgCtl, [
+    'start',
+    '-D',
+    dataDir,
+    '-l',
+    pgLog,
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    serverOptions,
+  ]);
   await runOk('pg_ctl start', startCmd, startArgs, { timeoutMs: 2 * MINUTE });
   const version = commandOk(path.join(bin, 'postgres'), ['--version'])?.replace(/^postgres \(PostgreSQL\) /, '') ?? '?';
 
   const psql = (database: string, sql: string) =>
-    runOk(`psql ${database}`, path.join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', database, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
-      timeoutMs: MINUTE,
-      quiet: true,
-    });
+    runOk(
+      `psql ${database}`,
+      path.join(bin, 'psql'),
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        user,
+        '-d',
+        database,
+        '-X',
+        '-q',
+        '-At',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        sql,
+      ],
+      {
+        timeoutMs: MINUTE,
+        quiet: true,
+      },
+    );
   return {
     port,
     version,
     user,
     async createDatabase(name, template) {
-      for (const n of [name, template ?? name]) if (!/^[a-z_][a-z0-9_]*$/.test(n)) throw new Error(`database name ${JSON.stringify(n)}: use a–z, 0–9 and _`);
+      for (const n of [name, template ?? name])
+        if (!/^[a-z_][a-z0-9_]*$/.test(n)) throw new Error(`database name ${JSON.stringify(n)}: use a–z, 0–9 and _`);
       await psql('postgres', `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
     },
     async rows<T>(database: string, sql: string) {

@@ -3,7 +3,7 @@
  * process groups, their output in one run log (shown when the run fails), every one stopped with its
  * children on failure and on Ctrl-C, then the registered clean-ups run in reverse order.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -38,7 +38,12 @@ export function onCleanup(fn: () => Promise<void>): void {
  * Runs `fn` as a step of the report: `✓ title: detail (1.2s)` or `✗ title (1.2s)` (then rethrows).
  * `indent` nests a scenario's steps under its heading.
  */
-export async function step<T>(title: string, fn: () => Promise<T>, detail?: (value: T) => string, indent = '  '): Promise<T> {
+export async function step<T>(
+  title: string,
+  fn: () => Promise<T>,
+  detail?: (value: T) => string,
+  indent = '  ',
+): Promise<T> {
   const t0 = performance.now();
   logLine(`\n=== ${title}`);
   try {
@@ -74,7 +79,12 @@ export interface RunResult {
 export function run(command: string, args: string[], options: RunOptions): Promise<RunResult> {
   logLine(`$ ${[command, ...args].join(' ')}`.slice(0, 2000));
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     children.add(child);
     const chunks: Buffer[] = [];
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -130,9 +140,19 @@ export interface Service {
 }
 
 /** Starts a long-running child in its own process group; its lines go to the run log prefixed `[name]`. */
-export function startService(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): Service {
+export function startService(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv },
+): Service {
   logLine(`$ [${name}] ${[command, ...args].join(' ')}`);
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   children.add(child);
   let text = '';
   const listeners = new Set<() => void>();
@@ -172,9 +192,20 @@ export function startService(name: string, command: string, args: string[], opti
           const match = text.match(pattern);
           if (match) return done(() => resolve(match));
           if (startError) return done(() => reject(startError));
-          if (exited) return done(() => reject(new Error(`${name} exited before printing ${pattern}; its last lines:\n${tail()}`)));
+          if (exited)
+            return done(() =>
+              reject(new Error(`${name} exited before printing ${pattern}; its last lines:\n${tail()}`)),
+            );
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`${name} did not print ${pattern} within ${secs(timeoutMs)}; its last lines:\n${tail()}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            done(() =>
+              reject(
+                new Error(`${name} did not print ${pattern} within ${secs(timeoutMs)}; its last lines:\n${tail()}`),
+              ),
+            ),
+          timeoutMs,
+        );
         const done = (settle: () => void) => {
           clearTimeout(timer);
           listeners.delete(check);
@@ -205,7 +236,10 @@ export async function killTree(child: ChildProcess): Promise<void> {
   signalGroup('SIGTERM');
   const exited = new Promise<boolean>((resolve) => child.once('close', () => resolve(true)));
   let timer: NodeJS.Timeout | undefined;
-  const waited = await Promise.race([exited, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5000)))]);
+  const waited = await Promise.race([
+    exited,
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 5000))),
+  ]);
   clearTimeout(timer);
   if (!waited) signalGroup('SIGKILL');
 }
@@ -239,7 +273,9 @@ export async function showRunLog(): Promise<void> {
   await new Promise<void>((resolve) => (logStream ? logStream.write('', () => resolve()) : resolve()));
   const lines = (await readFile(logPath, 'utf8')).split('\n');
   const shown = lines.slice(-400);
-  console.error(`\n---- log of the child processes (${logPath}${shown.length < lines.length ? `, last ${shown.length} of ${lines.length} lines` : ''}) ----`);
+  console.error(
+    `\n---- log of the child processes (${logPath}${shown.length < lines.length ? `, last ${shown.length} of ${lines.length} lines` : ''}) ----`,
+  );
   console.error(shown.join('\n'));
   console.error('---- end of log ----');
 }
@@ -282,7 +318,12 @@ export function commandOk(command: string, args: string[]): string | undefined {
  * throws `"<what> within <deadline>"` when `timeoutMs` passes first. For waiting on another process
  * (an execution to finish, a server to answer), never as synchronisation within this one.
  */
-export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 250): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -30,9 +30,27 @@ export async function startRedis(bin: string, tmp: string): Promise<{ port: numb
   const dir = path.join(tmp, 'redis');
   await mkdir(dir);
   const port = await freePort();
-  const redis = startService('redis', bin, ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'], {
-    cwd: dir,
-  });
+  const redis = startService(
+    'redis',
+    bin,
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--protected-mode',
+      'no',
+    ],
+    {
+      cwd: dir,
+    },
+  );
   await redis.waitFor(/Ready to accept connections/, 30_000);
   return { port };
 }

@@ -6,7 +6,7 @@
  */
 import type { Checks } from './checks.js';
 import { sha } from './emulator.js';
-import { outputsOf, runsOf, type BinaryMeta, type Item } from './execution.js';
+import { type BinaryMeta, type Item, outputsOf, runsOf } from './execution.js';
 import { checkRunSucceeded, type ScenarioResult } from './scenario.js';
 import { isGenimixNode } from './workflows.js';
 
@@ -23,7 +23,12 @@ export const isPng = (bytes: Uint8Array): boolean => Buffer.from(bytes.subarray(
  * Checks one run of the example workflow (`workflowId` in the scenario). `label` prefixes every
  * check (e.g. the mode). Returns summary lines: one per node.
  */
-export async function checkRoundTrip(ctx: ScenarioResult, c: Checks, workflowId: string, label = ''): Promise<string[]> {
+export async function checkRoundTrip(
+  ctx: ScenarioResult,
+  c: Checks,
+  workflowId: string,
+  label = '',
+): Promise<string[]> {
   const p = label ? `${label}: ` : '';
   const run = ctx.run(workflowId);
   const workflow = ctx.workflow(workflowId);
@@ -33,31 +38,51 @@ export async function checkRoundTrip(ctx: ScenarioResult, c: Checks, workflowId:
   if (!checkRunSucceeded(c, run, `${p}${workflow.name}`)) return lines;
   const execution = run.execution;
 
-  const byOperation = (operation: string) => workflow.nodes.find((n) => isGenimixNode(n) && n.parameters.operation === operation);
+  const byOperation = (operation: string) =>
+    workflow.nodes.find((n) => isGenimixNode(n) && n.parameters.operation === operation);
   const itemOf = (operation: string): Item | undefined => {
     const n = byOperation(operation);
     if (!c.ok(n, `${p}the workflow has a ${operation} node`)) return undefined;
     const runs = runsOf(execution, n!.name);
     if (!c.ok(runs.length === 1, `${p}"${n!.name}" ran once (ran ${runs.length} times)`)) return undefined;
     const nodeRun = runs[0]!;
-    c.ok(!nodeRun.error, `${p}"${n!.name}" did not fail${nodeRun.error ? `: ${nodeRun.error.message ?? ''} ${nodeRun.error.description ?? ''}` : ''}`);
+    c.ok(
+      !nodeRun.error,
+      `${p}"${n!.name}" did not fail${nodeRun.error ? `: ${nodeRun.error.message ?? ''} ${nodeRun.error.description ?? ''}` : ''}`,
+    );
     c.equal(nodeRun.executionStatus, 'success', `${p}"${n!.name}" execution status`);
     const items = outputsOf(execution, n!.name)[0] ?? [];
     if (!c.equal(items.length, 1, `${p}"${n!.name}" output items`)) return undefined;
     return items[0];
   };
   /** The binary's metadata checked, and its bytes read back from n8n's binary data store. */
-  const checkBinary = async (operation: string, item: Item | undefined, property: string, expectedSha: string | undefined): Promise<BinaryMeta | undefined> => {
+  const checkBinary = async (
+    operation: string,
+    item: Item | undefined,
+    property: string,
+    expectedSha: string | undefined,
+  ): Promise<BinaryMeta | undefined> => {
     const binary = item?.binary?.[property];
     if (!c.ok(binary, `${p}${operation}: binary property "${property}" is there`)) return undefined;
     c.equal(binary!.mimeType, 'image/png', `${p}${operation}: binary.${property}.mimeType`);
-    c.ok(typeof binary!.fileName === 'string' && binary!.fileName.length > 0, `${p}${operation}: binary.${property} has a file name (got ${JSON.stringify(binary!.fileName)})`);
-    c.ok(binary!.fileName?.toLowerCase().endsWith('.png'), `${p}${operation}: binary.${property}.fileName ends in .png (got ${JSON.stringify(binary!.fileName)})`);
+    c.ok(
+      typeof binary!.fileName === 'string' && binary!.fileName.length > 0,
+      `${p}${operation}: binary.${property} has a file name (got ${JSON.stringify(binary!.fileName)})`,
+    );
+    c.ok(
+      binary!.fileName?.toLowerCase().endsWith('.png'),
+      `${p}${operation}: binary.${property}.fileName ends in .png (got ${JSON.stringify(binary!.fileName)})`,
+    );
     const bytes = await ctx.readBinary(binary!);
-    if (c.ok(bytes, `${p}${operation}: the binary's bytes can be read back from n8n (id ${JSON.stringify(binary!.id)})`)) {
+    if (
+      c.ok(bytes, `${p}${operation}: the binary's bytes can be read back from n8n (id ${JSON.stringify(binary!.id)})`)
+    ) {
       c.equal(bytes!.length, item!.json.size, `${p}${operation}: binary length = json.size`);
       c.ok(isPng(bytes!), `${p}${operation}: the binary's bytes are a PNG`);
-      c.ok(expectedSha !== undefined && sha(bytes!) === expectedSha, `${p}${operation}: the binary's bytes are the emulator's image (sha256 ${sha(bytes!).slice(0, 12)}… vs ${expectedSha?.slice(0, 12)}…)`);
+      c.ok(
+        expectedSha !== undefined && sha(bytes!) === expectedSha,
+        `${p}${operation}: the binary's bytes are the emulator's image (sha256 ${sha(bytes!).slice(0, 12)}… vs ${expectedSha?.slice(0, 12)}…)`,
+      );
     }
     return binary!;
   };
@@ -79,9 +104,14 @@ export async function checkRoundTrip(ctx: ScenarioResult, c: Checks, workflowId:
     c.ok(stored, `${p}generate: the emulator holds ${genId}`);
     genSha = stored && sha(stored.bytes);
     c.equal(gen.json.size, stored?.size, `${p}generate: size (the stored image)`);
-    c.ok(typeof gen.json.fileName === 'string' && gen.json.fileName !== '', `${p}generate: json.fileName (got ${JSON.stringify(gen.json.fileName)})`);
+    c.ok(
+      typeof gen.json.fileName === 'string' && gen.json.fileName !== '',
+      `${p}generate: json.fileName (got ${JSON.stringify(gen.json.fileName)})`,
+    );
     const bin = await checkBinary('generate', gen, str(genNode?.parameters.binaryPropertyName ?? 'data'), genSha);
-    lines.push(`Generate → ${genId}: ${str(gen.json.mimeType)}, ${str(gen.json.size)} bytes, binary "${bin?.fileName ?? '-'}" ${bin?.mimeType ?? '-'} ${bin?.fileSize ?? ''}`);
+    lines.push(
+      `Generate → ${genId}: ${str(gen.json.mimeType)}, ${str(gen.json.size)} bytes, binary "${bin?.fileName ?? '-'}" ${bin?.mimeType ?? '-'} ${bin?.fileSize ?? ''}`,
+    );
   }
 
   // Get
@@ -92,10 +122,15 @@ export async function checkRoundTrip(ctx: ScenarioResult, c: Checks, workflowId:
     c.equal(got.json.projectId, projectId, `${p}get: projectId`);
     c.equal(got.json.mimeType, 'image/png', `${p}get: mimeType`);
     c.equal(got.json.size, gen?.json.size, `${p}get: size (the generated image)`);
-    c.ok(typeof got.json.fileName === 'string' && got.json.fileName !== '', `${p}get: json.fileName (got ${JSON.stringify(got.json.fileName)})`);
+    c.ok(
+      typeof got.json.fileName === 'string' && got.json.fileName !== '',
+      `${p}get: json.fileName (got ${JSON.stringify(got.json.fileName)})`,
+    );
     const bin = await checkBinary('get', got, str(getNode?.parameters.binaryPropertyName ?? 'data'), genSha);
     c.equal(bin?.fileName, got.json.fileName, `${p}get: binary file name = json.fileName`);
-    lines.push(`Get      → ${str(got.json.imageId)}: ${str(got.json.mimeType)}, ${str(got.json.size)} bytes, binary "${bin?.fileName ?? '-'}" ${bin?.mimeType ?? '-'} ${bin?.fileSize ?? ''}`);
+    lines.push(
+      `Get      → ${str(got.json.imageId)}: ${str(got.json.mimeType)}, ${str(got.json.size)} bytes, binary "${bin?.fileName ?? '-'}" ${bin?.mimeType ?? '-'} ${bin?.fileSize ?? ''}`,
+    );
   }
 
   // Upload
@@ -115,7 +150,10 @@ export async function checkRoundTrip(ctx: ScenarioResult, c: Checks, workflowId:
   if (c.ok(afterUpload, `${p}the emulator saw the upload (PUT …/image/${uploadId})`)) {
     c.ok(afterUpload!.exists, `${p}${uploadId} was in the emulator's store after the upload`);
     c.equal(afterUpload!.contentType, 'image/png', `${p}${uploadId}: stored content type`);
-    c.ok(genSha !== undefined && afterUpload!.sha === genSha, `${p}${uploadId}: the stored bytes are the generated image's (sha256 ${afterUpload!.sha?.slice(0, 12)}… vs ${genSha?.slice(0, 12)}…)`);
+    c.ok(
+      genSha !== undefined && afterUpload!.sha === genSha,
+      `${p}${uploadId}: the stored bytes are the generated image's (sha256 ${afterUpload!.sha?.slice(0, 12)}… vs ${genSha?.slice(0, 12)}…)`,
+    );
   }
 
   // Delete
@@ -128,7 +166,16 @@ export async function checkRoundTrip(ctx: ScenarioResult, c: Checks, workflowId:
   }
   const deleteRequest = requests.find((r) => r.method === 'DELETE' && r.path.endsWith(`/image/${uploadId}`));
   c.equal(deleteRequest?.status, 200, `${p}DELETE …/image/${uploadId} status (200: the image was there)`);
-  c.equal(await emulator.store.has(projectId, uploadId), false, `${p}${uploadId} is gone from the emulator's store after the run`);
-  if (genId) c.equal(await emulator.store.has(projectId, genId), true, `${p}${genId} (generated) is still in the emulator's store`);
+  c.equal(
+    await emulator.store.has(projectId, uploadId),
+    false,
+    `${p}${uploadId} is gone from the emulator's store after the run`,
+  );
+  if (genId)
+    c.equal(
+      await emulator.store.has(projectId, genId),
+      true,
+      `${p}${genId} (generated) is still in the emulator's store`,
+    );
   return lines;
 }

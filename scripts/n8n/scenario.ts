@@ -4,11 +4,19 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { Checks } from './checks.js';
-import { startStandIn, type StandIn, type StandInOptions } from './emulator.js';
-import { durationOf, type BinaryMeta, type Workflow } from './execution.js';
-import { N8nInstance, type CollectedRun, type N8nSettings, type Toolbox } from './instance.js';
+import { type StandIn, type StandInOptions, startStandIn } from './emulator.js';
+import { type BinaryMeta, durationOf, type Workflow } from './execution.js';
+import { type CollectedRun, N8nInstance, type N8nSettings, type Toolbox } from './instance.js';
 import { secs, step } from './processes.js';
-import { adaptWorkflow, CREDENTIAL_TYPE, isServed, loadWorkflow, MANUAL_TRIGGER, webhookPathOf, type WorkflowSource } from './workflows.js';
+import {
+  adaptWorkflow,
+  CREDENTIAL_TYPE,
+  isServed,
+  loadWorkflow,
+  MANUAL_TRIGGER,
+  type WorkflowSource,
+  webhookPathOf,
+} from './workflows.js';
 
 export const API_KEY = 'n8n-test-key';
 export const PROJECT_ID = 'n8n-test';
@@ -72,7 +80,10 @@ export function checkRunSucceeded(c: Checks, run: CollectedRun, label: string): 
   }
   if (!c.ok(execution, `${label}: the execution's data was collected`)) return false;
   const runError = execution!.data?.resultData?.error;
-  c.ok(!runError, `${label}: the run ended without error${runError ? `; it failed${runError.node?.name ? ` in "${runError.node.name}"` : ''}: ${runError.message ?? ''}${runError.description ? ` (${runError.description})` : ''}` : ''}`);
+  c.ok(
+    !runError,
+    `${label}: the run ended without error${runError ? `; it failed${runError.node?.name ? ` in "${runError.node.name}"` : ''}: ${runError.message ?? ''}${runError.description ? ` (${runError.description})` : ''}` : ''}`,
+  );
   c.equal(execution!.status, 'success', `${label}: execution status`);
   c.equal(execution!.finished, true, `${label}: execution finished`);
   return true;
@@ -84,7 +95,12 @@ export function checkRunSucceeded(c: Checks, run: CollectedRun, label: string): 
  */
 export async function runScenario(scenario: Scenario, dir: string, tools: Toolbox): Promise<Checks> {
   await mkdir(dir, { recursive: true });
-  const standIn = await step('Genimix emulator started', () => startStandIn(API_KEY, PROJECT_ID, scenario.emulator), (s) => s.url, '    ');
+  const standIn = await step(
+    'Genimix emulator started',
+    () => startStandIn(API_KEY, PROJECT_ID, scenario.emulator),
+    (s) => s.url,
+    '    ',
+  );
   const instance = await N8nInstance.create(scenario.name, dir, tools, scenario.n8n);
   try {
     return await runIn(scenario, standIn, instance);
@@ -97,16 +113,28 @@ export async function runScenario(scenario: Scenario, dir: string, tools: Toolbo
 async function runIn(scenario: Scenario, standIn: StandIn, instance: N8nInstance): Promise<Checks> {
   const queue = instance.mode === 'queue';
   const i = '    ';
-  const workflows = (await Promise.all(scenario.workflows.map(loadWorkflow))).map((w) => adaptWorkflow(w, CREDENTIAL, queue));
+  const workflows = (await Promise.all(scenario.workflows.map(loadWorkflow))).map((w) =>
+    adaptWorkflow(w, CREDENTIAL, queue),
+  );
   const served = workflows.filter(isServed);
   const runnable = workflows.filter((w) => !isServed(w));
   if (!queue) {
     const webhookOnly = runnable.find((w) => !w.nodes.some((n) => n.type === MANUAL_TRIGGER));
-    if (webhookOnly) throw new Error(`workflow ${webhookOnly.id} has no manual trigger: regular mode runs workflows with \`n8n execute\``);
+    if (webhookOnly)
+      throw new Error(
+        `workflow ${webhookOnly.id} has no manual trigger: regular mode runs workflows with \`n8n execute\``,
+      );
   }
   await step(
     'n8n import:credentials',
-    () => instance.importCredentials([{ ...CREDENTIAL, type: CREDENTIAL_TYPE, data: { apiKey: API_KEY, projectId: PROJECT_ID, baseUrl: standIn.url } }]),
+    () =>
+      instance.importCredentials([
+        {
+          ...CREDENTIAL,
+          type: CREDENTIAL_TYPE,
+          data: { apiKey: API_KEY, projectId: PROJECT_ID, baseUrl: standIn.url },
+        },
+      ]),
     () => `${CREDENTIAL_TYPE} "${CREDENTIAL.name}" (database ${instance.database})`,
     i,
   );
@@ -120,11 +148,17 @@ async function runIn(scenario: Scenario, standIn: StandIn, instance: N8nInstance
     await step(
       'n8n in queue mode started',
       () => instance.start(),
-      () => `main on 127.0.0.1:${instance.port} and ${instance.services.length - 1} workers (n8n worker), Redis, binary data mode ${instance.binaryMode}`,
+      () =>
+        `main on 127.0.0.1:${instance.port} and ${instance.services.length - 1} workers (n8n worker), Redis, binary data mode ${instance.binaryMode}`,
       i,
     );
   } else if (served.length > 0) {
-    await step('n8n started (n8n start)', () => instance.start(), () => `main on 127.0.0.1:${instance.port}, serving ${served.map((w) => `"${w.name}"`).join(', ')}`, i);
+    await step(
+      'n8n started (n8n start)',
+      () => instance.start(),
+      () => `main on 127.0.0.1:${instance.port}, serving ${served.map((w) => `"${w.name}"`).join(', ')}`,
+      i,
+    );
   }
   const ctx: ScenarioContext = { standIn, instance, workflows };
   if (scenario.prepare) await scenario.prepare(ctx);

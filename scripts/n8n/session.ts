@@ -16,7 +16,11 @@ export type SessionResult = number | { status: number; showLog: boolean };
  * message and fails, showing the children's log). `title` names the run in the last line
  * (`PASS: <title> (12.3s)`).
  */
-export async function runSession(title: string, tmpPrefix: string, main: (tmp: string) => Promise<SessionResult>): Promise<never> {
+export async function runSession(
+  title: string,
+  tmpPrefix: string,
+  main: (tmp: string) => Promise<SessionResult>,
+): Promise<never> {
   const started = performance.now();
   let tmpDir: string | undefined;
   const removeTemp = async () => {

@@ -42,10 +42,12 @@ export async function loadWorkflow(source: WorkflowSource): Promise<Workflow> {
 }
 
 /** `n8n-nodes-genimix.genimix` → `CUSTOM.genimix`; other types unchanged. */
-export const customType = (type: string): string => (type.startsWith(PUBLISHED_PREFIX) ? CUSTOM_PREFIX + type.slice(PUBLISHED_PREFIX.length) : type);
+export const customType = (type: string): string =>
+  type.startsWith(PUBLISHED_PREFIX) ? CUSTOM_PREFIX + type.slice(PUBLISHED_PREFIX.length) : type;
 
 /** True for the package's nodes, published or custom type. */
-export const isGenimixNode = (node: WorkflowNode): boolean => node.type.startsWith(PUBLISHED_PREFIX) || node.type.startsWith(`${CUSTOM_PREFIX}genimix`);
+export const isGenimixNode = (node: WorkflowNode): boolean =>
+  node.type.startsWith(PUBLISHED_PREFIX) || node.type.startsWith(`${CUSTOM_PREFIX}genimix`);
 
 /** The webhook path a queue-mode run of this workflow posts to. */
 export const webhookPathOf = (workflow: Workflow): string | undefined => {
@@ -69,7 +71,12 @@ export function adaptWorkflow(workflow: Workflow, credential: CredentialRef, web
         type: WEBHOOK,
         typeVersion: 2,
         webhookId: randomUUID(),
-        parameters: { httpMethod: 'POST', path: `genimix-${workflow.id.toLowerCase()}`, responseMode: 'onReceived', options: {} },
+        parameters: {
+          httpMethod: 'POST',
+          path: `genimix-${workflow.id.toLowerCase()}`,
+          responseMode: 'onReceived',
+          options: {},
+        },
       };
     }
     return n;
@@ -82,7 +89,11 @@ export function adaptWorkflow(workflow: Workflow, credential: CredentialRef, web
  * items, each `{ json: <itemJs> }` where `itemJs` is a JavaScript expression of the index `i`
  * (e.g. `{ imageId: 'batch-' + i }`). Connect `name` to the next node.
  */
-export function batchStart(count: number, itemJs: string, name = 'Items'): { nodes: WorkflowNode[]; connections: Workflow['connections'] } {
+export function batchStart(
+  count: number,
+  itemJs: string,
+  name = 'Items',
+): { nodes: WorkflowNode[]; connections: Workflow['connections'] } {
   return {
     nodes: [
       { name: 'Start', type: MANUAL_TRIGGER, typeVersion: 1, position: [0, 0], parameters: {} },

@@ -48,8 +48,17 @@ afterAll(async () => {
 describe('generate, get, upload, delete against the emulator', () => {
   it('generates an image, which Get then returns as a PNG', async () => {
     const model = MODELS[0]!;
-    const result = await client.generateImage({ imageId: 'gen-1', provider: model.provider, modelId: model.modelId, prompt: 'A red fox in the snow' });
-    expect(result).toEqual({ success: true, message: 'Image generated successfully', imageUrl: `${emulator.url}/v1/core/image/gen-1` });
+    const result = await client.generateImage({
+      imageId: 'gen-1',
+      provider: model.provider,
+      modelId: model.modelId,
+      prompt: 'A red fox in the snow',
+    });
+    expect(result).toEqual({
+      success: true,
+      message: 'Image generated successfully',
+      imageUrl: `${emulator.url}/v1/core/image/gen-1`,
+    });
 
     const image = await client.getImage({ imageId: 'gen-1' });
     expect(image.contentType).toBe('image/png');
@@ -60,7 +69,15 @@ describe('generate, get, upload, delete against the emulator', () => {
   it('uploads a real photograph and gets the same bytes back with its type', async () => {
     const photo = await readPhoto();
     const result = await client.uploadImage({ imageId: 'photo', data: photo });
-    expect(result).toEqual({ success: true, message: 'Image uploaded successfully', imageUrl: `${emulator.url}/v1/core/image/photo`, contentType: 'image/jpeg', size: photo.length, width: PHOTO_WIDTH, height: PHOTO_HEIGHT });
+    expect(result).toEqual({
+      success: true,
+      message: 'Image uploaded successfully',
+      imageUrl: `${emulator.url}/v1/core/image/photo`,
+      contentType: 'image/jpeg',
+      size: photo.length,
+      width: PHOTO_WIDTH,
+      height: PHOTO_HEIGHT,
+    });
     expect(transport.requests.at(-1)?.headers['content-type']).toBe('image/jpeg');
 
     const back = await client.getImage({ imageId: 'photo' });
@@ -93,7 +110,9 @@ describe('generate, get, upload, delete against the emulator', () => {
   });
 
   it('refuses a stream that is no image before sending anything', async () => {
-    const error = await client.uploadImage({ imageId: 'text', data: Readable.from([Buffer.from('hello '), Buffer.from('world')]) }).catch((e: unknown) => e);
+    const error = await client
+      .uploadImage({ imageId: 'text', data: Readable.from([Buffer.from('hello '), Buffer.from('world')]) })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ field: 'data' });
     expect(transport.requests).toHaveLength(0);
   });
@@ -163,7 +182,13 @@ describe('errors from the server', () => {
 
 describe('inputs refused before anything is sent', () => {
   const generate = (over: Record<string, unknown>) =>
-    client.generateImage({ imageId: 'ok', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'A cat', ...over } as never);
+    client.generateImage({
+      imageId: 'ok',
+      provider: 'google',
+      modelId: 'imagen-3.0-generate-002',
+      prompt: 'A cat',
+      ...over,
+    } as never);
 
   it.each([
     ['imageId', '../x', () => client.getImage({ imageId: '../x' })],
@@ -176,10 +201,22 @@ describe('inputs refused before anything is sent', () => {
     ['prompt', 'blank', () => generate({ prompt: '  \n\t ' })],
     ['prompt', '4,001 characters', () => generate({ prompt: 'x'.repeat(4001) })],
     ['provider', 'missing', () => generate({ provider: undefined })],
-    ['data', 'text bytes', () => client.uploadImage({ imageId: 'ok', data: new TextEncoder().encode('hello, not an image') })],
+    [
+      'data',
+      'text bytes',
+      () => client.uploadImage({ imageId: 'ok', data: new TextEncoder().encode('hello, not an image') }),
+    ],
     ['data', 'no bytes', () => client.uploadImage({ imageId: 'ok', data: new Uint8Array() })],
-    ['contentType', 'image/jpeg for PNG bytes', () => client.uploadImage({ imageId: 'ok', data: TINY_PNG, contentType: 'image/jpeg' })],
-    ['contentType', 'text/plain', () => client.uploadImage({ imageId: 'ok', data: TINY_PNG, contentType: 'text/plain' })],
+    [
+      'contentType',
+      'image/jpeg for PNG bytes',
+      () => client.uploadImage({ imageId: 'ok', data: TINY_PNG, contentType: 'image/jpeg' }),
+    ],
+    [
+      'contentType',
+      'text/plain',
+      () => client.uploadImage({ imageId: 'ok', data: TINY_PNG, contentType: 'text/plain' }),
+    ],
   ])('%s: %s', async (field, _case, call) => {
     const error = await call().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GenimixValidationError);
@@ -189,7 +226,12 @@ describe('inputs refused before anything is sent', () => {
   });
 
   it('accepts a prompt of exactly 4,000 characters and ids of exactly 128', async () => {
-    await client.generateImage({ imageId: 'y'.repeat(128), provider: 'openai', modelId: 'dall-e-2', prompt: 'z'.repeat(4000) });
+    await client.generateImage({
+      imageId: 'y'.repeat(128),
+      provider: 'openai',
+      modelId: 'dall-e-2',
+      prompt: 'z'.repeat(4000),
+    });
     expect(transport.requests).toHaveLength(1);
   });
 
@@ -197,6 +239,8 @@ describe('inputs refused before anything is sent', () => {
     expect(() => new GenimixClient({ apiKey: '', projectId: 'p' })).toThrow(GenimixValidationError);
     expect(() => new GenimixClient({ apiKey: 'k', projectId: '../p' })).toThrow(/projectId/);
     expect(() => new GenimixClient({ apiKey: 'k', projectId: 'p', baseUrl: 'ftp://example.com' })).toThrow(/baseUrl/);
-    expect(() => new GenimixClient({ apiKey: 'k', projectId: 'p', baseUrl: 'https://user:pw@example.com' })).toThrow(/baseUrl/);
+    expect(() => new GenimixClient({ apiKey: 'k', projectId: 'p', baseUrl: 'https://user:pw@example.com' })).toThrow(
+      /baseUrl/,
+    );
   });
 });

@@ -29,10 +29,20 @@ afterAll(() => server.close());
 
 /** Waits nothing: these tests check what the error says, not the clock. */
 const noWait: Sleep = async () => {};
-const client = () => new GenimixClient({ apiKey: 'sk_test_error_call_key', projectId: 'p', baseUrl: server.url, sleep: noWait, timeoutMs: 5000 });
+const client = () =>
+  new GenimixClient({
+    apiKey: 'sk_test_error_call_key',
+    projectId: 'p',
+    baseUrl: server.url,
+    sleep: noWait,
+    timeoutMs: 5000,
+  });
 
 async function failure(call: Promise<unknown>): Promise<GenimixError> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(GenimixError);
   return error as GenimixError;
 }
@@ -42,7 +52,13 @@ describe('error.call', () => {
     server.byRoute = undefined;
     server.next = { status: 502 };
     const error = await failure(client().getImage({ imageId: 'three-times' }));
-    expect(error.call).toEqual({ operation: 'get', projectId: 'p', imageId: 'three-times', attempts: 3, timeoutMs: 5000 });
+    expect(error.call).toEqual({
+      operation: 'get',
+      projectId: 'p',
+      imageId: 'three-times',
+      attempts: 3,
+      timeoutMs: 5000,
+    });
   });
 
   it('a Get that failed for good on its second attempt: 2', async () => {
@@ -55,9 +71,29 @@ describe('error.call', () => {
   it('Generate, Upload and Delete name their operation and project', async () => {
     server.next = { status: 500 };
     const c = client();
-    expect((await failure(c.generateImage({ imageId: 'g', projectId: 'other', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'A fox' }))).call).toMatchObject({ operation: 'generate', projectId: 'other', imageId: 'g', attempts: 1 });
-    expect((await failure(c.uploadImage({ imageId: 'u', data: TINY_PNG }))).call).toMatchObject({ operation: 'upload', imageId: 'u', attempts: 3 });
-    expect((await failure(c.deleteImage({ imageId: 'd' }))).call).toMatchObject({ operation: 'delete', imageId: 'd', attempts: 3 });
+    expect(
+      (
+        await failure(
+          c.generateImage({
+            imageId: 'g',
+            projectId: 'other',
+            provider: 'google',
+            modelId: 'imagen-3.0-generate-002',
+            prompt: 'A fox',
+          }),
+        )
+      ).call,
+    ).toMatchObject({ operation: 'generate', projectId: 'other', imageId: 'g', attempts: 1 });
+    expect((await failure(c.uploadImage({ imageId: 'u', data: TINY_PNG }))).call).toMatchObject({
+      operation: 'upload',
+      imageId: 'u',
+      attempts: 3,
+    });
+    expect((await failure(c.deleteImage({ imageId: 'd' }))).call).toMatchObject({
+      operation: 'delete',
+      imageId: 'd',
+      attempts: 3,
+    });
   });
 
   it('is undefined for bad input: no request was made', async () => {
@@ -68,11 +104,16 @@ describe('error.call', () => {
 });
 
 describe('mayHaveBeenBilled', () => {
-  const connection = (code: string, status?: number) => new GenimixConnectionError('x', { code, ...(status === undefined ? {} : { status }) });
+  const connection = (code: string, status?: number) =>
+    new GenimixConnectionError('x', { code, ...(status === undefined ? {} : { status }) });
   it.each([
     ['a 500', new GenimixServerError('x', { status: 500 }), true],
     ['a 503 without Retry-After', new GenimixServerError('x', { status: 503 }), true],
-    ['a 503 with Retry-After (come back later)', new GenimixServerError('x', { status: 503, retryAfterMs: 1000 }), false],
+    [
+      'a 503 with Retry-After (come back later)',
+      new GenimixServerError('x', { status: 503, retryAfterMs: 1000 }),
+      false,
+    ],
     ['a 429', new GenimixRateLimitError('x', { status: 429 }), false],
     ['a time-out', new GenimixTimeoutError('x'), true],
     ['a cancelled call', new GenimixAbortError('x'), true],

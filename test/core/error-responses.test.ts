@@ -45,7 +45,11 @@ describe('status classes map to typed errors (genimix-api.md, "Errors")', () => 
     [503, GenimixServerError],
     [409, GenimixApiError],
   ])('%i → %s', async (status, type) => {
-    server.next = { status, headers: { 'content-type': 'application/json', 'x-request-id': `req_${status}` }, body: json({ success: false, message: `message for ${status}` }) };
+    server.next = {
+      status,
+      headers: { 'content-type': 'application/json', 'x-request-id': `req_${status}` },
+      body: json({ success: false, message: `message for ${status}` }),
+    };
     const error = await client.getImage({ imageId: 'img' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(type);
     expect(error).toBeInstanceOf(GenimixError);
@@ -63,7 +67,12 @@ describe('error bodies are read liberally', () => {
     ['JSON error string', 'application/json', JSON.stringify({ error: 'from error' }), 'from error'],
     ['JSON error.message', 'application/json', JSON.stringify({ error: { message: 'nested', code: 1 } }), 'nested'],
     ['plain text', 'text/plain', 'upstream unavailable', 'upstream unavailable'],
-    ['an HTML page', 'text/html', '<html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1></body></html>', '502 Bad Gateway'],
+    [
+      'an HTML page',
+      'text/html',
+      '<html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1></body></html>',
+      '502 Bad Gateway',
+    ],
     ['broken JSON', 'application/json', '{"message": "unterminated', '{"message": "unterminated'],
   ])('%s', async (_kind, contentType, body, expected) => {
     server.next = { status: 502, headers: { 'content-type': contentType }, body };
@@ -87,15 +96,22 @@ describe('error bodies are read liberally', () => {
 
   it('Retry-After is read into retryAfterMs, in seconds or as an HTTP date', async () => {
     server.next = { status: 429, headers: { 'retry-after': '7' } };
-    expect(((await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixRateLimitError).retryAfterMs).toBe(7000);
+    expect(
+      ((await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixRateLimitError).retryAfterMs,
+    ).toBe(7000);
     server.next = { status: 429, headers: { 'retry-after': new Date(Date.now() + 3_600_000).toUTCString() } };
-    const fromDate = ((await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixRateLimitError).retryAfterMs!;
+    const fromDate = ((await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixRateLimitError)
+      .retryAfterMs!;
     expect(fromDate).toBeGreaterThan(3_500_000);
     expect(fromDate).toBeLessThanOrEqual(3_600_000);
   });
 
   it('a server that echoes the API key gets it redacted', async () => {
-    server.next = { status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `Invalid API key ${API_KEY}` }) };
+    server.next = {
+      status: 401,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: `Invalid API key ${API_KEY}` }),
+    };
     const error = (await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixError;
     expect(error.message).not.toContain(API_KEY);
     expect(error.serverMessage).toBe('Invalid API key [redacted]');
@@ -113,13 +129,22 @@ describe('2xx responses that break the contract', () => {
   });
 
   it('Delete with a success body of the wrong shape is a GenimixResponseError naming the field', async () => {
-    server.next = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, removed: 'img' }) };
+    server.next = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ success: true, removed: 'img' }),
+    };
     await expect(client.deleteImage({ imageId: 'img' })).rejects.toThrow(/deleted/);
   });
 
   it('Generate with a body that is no JSON is a GenimixResponseError', async () => {
     server.next = { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>ok</html>' };
-    const call = client.generateImage({ imageId: 'img', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' });
+    const call = client.generateImage({
+      imageId: 'img',
+      provider: 'google',
+      modelId: 'imagen-3.0-generate-002',
+      prompt: 'p',
+    });
     await expect(call).rejects.toBeInstanceOf(GenimixResponseError);
   });
 
@@ -131,7 +156,11 @@ describe('2xx responses that break the contract', () => {
 
 describe('requests', () => {
   it('carry the key in x-api-key and percent-encode nothing they need not', async () => {
-    server.next = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, deleted: 'a.b_c-d' }) };
+    server.next = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ success: true, deleted: 'a.b_c-d' }),
+    };
     await client.deleteImage({ imageId: 'a.b_c-d' });
     expect(server.seen.at(-1)?.['x-api-key']).toBe(API_KEY);
   });
@@ -169,7 +198,12 @@ describe('more contract breaches', () => {
   });
 
   it('a body cut off after a 200 is a connection error that says the server answered', async () => {
-    server.next = { status: 200, headers: { 'content-type': 'image/jpeg' }, body: Buffer.concat([jpegHead, Buffer.alloc(5000)]), cutAfterBytes: 100 };
+    server.next = {
+      status: 200,
+      headers: { 'content-type': 'image/jpeg' },
+      body: Buffer.concat([jpegHead, Buffer.alloc(5000)]),
+      cutAfterBytes: 100,
+    };
     const error = (await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixConnectionError;
     expect(error).toBeInstanceOf(GenimixConnectionError);
     expect(error.status).toBe(200);
@@ -178,14 +212,25 @@ describe('more contract breaches', () => {
   });
 
   it('a Generate answer cut off mid-JSON says the server answered, so that nobody retries a billed call blindly', async () => {
-    server.next = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'Image generated successfully', imageUrl: 'x' }), cutAfterBytes: 10 };
-    const error = (await client.generateImage({ imageId: 'img', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' }).catch((e: unknown) => e)) as GenimixConnectionError;
+    server.next = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ success: true, message: 'Image generated successfully', imageUrl: 'x' }),
+      cutAfterBytes: 10,
+    };
+    const error = (await client
+      .generateImage({ imageId: 'img', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' })
+      .catch((e: unknown) => e)) as GenimixConnectionError;
     expect(error).toBeInstanceOf(GenimixConnectionError);
     expect(error.status).toBe(200);
   });
 
   it('Delete that reports another id is a GenimixResponseError', async () => {
-    server.next = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, deleted: 'other' }) };
+    server.next = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ success: true, deleted: 'other' }),
+    };
     await expect(client.deleteImage({ imageId: 'img' })).rejects.toBeInstanceOf(GenimixResponseError);
   });
 
@@ -198,7 +243,9 @@ describe('more contract breaches', () => {
 
   it.each(['-5', 'Tue 12', 'soon', '1e3'])('an unreadable Retry-After %j gives no retryAfterMs', async (value) => {
     server.next = { status: 429, headers: { 'retry-after': value } };
-    expect(((await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixRateLimitError).retryAfterMs).toBeUndefined();
+    expect(
+      ((await client.getImage({ imageId: 'img' }).catch((e: unknown) => e)) as GenimixRateLimitError).retryAfterMs,
+    ).toBeUndefined();
   });
 });
 
@@ -213,14 +260,40 @@ describe('a server that echoes the API key anywhere never gets it into an error'
   const pieces = Array.from({ length: KEY.length - 7 }, (_, i) => KEY.slice(i, i + 8));
   const padding = 'x'.repeat(290);
   const cases: Array<[string, ScriptedCase]> = [
-    ['JSON error message', { status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `bad key ${KEY}` }) }],
-    ['a key cut in half by the excerpt', { status: 500, headers: { 'content-type': 'text/plain' }, body: `${padding}${KEY}${padding}` }],
-    ['an HTML page', { status: 502, headers: { 'content-type': 'text/html' }, body: `<html><title>${KEY}</title></html>` }],
+    [
+      'JSON error message',
+      {
+        status: 401,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: `bad key ${KEY}` }),
+      },
+    ],
+    [
+      'a key cut in half by the excerpt',
+      { status: 500, headers: { 'content-type': 'text/plain' }, body: `${padding}${KEY}${padding}` },
+    ],
+    [
+      'an HTML page',
+      { status: 502, headers: { 'content-type': 'text/html' }, body: `<html><title>${KEY}</title></html>` },
+    ],
     ['the request id header', { status: 404, headers: { 'x-request-id': `req-${KEY}` } }],
-    ['the request-id header on a 200', { status: 200, headers: { 'content-type': 'application/json', 'request-id': KEY }, body: '{"oops"' }],
+    [
+      'the request-id header on a 200',
+      { status: 200, headers: { 'content-type': 'application/json', 'request-id': KEY }, body: '{"oops"' },
+    ],
     ['a 200 that is not JSON', { status: 200, headers: { 'content-type': 'text/plain' }, body: `${KEY} is your key` }],
-    ['a 200 of the wrong shape', { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: KEY }) }],
-    ['a 200 to Get that is no image', { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ echo: KEY }) }],
+    [
+      'a 200 of the wrong shape',
+      {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ success: true, message: KEY }),
+      },
+    ],
+    [
+      'a 200 to Get that is no image',
+      { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ echo: KEY }) },
+    ],
   ];
   type ScriptedCase = typeof server.next;
 
@@ -229,7 +302,8 @@ describe('a server that echoes the API key anywhere never gets it into an error'
     const calls = [
       () => echoing.getImage({ imageId: 'img' }),
       () => echoing.deleteImage({ imageId: 'img' }),
-      () => echoing.generateImage({ imageId: 'img', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' }),
+      () =>
+        echoing.generateImage({ imageId: 'img', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' }),
     ];
     for (const call of calls) {
       const error = await call().catch((e: unknown) => e);

@@ -33,7 +33,12 @@ const fails = (error: ErrorClass, attempts: number): Outcome => ({ error, attemp
 /** The store before each call: Get and Delete need the image there; Generate and Upload don't. */
 const existsBefore: Record<Op, boolean> = { generate: false, upload: false, get: true, delete: true };
 /** The store after a call that succeeded. */
-const afterSuccess: Record<Op, StoreAfter> = { generate: 'present', upload: 'present', get: 'present', delete: 'absent' };
+const afterSuccess: Record<Op, StoreAfter> = {
+  generate: 'present',
+  upload: 'present',
+  get: 'present',
+  delete: 'absent',
+};
 
 interface Row {
   name: string;
@@ -46,22 +51,42 @@ const rows: Row[] = [
   {
     name: 'latency',
     fault: { kind: 'latency', ms: 30 },
-    expect: { generate: [ok(1), 'present'], upload: [ok(1), 'present'], get: [ok(1), 'present'], delete: [ok(1), 'absent'] },
+    expect: {
+      generate: [ok(1), 'present'],
+      upload: [ok(1), 'present'],
+      get: [ok(1), 'present'],
+      delete: [ok(1), 'absent'],
+    },
   },
   {
     name: '503 twice, no Retry-After',
     fault: { kind: 'status', status: 503, times: 2 },
-    expect: { generate: [fails(GenimixServerError, 1), 'unchanged'], upload: [ok(3), 'present'], get: [ok(3), 'present'], delete: [ok(3), 'absent'] },
+    expect: {
+      generate: [fails(GenimixServerError, 1), 'unchanged'],
+      upload: [ok(3), 'present'],
+      get: [ok(3), 'present'],
+      delete: [ok(3), 'absent'],
+    },
   },
   {
     name: '503 with Retry-After: 0',
     fault: { kind: 'status', status: 503, retryAfter: '0' },
-    expect: { generate: [ok(2), 'present'], upload: [ok(2), 'present'], get: [ok(2), 'present'], delete: [ok(2), 'absent'] },
+    expect: {
+      generate: [ok(2), 'present'],
+      upload: [ok(2), 'present'],
+      get: [ok(2), 'present'],
+      delete: [ok(2), 'absent'],
+    },
   },
   {
     name: '429 with Retry-After: 0',
     fault: { kind: 'status', status: 429, retryAfter: '0' },
-    expect: { generate: [ok(2), 'present'], upload: [ok(2), 'present'], get: [ok(2), 'present'], delete: [ok(2), 'absent'] },
+    expect: {
+      generate: [ok(2), 'present'],
+      upload: [ok(2), 'present'],
+      get: [ok(2), 'present'],
+      delete: [ok(2), 'absent'],
+    },
   },
   {
     name: '429 with Retry-After: 120 (beyond the 60 s cap)',
@@ -87,23 +112,43 @@ const rows: Row[] = [
     name: 'connection dropped before processing',
     fault: { kind: 'drop', when: 'before-processing' },
     // Generate cannot know the request was not processed: not retried.
-    expect: { generate: [fails(GenimixConnectionError, 1), 'unchanged'], upload: [ok(2), 'present'], get: [ok(2), 'present'], delete: [ok(2), 'absent'] },
+    expect: {
+      generate: [fails(GenimixConnectionError, 1), 'unchanged'],
+      upload: [ok(2), 'present'],
+      get: [ok(2), 'present'],
+      delete: [ok(2), 'absent'],
+    },
   },
   {
     name: 'connection dropped after processing',
     fault: { kind: 'drop', when: 'after-processing' },
     // The work was done: Generate's image exists (and was billed); a retried Delete finds nothing left: 404.
-    expect: { generate: [fails(GenimixConnectionError, 1), 'present'], upload: [ok(2), 'present'], get: [ok(2), 'present'], delete: [fails(GenimixNotFoundError, 2), 'absent'] },
+    expect: {
+      generate: [fails(GenimixConnectionError, 1), 'present'],
+      upload: [ok(2), 'present'],
+      get: [ok(2), 'present'],
+      delete: [fails(GenimixNotFoundError, 2), 'absent'],
+    },
   },
   {
     name: 'connection dropped mid-body',
     fault: { kind: 'drop', when: 'mid-body' },
-    expect: { generate: [fails(GenimixConnectionError, 1), 'present'], upload: [ok(2), 'present'], get: [ok(2), 'present'], delete: [fails(GenimixNotFoundError, 2), 'absent'] },
+    expect: {
+      generate: [fails(GenimixConnectionError, 1), 'present'],
+      upload: [ok(2), 'present'],
+      get: [ok(2), 'present'],
+      delete: [fails(GenimixNotFoundError, 2), 'absent'],
+    },
   },
   {
     name: 'slow body',
     fault: { kind: 'slow-body', chunkBytes: 16, delayMs: 2 },
-    expect: { generate: [ok(1), 'present'], upload: [ok(1), 'present'], get: [ok(1), 'present'], delete: [ok(1), 'absent'] },
+    expect: {
+      generate: [ok(1), 'present'],
+      upload: [ok(1), 'present'],
+      get: [ok(1), 'present'],
+      delete: [ok(1), 'absent'],
+    },
   },
   {
     name: 'malformed success body',
@@ -159,7 +204,12 @@ afterAll(() => {
 async function run(op: Op, client: GenimixClient): Promise<unknown> {
   switch (op) {
     case 'generate':
-      return client.generateImage({ imageId: 'img', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'A fox' });
+      return client.generateImage({
+        imageId: 'img',
+        provider: 'google',
+        modelId: 'imagen-3.0-generate-002',
+        prompt: 'A fox',
+      });
     case 'upload':
       return client.uploadImage({ imageId: 'img', data: TINY_PNG });
     case 'get':
@@ -183,13 +233,24 @@ describe.each(rows)('fault: $name', (row) => {
     const emulator: Emulator = await createEmulator({ port: 0, apiKeys: [KEY] });
     const transport = createUndiciTransport();
     try {
-      const client = new GenimixClient({ apiKey: KEY, projectId: 'matrix', baseUrl: emulator.url, transport, sleep: quickSleep });
+      const client = new GenimixClient({
+        apiKey: KEY,
+        projectId: 'matrix',
+        baseUrl: emulator.url,
+        transport,
+        sleep: quickSleep,
+      });
       if (existsBefore[op]) await client.uploadImage({ imageId: 'img', data: TINY_PNG });
       const before = await emulator.store.get('matrix', 'img');
       emulator.requests.clear();
       const handle = emulator.faults.add({ ...row.fault, route: op });
 
-      const result = await withinBound(run(op, client).then((value) => ({ value }), (error: unknown) => ({ error })));
+      const result = await withinBound(
+        run(op, client).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        ),
+      );
 
       if ('ok' in outcome) expect(result, String((result as { error?: unknown }).error)).toHaveProperty('value');
       else expect((result as { error?: unknown }).error).toBeInstanceOf(outcome.error);

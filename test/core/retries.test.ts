@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import net from 'node:net';
+import { promisify } from 'node:util';
 import {
   GenimixAbortError,
   GenimixClient,
@@ -27,12 +27,28 @@ const recordingSleep: Sleep = async (ms, signal) => {
 };
 
 function clientFor(options: Partial<ConstructorParameters<typeof GenimixClient>[0]> = {}) {
-  return new GenimixClient({ apiKey: API_KEY, projectId: 'p', baseUrl: server.url, sleep: recordingSleep, logger: { debug: (line) => logLines.push(line) }, ...options });
+  return new GenimixClient({
+    apiKey: API_KEY,
+    projectId: 'p',
+    baseUrl: server.url,
+    sleep: recordingSleep,
+    logger: { debug: (line) => logLines.push(line) },
+    ...options,
+  });
 }
 const ok = { status: 200, headers: { 'content-type': 'image/png' }, body: TINY_PNG } satisfies ScriptedResponse;
-const generated = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'Image generated successfully', imageUrl: 'https://api.genimix.dev/v1/p/image/i' }) };
+const generated = {
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    success: true,
+    message: 'Image generated successfully',
+    imageUrl: 'https://api.genimix.dev/v1/p/image/i',
+  }),
+};
 const status = (code: number, headers: Record<string, string> = {}): ScriptedResponse => ({ status: code, headers });
-const generate = (client: GenimixClient, options = {}) => client.generateImage({ imageId: 'g', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' }, options);
+const generate = (client: GenimixClient, options = {}) =>
+  client.generateImage({ imageId: 'g', provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: 'p' }, options);
 
 beforeAll(async () => {
   server = await startScriptedServer();
@@ -75,7 +91,9 @@ describe('Get, Upload and Delete retry connection errors, 408, 429 and 5xx', () 
     await expect(clientFor({ maxRetries: 5 }).getImage({ imageId: 'i' })).rejects.toBeInstanceOf(GenimixServerError);
     expect(server.requests).toHaveLength(6);
     server.requests.length = 0;
-    await expect(clientFor({ maxRetries: 5 }).getImage({ imageId: 'i' }, { maxRetries: 0 })).rejects.toBeInstanceOf(GenimixServerError);
+    await expect(clientFor({ maxRetries: 5 }).getImage({ imageId: 'i' }, { maxRetries: 0 })).rejects.toBeInstanceOf(
+      GenimixServerError,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
@@ -92,7 +110,11 @@ describe('Get, Upload and Delete retry connection errors, 408, 429 and 5xx', () 
   });
 
   it('retries an upload of bytes, but never a one-time stream, which cannot be sent twice', async () => {
-    const uploaded = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'https://api.genimix.dev/v1/p/image/i' }) };
+    const uploaded = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'https://api.genimix.dev/v1/p/image/i' }),
+    };
     server.byRoute = inTurn([status(503), uploaded]);
     await clientFor().uploadImage({ imageId: 'i', data: TINY_PNG });
     expect(server.requests).toHaveLength(2);
@@ -100,12 +122,18 @@ describe('Get, Upload and Delete retry connection errors, 408, 429 and 5xx', () 
     server.byRoute = inTurn([status(503), uploaded]);
     const photo = await readPhoto();
     expect(photo.length).toBeGreaterThan(HEADER_BYTES);
-    await expect(clientFor().uploadImage({ imageId: 'i', data: new Blob([photo]).stream() })).rejects.toBeInstanceOf(GenimixServerError);
+    await expect(clientFor().uploadImage({ imageId: 'i', data: new Blob([photo]).stream() })).rejects.toBeInstanceOf(
+      GenimixServerError,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
   it('retries a stream that ended within the bytes read first: all of it is in hand', async () => {
-    const uploaded = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'https://api.genimix.dev/v1/p/image/i' }) };
+    const uploaded = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ success: true, message: 'ok', imageUrl: 'https://api.genimix.dev/v1/p/image/i' }),
+    };
     server.byRoute = inTurn([status(503), uploaded]);
     await clientFor().uploadImage({ imageId: 'i', data: new Blob([TINY_PNG]).stream() });
     expect(server.requests).toHaveLength(2);
@@ -129,7 +157,13 @@ describe('Generate is billed: retried only where the contract allows', () => {
   it('retries a refused connection, which never reached the server', async () => {
     const port = await freePort();
     const transport = countingTransport();
-    const client = new GenimixClient({ apiKey: API_KEY, projectId: 'p', baseUrl: `http://127.0.0.1:${port}`, transport, sleep: recordingSleep });
+    const client = new GenimixClient({
+      apiKey: API_KEY,
+      projectId: 'p',
+      baseUrl: `http://127.0.0.1:${port}`,
+      transport,
+      sleep: recordingSleep,
+    });
     await expect(generate(client)).rejects.toBeInstanceOf(GenimixConnectionError);
     expect(transport.requests).toHaveLength(3);
   });
@@ -152,7 +186,9 @@ describe('Retry-After', () => {
 
   it('over 60 s returns the error at once, with retryAfterMs', async () => {
     server.byRoute = inTurn([status(429, { 'retry-after': '120' }), ok]);
-    const error = (await clientFor().getImage({ imageId: 'i' }).catch((e: unknown) => e)) as GenimixRateLimitError;
+    const error = (await clientFor()
+      .getImage({ imageId: 'i' })
+      .catch((e: unknown) => e)) as GenimixRateLimitError;
     expect(error).toBeInstanceOf(GenimixRateLimitError);
     expect(error.retryAfterMs).toBe(120_000);
     expect(server.requests).toHaveLength(1);
@@ -166,7 +202,9 @@ describe('timeouts and cancellation', () => {
     expect((await clientFor({ timeoutMs: 200 }).getImage({ imageId: 'i' })).size).toBe(TINY_PNG.length);
     expect(server.requests).toHaveLength(2);
     server.byRoute = inTurn([{ status: 200, hang: true }]);
-    await expect(clientFor().getImage({ imageId: 'i' }, { timeoutMs: 100, maxRetries: 0 })).rejects.toBeInstanceOf(GenimixTimeoutError);
+    await expect(clientFor().getImage({ imageId: 'i' }, { timeoutMs: 100, maxRetries: 0 })).rejects.toBeInstanceOf(
+      GenimixTimeoutError,
+    );
   });
 
   it('an AbortSignal cancels a request in flight with GenimixAbortError', async () => {
@@ -188,23 +226,32 @@ describe('timeouts and cancellation', () => {
       baseUrl: server.url,
       logger: { debug: (line) => (line.includes('retrying in') ? controller.abort() : undefined) },
     });
-    await expect(client.getImage({ imageId: 'i' }, { signal: controller.signal })).rejects.toBeInstanceOf(GenimixAbortError);
+    await expect(client.getImage({ imageId: 'i' }, { signal: controller.signal })).rejects.toBeInstanceOf(
+      GenimixAbortError,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
   it('an already aborted signal sends nothing', async () => {
-    await expect(clientFor().getImage({ imageId: 'i' }, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(GenimixAbortError);
+    await expect(clientFor().getImage({ imageId: 'i' }, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      GenimixAbortError,
+    );
     expect(server.requests).toHaveLength(0);
   });
 });
 
 describe('debug logging', () => {
   it('logs each attempt and retry: method, path, status, attempt, duration, request id, never the key', async () => {
-    server.byRoute = inTurn([status(503, { 'x-request-id': `req_${API_KEY}` }), { ...ok, headers: { ...ok.headers, 'x-request-id': 'req_2' } }]);
+    server.byRoute = inTurn([
+      status(503, { 'x-request-id': `req_${API_KEY}` }),
+      { ...ok, headers: { ...ok.headers, 'x-request-id': 'req_2' } },
+    ]);
     await clientFor().getImage({ imageId: 'img-1' });
     expect(logLines).toHaveLength(3);
     expect(logLines[0]).toMatch(/^GET \/v1\/p\/image\/img-1 → 503 \(attempt 1, \d+ ms, request id req_\[redacted\]\)$/);
-    expect(logLines[1]).toMatch(/^GET \/v1\/p\/image\/img-1 retrying in \d+ ms after GenimixServerError 503 \(attempt 1 of 3\)$/);
+    expect(logLines[1]).toMatch(
+      /^GET \/v1\/p\/image\/img-1 retrying in \d+ ms after GenimixServerError 503 \(attempt 1 of 3\)$/,
+    );
     expect(logLines[2]).toMatch(/^GET \/v1\/p\/image\/img-1 → 200 \(attempt 2, \d+ ms, request id req_2\)$/);
     expect(logLines.join('\n')).not.toContain(API_KEY);
   });
@@ -217,18 +264,28 @@ describe('debug logging', () => {
     `;
     server.byRoute = inTurn([ok]);
     // Asynchronously: the scripted server answering it runs in this process.
-    const run = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('../../packages/core/', import.meta.url), env: { ...process.env, GENIMIX_LOG: 'debug' }, encoding: 'utf8' });
+    const run = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: new URL('../../packages/core/', import.meta.url),
+      env: { ...process.env, GENIMIX_LOG: 'debug' },
+      encoding: 'utf8',
+    });
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/\[genimix\] GET \/v1\/p\/image\/i → 200 \(attempt 1, \d+ ms\)/);
     expect(run.stderr).not.toContain(API_KEY);
   });
 });
 
-describe('the API key goes only to the base URL\'s origin', () => {
+describe("the API key goes only to the base URL's origin", () => {
   it('an imageUrl on another origin is never fetched', async () => {
     const elsewhere = await startScriptedServer();
     try {
-      server.byRoute = (method) => (method === 'PUT' ? { ...generated, body: JSON.stringify({ success: true, message: 'ok', imageUrl: `${elsewhere.url}/v1/p/image/g` }) } : ok);
+      server.byRoute = (method) =>
+        method === 'PUT'
+          ? {
+              ...generated,
+              body: JSON.stringify({ success: true, message: 'ok', imageUrl: `${elsewhere.url}/v1/p/image/g` }),
+            }
+          : ok;
       const client = clientFor();
       const { imageUrl } = await generate(client);
       expect(imageUrl.startsWith(elsewhere.url)).toBe(true);

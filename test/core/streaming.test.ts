@@ -1,9 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GenimixAbortError, GenimixClient, GenimixConnectionError, GenimixNotFoundError, GenimixResponseError, GenimixValidationError } from '@genimix/core';
+import { PassThrough, Readable } from 'node:stream';
+import {
+  GenimixAbortError,
+  GenimixClient,
+  GenimixConnectionError,
+  GenimixNotFoundError,
+  GenimixResponseError,
+  GenimixValidationError,
+} from '@genimix/core';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHOTO_PATH, readPhoto, TINY_PNG } from '../helpers/images.js';
@@ -33,7 +40,9 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
 describe('upload from a file path', () => {
   it('streams the file, with its Content-Length, and it comes back byte for byte as a stream', async () => {
     const photo = await readPhoto();
-    expect(await client.uploadImage({ imageId: 'by-path', path: PHOTO_PATH })).toMatchObject({ contentType: 'image/jpeg' });
+    expect(await client.uploadImage({ imageId: 'by-path', path: PHOTO_PATH })).toMatchObject({
+      contentType: 'image/jpeg',
+    });
     const { body, contentType, contentLength } = await client.getImageStream({ imageId: 'by-path' });
     expect(contentType).toBe('image/jpeg');
     expect(contentLength).toBe(photo.length);
@@ -90,7 +99,11 @@ describe('getImageStream', () => {
     });
 
     it('refuses a 200 that is no image before handing over a stream', async () => {
-      server.next = { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><title>Sign in</title></html>' };
+      server.next = {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: '<html><title>Sign in</title></html>',
+      };
       await expect(broken.getImageStream({ imageId: 'i' })).rejects.toBeInstanceOf(GenimixResponseError);
     });
   });
@@ -100,13 +113,22 @@ describe('getImageStream', () => {
  * 11 bytes that start like a PNG (all the contract checks): fewer than the bytes read to check a
  * stream's type, so the whole stream ends while its head is read.
  */
-const SHORT_IMAGE = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from([1, 2, 3])]);
+const SHORT_IMAGE = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  Buffer.from([1, 2, 3]),
+]);
 
 describe('streams shorter than the bytes read to check their type', () => {
   it.each([
     ['a Node Readable', () => Readable.from([SHORT_IMAGE])],
     ['a Node Readable of single bytes', () => Readable.from([...SHORT_IMAGE].map((b) => Buffer.from([b])))],
-    ['an async generator', () => (async function* () { yield new Uint8Array(SHORT_IMAGE); })()],
+    [
+      'an async generator',
+      () =>
+        (async function* () {
+          yield new Uint8Array(SHORT_IMAGE);
+        })(),
+    ],
     ['a web ReadableStream', () => new Blob([SHORT_IMAGE]).stream()],
     ['a file', 'file'],
   ] as const)('are sent whole: %s', async (_kind, make) => {

@@ -40,7 +40,11 @@ export interface FixtureFolders {
  */
 export async function startMcpFixture(
   name: string,
-  options: { emulator?: EmulatorOptions; env?: Record<string, string> | ((folders: FixtureFolders) => Record<string, string>); cwd?: string } = {},
+  options: {
+    emulator?: EmulatorOptions;
+    env?: Record<string, string> | ((folders: FixtureFolders) => Record<string, string>);
+    cwd?: string;
+  } = {},
 ): Promise<McpFixture> {
   const apiKey = `sk_test_${name}_0123456789`;
   const emulator = await createEmulator({ port: 0, apiKeys: [apiKey], ...options.emulator });
@@ -48,7 +52,14 @@ export async function startMcpFixture(
   const folders = { workDir, outputDir: path.join(workDir, 'out'), allowedDir: path.join(workDir, 'allowed') };
   await mkdir(folders.allowedDir);
   const extra = typeof options.env === 'function' ? options.env(folders) : options.env;
-  const env = { GENIMIX_API_KEY: apiKey, GENIMIX_PROJECT_ID: name, GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: folders.outputDir, GENIMIX_ALLOWED_DIRS: folders.allowedDir, ...extra };
+  const env = {
+    GENIMIX_API_KEY: apiKey,
+    GENIMIX_PROJECT_ID: name,
+    GENIMIX_BASE_URL: emulator.url,
+    GENIMIX_OUTPUT_DIR: folders.outputDir,
+    GENIMIX_ALLOWED_DIRS: folders.allowedDir,
+    ...extra,
+  };
   const opened: McpConnection[] = [];
   const connect = async (withEnv: Record<string, string>) => {
     const connection = await connectServer(withEnv, options.cwd ? { cwd: options.cwd } : {});

@@ -34,7 +34,10 @@ export interface UploadTap {
  * connection after its answer (`Connection: close`), for a client that reuses a connection whose
  * upload was answered early (undici): this proxy does not serve a next request on it.
  */
-export async function startUploadTap(target: string, options: { onData?: (bytesSoFar: number) => void; closeAfterAnswer?: boolean } = {}): Promise<UploadTap> {
+export async function startUploadTap(
+  target: string,
+  options: { onData?: (bytesSoFar: number) => void; closeAfterAnswer?: boolean } = {},
+): Promise<UploadTap> {
   const requests: TappedRequest[] = [];
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
@@ -51,9 +54,19 @@ export async function startUploadTap(target: string, options: { onData?: (bytesS
     const forward = http.request(
       // A connection per request: a body cut short must not leave a reused connection mid-request.
       // Keep-alive, so that a server answering early reads the rest of the body instead of closing.
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, connection: 'keep-alive' }, agent: false },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, connection: 'keep-alive' },
+        agent: false,
+      },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, options.closeAfterAnswer ? { ...answer.headers, connection: 'close' } : answer.headers);
+        res.writeHead(
+          answer.statusCode ?? 502,
+          options.closeAfterAnswer ? { ...answer.headers, connection: 'close' } : answer.headers,
+        );
         answer.pipe(res);
       },
     );

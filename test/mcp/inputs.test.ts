@@ -45,7 +45,13 @@ describe('error texts never echo a long input', () => {
     ['upload_image', { path: `/tmp/${long}` }],
     ['upload_image', { data: `data:image/png,${long}` }],
     ['upload_image', { data: `data:image/${long};base64,iVBORw0KGgo=` }],
-    ['upload_image', { data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', contentType: long }],
+    [
+      'upload_image',
+      {
+        data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+        contentType: long,
+      },
+    ],
     ['upload_image', { data: `data:image/${long};base64,iVBORw0KGgo=`, contentType: long }],
     ['generate_image', { prompt: 'A cat', [long]: 1 }],
   ])('%s with a 100,000-character value', async (tool, args) => {

@@ -1,6 +1,6 @@
-import { chmod, lstat, mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { chmod, lstat, mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { renderPhoto } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,10 @@ const env = (outputDir: string) => ({ ...fx.env, GENIMIX_OUTPUT_DIR: outputDir }
 const connectServer = (withEnv: Record<string, string>) => fx.connect(withEnv);
 
 async function startFails(outputDir: string): Promise<string> {
-  const child = spawn(process.execPath, [SERVER_BIN], { env: { PATH: process.env.PATH ?? '', ...env(outputDir) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_BIN], {
+    env: { PATH: process.env.PATH ?? '', ...env(outputDir) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const [code] = (await once(child, 'close')) as [number];
@@ -58,7 +61,9 @@ describe('the output folder', () => {
     await mkdir(tmpLike);
     await chmod(tmpLike, 0o1777);
     const stderr = await startFails(tmpLike);
-    expect(stderr).toContain(`set GENIMIX_OUTPUT_DIR to a folder of the user's own, e.g. ${path.join(tmpLike, 'genimix-mcp')}`);
+    expect(stderr).toContain(
+      `set GENIMIX_OUTPUT_DIR to a folder of the user's own, e.g. ${path.join(tmpLike, 'genimix-mcp')}`,
+    );
     expect(stderr).not.toMatch(/chmod/);
   });
 

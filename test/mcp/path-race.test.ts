@@ -16,7 +16,10 @@ beforeAll(async () => {
 });
 afterAll(() => fx?.close());
 
-const png = (r: number, g: number, b: number) => sharp({ create: { width: 8, height: 8, channels: 3, background: { r, g, b } } }).png().toBuffer();
+const png = (r: number, g: number, b: number) =>
+  sharp({ create: { width: 8, height: 8, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
 
 describe('upload_image { path } against a folder swapped for a symbolic link', () => {
   it('uploads nothing from outside the allowed folder, in hundreds of tries', async () => {

@@ -25,7 +25,11 @@ beforeAll(async () => {
 afterAll(() => fx?.close());
 
 /** Checks what the model sees of `full` in `result`, and that the full image is reachable both ways. */
-async function expectPreviewOf(result: ToolResult, full: Buffer, budgetChars = MAX_PREVIEW_BASE64_CHARS): Promise<void> {
+async function expectPreviewOf(
+  result: ToolResult,
+  full: Buffer,
+  budgetChars = MAX_PREVIEW_BASE64_CHARS,
+): Promise<void> {
   expect(result.isError, textOf(result)).toBeFalsy();
   expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(MAX_RESULT_BYTES);
   const block = result.content.find((c) => c.type === 'image')!;
@@ -36,26 +40,43 @@ async function expectPreviewOf(result: ToolResult, full: Buffer, budgetChars = M
   // Facts, never the bytes: hosts put structured content into the model's context as text.
   expect(JSON.stringify(details).length).toBeLessThan(2000);
   expect(details).toMatchObject({ width: source.width, height: source.height, size: full.length });
-  expect(details.preview).toMatchObject({ original: false, mimeType: 'image/jpeg', width: seen.width, height: seen.height, size: imageOf(result).length });
+  expect(details.preview).toMatchObject({
+    original: false,
+    mimeType: 'image/jpeg',
+    width: seen.width,
+    height: seen.height,
+    size: imageOf(result).length,
+  });
   expect(Math.max(seen.width!, seen.height!)).toBeLessThanOrEqual(1568);
-  expect(Math.max(seen.width!, seen.height!)).toBeGreaterThanOrEqual(Math.min(512, Math.max(source.width!, source.height!)));
+  expect(Math.max(seen.width!, seen.height!)).toBeGreaterThanOrEqual(
+    Math.min(512, Math.max(source.width!, source.height!)),
+  );
   // The shape is kept: the preview's aspect ratio is the image's, to a pixel of rounding.
-  expect(Math.abs(seen.width! / seen.height! - source.width! / source.height!)).toBeLessThan(Math.max(source.width! / source.height!, 1) * 0.05 + 0.05);
+  expect(Math.abs(seen.width! / seen.height! - source.width! / source.height!)).toBeLessThan(
+    Math.max(source.width! / source.height!, 1) * 0.05 + 0.05,
+  );
   expect(textOf(result)).toMatch(new RegExp(`preview, ${seen.width}×${seen.height} JPEG`));
   expect(textOf(result)).toContain(String(details.savedTo));
   expect((await readFile(String(details.savedTo))).equals(full)).toBe(true);
   expect((await readResource(server.client, resourceLinkOf(result).uri)).equals(full)).toBe(true);
 }
 
-describe('every model\'s real-size images', () => {
-  it.each(REALISTIC_MODELS.map((m) => [`${m.provider}/${m.modelId}`, m] as const))('%s: the generated image is seen as a preview, whole by resource and file', async (_name, model) => {
-    const result = await server.call('generate_image', { prompt: `A harbour at dusk, by ${model.modelId}`, provider: model.provider, modelId: model.modelId });
-    const stored = (await emulator.store.get('previews', String(detailsOf(result).imageId)))!;
-    expect(stored.size).toBeGreaterThan(1024 * 1024);
-    const full = Buffer.from(stored.bytes);
-    expect(model.sizes).toContainEqual({ width: detailsOf(result).width, height: detailsOf(result).height });
-    await expectPreviewOf(result, full);
-  });
+describe("every model's real-size images", () => {
+  it.each(REALISTIC_MODELS.map((m) => [`${m.provider}/${m.modelId}`, m] as const))(
+    '%s: the generated image is seen as a preview, whole by resource and file',
+    async (_name, model) => {
+      const result = await server.call('generate_image', {
+        prompt: `A harbour at dusk, by ${model.modelId}`,
+        provider: model.provider,
+        modelId: model.modelId,
+      });
+      const stored = (await emulator.store.get('previews', String(detailsOf(result).imageId)))!;
+      expect(stored.size).toBeGreaterThan(1024 * 1024);
+      const full = Buffer.from(stored.bytes);
+      expect(model.sizes).toContainEqual({ width: detailsOf(result).width, height: detailsOf(result).height });
+      await expectPreviewOf(result, full);
+    },
+  );
 });
 
 describe('uploaded images of 2–8 MB and extreme shapes', () => {
@@ -78,8 +99,12 @@ describe('uploaded images of 2–8 MB and extreme shapes', () => {
 });
 
 describe('GENIMIX_PREVIEW_MAX_BYTES', () => {
-  it('sets the preview\'s budget', async () => {
-    const small = await fx.connect({ ...fx.env, GENIMIX_OUTPUT_DIR: path.join(fx.workDir, 'small'), GENIMIX_PREVIEW_MAX_BYTES: '30000' });
+  it("sets the preview's budget", async () => {
+    const small = await fx.connect({
+      ...fx.env,
+      GENIMIX_OUTPUT_DIR: path.join(fx.workDir, 'small'),
+      GENIMIX_PREVIEW_MAX_BYTES: '30000',
+    });
     const full = await renderPhoto({ width: 1024, height: 1024, seed: 'budget' });
     await small.call('upload_image', { data: full.toString('base64'), imageId: 'budget' });
     const result = await small.call('get_image', { imageId: 'budget' });

@@ -28,7 +28,13 @@ describe('against the emulator', () => {
     allowedDir = path.join(workDir, 'allowed');
     outputDir = path.join(workDir, 'out');
     await mkdir(allowedDir);
-    server = await connectServer({ GENIMIX_API_KEY: 'robust-key', GENIMIX_PROJECT_ID: 'robust', GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: outputDir, GENIMIX_ALLOWED_DIRS: allowedDir });
+    server = await connectServer({
+      GENIMIX_API_KEY: 'robust-key',
+      GENIMIX_PROJECT_ID: 'robust',
+      GENIMIX_BASE_URL: emulator.url,
+      GENIMIX_OUTPUT_DIR: outputDir,
+      GENIMIX_ALLOWED_DIRS: allowedDir,
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -36,7 +42,7 @@ describe('against the emulator', () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it('takes an 8 MiB image as base64, more than the SDK\'s default 10 MB message limit allows', async () => {
+  it("takes an 8 MiB image as base64, more than the SDK's default 10 MB message limit allows", async () => {
     const big = pngLike(8 * 1024 * 1024);
     const uploaded = await server.call('upload_image', { data: big.toString('base64'), imageId: 'eight-mib' });
     expect(uploaded.isError).toBeFalsy();
@@ -46,7 +52,9 @@ describe('against the emulator', () => {
   it('serves parallel get_image calls for one large image, each writing the file whole', async () => {
     const big = pngLike(900 * 1024);
     await server.call('upload_image', { data: big.toString('base64'), imageId: 'parallel' });
-    const results = await Promise.all(Array.from({ length: 12 }, () => server.call('get_image', { imageId: 'parallel' })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => server.call('get_image', { imageId: 'parallel' })),
+    );
     for (const result of results) expect(result.isError, textOf(result)).toBeFalsy();
     expect((await readFile(path.join(outputDir, 'robust', 'parallel.png'))).equals(big)).toBe(true);
   });
@@ -63,8 +71,10 @@ describe('against the emulator', () => {
     expect((await server.call('upload_image', { data: pngLike(100).toString('base64') })).isError).toBeFalsy();
   });
 
-  it('names data, not contentType, when a data: URI\'s type contradicts its bytes', async () => {
-    const result = await server.call('upload_image', { data: `data:image/gif;base64,${pngLike(100).toString('base64')}` });
+  it("names data, not contentType, when a data: URI's type contradicts its bytes", async () => {
+    const result = await server.call('upload_image', {
+      data: `data:image/gif;base64,${pngLike(100).toString('base64')}`,
+    });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/^Invalid argument data: the data: URI's type "image\/gif" does not fit the data/);
   });
@@ -75,13 +85,25 @@ describe('generate_image is billed: a failure tells the model whether it may hav
   let server: Awaited<ReturnType<typeof connectServer>>;
   beforeAll(async () => {
     api = await startScriptedServer();
-    server = await connectServer({ GENIMIX_API_KEY: 'sk_test_billing_key_42', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: api.url });
+    server = await connectServer({
+      GENIMIX_API_KEY: 'sk_test_billing_key_42',
+      GENIMIX_PROJECT_ID: 'p',
+      GENIMIX_BASE_URL: api.url,
+    });
   });
   afterAll(async () => {
     await server?.close();
     await api?.close();
   });
-  const generated = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'Image generated successfully', imageUrl: 'https://api.genimix.dev/v1/p/image/x' }) };
+  const generated = {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      success: true,
+      message: 'Image generated successfully',
+      imageUrl: 'https://api.genimix.dev/v1/p/image/x',
+    }),
+  };
 
   it('generated, but fetching it failed: not an error, and says not to generate again', async () => {
     api.byRoute = (method) => (method === 'PUT' ? generated : { status: 500, body: 'boom' });
@@ -116,7 +138,11 @@ describe('generate_image is billed: a failure tells the model whether it may hav
   });
 
   it.each([
-    ['a 429 asking for a wait longer than the client waits', { status: 429, headers: { 'retry-after': '120' } }, /Wait 120 s/],
+    [
+      'a 429 asking for a wait longer than the client waits',
+      { status: 429, headers: { 'retry-after': '120' } },
+      /Wait 120 s/,
+    ],
     ['a 400', { status: 400, body: JSON.stringify({ message: 'Unknown model' }) }, /Unknown model/],
     ['a 402', { status: 402 }, /quota is used up/],
   ])('%s: no talk of billing', async (_kind, answer, message) => {

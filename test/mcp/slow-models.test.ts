@@ -30,18 +30,34 @@ async function hostCall(name: string, args: Record<string, unknown>, signal?: Ab
   const progress: Array<{ progress: number; message?: string }> = [];
   const result = (await server.client.callTool(
     { name, arguments: args },
-    { onprogress: (p) => progress.push(p), timeout: world(60_000), resetTimeoutOnProgress: false, ...(signal ? { signal } : {}) },
+    {
+      onprogress: (p) => progress.push(p),
+      timeout: world(60_000),
+      resetTimeoutOnProgress: false,
+      ...(signal ? { signal } : {}),
+    },
   )) as ToolResult;
   return { result, progress };
 }
 
-const generateRequests = (imageId: string) => emulator.requests.list().filter((r) => r.route === 'generate' && r.imageId === imageId);
+const generateRequests = (imageId: string) =>
+  emulator.requests.list().filter((r) => r.route === 'generate' && r.imageId === imageId);
 
 describe('a 70 s generation with a host that drops calls after 60 s', () => {
   it('answers "still being generated" in time, with progress all along; get_image then returns the image; billed once', async () => {
-    const { result: first, progress } = await hostCall('generate_image', { prompt: 'A lighthouse in a storm', modelId: 'dall-e-3', imageId: 'slow-1' });
+    const { result: first, progress } = await hostCall('generate_image', {
+      prompt: 'A lighthouse in a storm',
+      modelId: 'dall-e-3',
+      imageId: 'slow-1',
+    });
     expect(first.isError, textOf(first)).toBeFalsy();
-    expect(detailsOf(first)).toMatchObject({ status: 'pending', projectId: 'slow', imageId: 'slow-1', provider: 'openai', modelId: 'dall-e-3' });
+    expect(detailsOf(first)).toMatchObject({
+      status: 'pending',
+      projectId: 'slow',
+      imageId: 'slow-1',
+      provider: 'openai',
+      modelId: 'dall-e-3',
+    });
     expect(textOf(first)).toMatch(/still being generated/);
     expect(textOf(first)).toMatch(/call get_image with imageId "slow-1"/i);
     expect(textOf(first)).toMatch(/do not call generate_image for it again/);
@@ -62,14 +78,21 @@ describe('a 70 s generation with a host that drops calls after 60 s', () => {
   });
 
   it('a second generate_image of an image still being generated is answered "pending" and never sent', async () => {
-    const first = await hostCall('generate_image', { prompt: 'A second lighthouse', modelId: 'dall-e-3', imageId: 'slow-2' });
+    const first = await hostCall('generate_image', {
+      prompt: 'A second lighthouse',
+      modelId: 'dall-e-3',
+      imageId: 'slow-2',
+    });
     expect(detailsOf(first.result).status).toBe('pending');
     const again = await hostCall('generate_image', { prompt: 'A dog instead', modelId: 'dall-e-2', imageId: 'slow-2' });
     expect(again.result.isError).toBeFalsy();
     expect(detailsOf(again.result)).toMatchObject({ status: 'pending', provider: 'openai', modelId: 'dall-e-3' });
     expect(textOf(again.result)).toMatch(/This generate_image was NOT sent/);
     // An upload or a delete now would be undone when the generation finishes: refused, nothing sent.
-    const upload = await hostCall('upload_image', { imageId: 'slow-2', data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' });
+    const upload = await hostCall('upload_image', {
+      imageId: 'slow-2',
+      data: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+    });
     const deletion = await hostCall('delete_image', { imageId: 'slow-2' });
     for (const refused of [upload.result, deletion.result]) {
       expect(refused.isError).toBe(true);
@@ -95,7 +118,11 @@ describe('a 70 s generation with a host that drops calls after 60 s', () => {
 
   it('a cancelled call cancels the request to Genimix, and says to check before generating again', async () => {
     const controller = new AbortController();
-    const call = hostCall('generate_image', { prompt: 'Cancelled', modelId: 'dall-e-3', imageId: 'slow-cancel' }, controller.signal);
+    const call = hostCall(
+      'generate_image',
+      { prompt: 'Cancelled', modelId: 'dall-e-3', imageId: 'slow-cancel' },
+      controller.signal,
+    );
     await expect.poll(() => generateRequests('slow-cancel').length).toBe(1);
     controller.abort();
     await expect(call).rejects.toThrow();

@@ -12,12 +12,18 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 function spawnServer(env: Record<string, string>) {
-  return spawn(process.execPath, [SERVER_BIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [SERVER_BIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs the bin to its end: exit code, stdout, stderr. */
 async function runToEnd(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [SERVER_BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -32,7 +38,17 @@ describe('the command line', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toMatch(/^Usage: genimix-mcp/);
-    for (const name of ['GENIMIX_API_KEY', 'GENIMIX_PROJECT_ID', 'GENIMIX_BASE_URL', 'GENIMIX_OUTPUT_DIR', 'GENIMIX_ALLOWED_DIRS', 'GENIMIX_PREVIEW_MAX_BYTES', 'GENIMIX_MAX_WAIT_MS', 'GENIMIX_PROGRESS_INTERVAL_MS', 'GENIMIX_LOG']) {
+    for (const name of [
+      'GENIMIX_API_KEY',
+      'GENIMIX_PROJECT_ID',
+      'GENIMIX_BASE_URL',
+      'GENIMIX_OUTPUT_DIR',
+      'GENIMIX_ALLOWED_DIRS',
+      'GENIMIX_PREVIEW_MAX_BYTES',
+      'GENIMIX_MAX_WAIT_MS',
+      'GENIMIX_PROGRESS_INTERVAL_MS',
+      'GENIMIX_LOG',
+    ]) {
       expect(stdout).toContain(name);
     }
   });
@@ -57,7 +73,12 @@ describe('the command line', () => {
     ['a file in its place', '/etc/hostname'],
     ['inside a file', '/etc/hostname/out'],
   ])('an output folder %s fails at once with a message naming GENIMIX_OUTPUT_DIR', async (_kind, dir) => {
-    const { code, stdout, stderr } = await runToEnd([], { GENIMIX_API_KEY: 'stdio-key', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: emulator.url, GENIMIX_OUTPUT_DIR: dir });
+    const { code, stdout, stderr } = await runToEnd([], {
+      GENIMIX_API_KEY: 'stdio-key',
+      GENIMIX_PROJECT_ID: 'p',
+      GENIMIX_BASE_URL: emulator.url,
+      GENIMIX_OUTPUT_DIR: dir,
+    });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain('GENIMIX_OUTPUT_DIR');
@@ -67,9 +88,19 @@ describe('the command line', () => {
 
 describe('the genimix-mcp process', () => {
   it('exits when the host closes stdin, even with a generation still running at Genimix', async () => {
-    const slow = await createEmulator({ port: 0, apiKeys: ['stdio-key'], profile: 'realistic', latencyMs: { 'openai/dall-e-3': 600_000 } });
+    const slow = await createEmulator({
+      port: 0,
+      apiKeys: ['stdio-key'],
+      profile: 'realistic',
+      latencyMs: { 'openai/dall-e-3': 600_000 },
+    });
     try {
-      const child = spawnServer({ GENIMIX_API_KEY: 'stdio-key', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: slow.url, GENIMIX_MAX_WAIT_MS: '200' });
+      const child = spawnServer({
+        GENIMIX_API_KEY: 'stdio-key',
+        GENIMIX_PROJECT_ID: 'p',
+        GENIMIX_BASE_URL: slow.url,
+        GENIMIX_MAX_WAIT_MS: '200',
+      });
       const lines = createInterface({ input: child.stdout });
       const answers: Array<{ id?: number; result?: { structuredContent?: { status?: string } } }> = [];
       const answered = (id: number) =>
@@ -84,10 +115,20 @@ describe('the genimix-mcp process', () => {
           lines.on('line', onLine);
         });
       const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
-      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+      send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+      });
       await answered(1);
       send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-      send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'generate_image', arguments: { prompt: 'slow', modelId: 'dall-e-3' } } });
+      send({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'generate_image', arguments: { prompt: 'slow', modelId: 'dall-e-3' } },
+      });
       await answered(2);
       expect(answers.at(-1)!.result?.structuredContent?.status).toBe('pending');
       const closed = once(child, 'close');
@@ -106,8 +147,18 @@ describe('the genimix-mcp process', () => {
     ['GENIMIX_API_KEY', { GENIMIX_API_KEY: 'dev key', GENIMIX_PROJECT_ID: 'p' }],
     ['GENIMIX_API_KEY', { GENIMIX_API_KEY: 'kéy', GENIMIX_PROJECT_ID: 'p' }],
     ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: '../p' }],
-    ['GENIMIX_BASE_URL', { GENIMIX_API_KEY: 'sk_gateway_key_123', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: 'https://gw.example/sk_gateway_key_123/genimix' }],
-    ['GENIMIX_PREVIEW_MAX_BYTES', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_PREVIEW_MAX_BYTES: '2000000' }],
+    [
+      'GENIMIX_BASE_URL',
+      {
+        GENIMIX_API_KEY: 'sk_gateway_key_123',
+        GENIMIX_PROJECT_ID: 'p',
+        GENIMIX_BASE_URL: 'https://gw.example/sk_gateway_key_123/genimix',
+      },
+    ],
+    [
+      'GENIMIX_PREVIEW_MAX_BYTES',
+      { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_PREVIEW_MAX_BYTES: '2000000' },
+    ],
     ['GENIMIX_MAX_WAIT_MS', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_MAX_WAIT_MS: 'soon' }],
   ])('without a valid %s exits 1 with one line on stderr and nothing on stdout', async (variable, env) => {
     const child = spawnServer(env);
@@ -124,7 +175,11 @@ describe('the genimix-mcp process', () => {
   });
 
   it('writes nothing but JSON-RPC to stdout, also for failing calls', async () => {
-    const child = spawnServer({ GENIMIX_API_KEY: 'stdio-key', GENIMIX_PROJECT_ID: 'p', GENIMIX_BASE_URL: emulator.url });
+    const child = spawnServer({
+      GENIMIX_API_KEY: 'stdio-key',
+      GENIMIX_PROJECT_ID: 'p',
+      GENIMIX_BASE_URL: emulator.url,
+    });
     const lines = createInterface({ input: child.stdout });
     const received: unknown[] = [];
     const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
@@ -142,12 +197,27 @@ describe('the genimix-mcp process', () => {
     let raw = '';
     child.stdout.on('data', (c: Buffer) => (raw += c.toString()));
 
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+    });
     await waitFor(1);
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'get_image', arguments: { imageId: 'missing' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'get_image', arguments: { imageId: 'missing' } },
+    });
     await waitFor(2);
-    send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'generate_image', arguments: { prompt: 17 } } });
+    send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'generate_image', arguments: { prompt: 17 } },
+    });
     await waitFor(3);
     send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } });
     await waitFor(4);

@@ -28,10 +28,28 @@ describe('tools/list', () => {
   it('lists five tools with descriptions, strict input schemas, output schemas and annotations', async () => {
     const { tools } = await server.client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    expect(Object.keys(byName).sort()).toEqual(['delete_image', 'generate_image', 'get_image', 'list_models', 'upload_image']);
-    expect(Object.keys(byName.generate_image!.inputSchema.properties ?? {}).sort()).toEqual(['imageId', 'modelId', 'projectId', 'prompt', 'provider']);
+    expect(Object.keys(byName).sort()).toEqual([
+      'delete_image',
+      'generate_image',
+      'get_image',
+      'list_models',
+      'upload_image',
+    ]);
+    expect(Object.keys(byName.generate_image!.inputSchema.properties ?? {}).sort()).toEqual([
+      'imageId',
+      'modelId',
+      'projectId',
+      'prompt',
+      'provider',
+    ]);
     expect(byName.generate_image!.inputSchema.required).toEqual(['prompt']);
-    expect(Object.keys(byName.upload_image!.inputSchema.properties ?? {}).sort()).toEqual(['contentType', 'data', 'imageId', 'path', 'projectId']);
+    expect(Object.keys(byName.upload_image!.inputSchema.properties ?? {}).sort()).toEqual([
+      'contentType',
+      'data',
+      'imageId',
+      'path',
+      'projectId',
+    ]);
     expect(byName.get_image!.inputSchema.required).toEqual(['imageId']);
     expect(byName.delete_image!.inputSchema.required).toEqual(['imageId']);
     expect(byName.get_image!.annotations?.readOnlyHint).toBe(true);
@@ -46,7 +64,19 @@ describe('tools/list', () => {
         expect((property as { description?: string }).description).toBeTruthy();
       }
     }
-    expect(Object.keys(byName.get_image!.outputSchema!.properties ?? {})).toEqual(expect.arrayContaining(['projectId', 'imageId', 'imageUrl', 'mimeType', 'size', 'width', 'height', 'savedTo', 'preview']));
+    expect(Object.keys(byName.get_image!.outputSchema!.properties ?? {})).toEqual(
+      expect.arrayContaining([
+        'projectId',
+        'imageId',
+        'imageUrl',
+        'mimeType',
+        'size',
+        'width',
+        'height',
+        'savedTo',
+        'preview',
+      ]),
+    );
   });
 
   it('offers the full-image resource template', async () => {
@@ -60,9 +90,25 @@ describe('list_models', () => {
     const result = await server.call('list_models', {});
     expect(result.isError).toBeFalsy();
     const { models } = detailsOf(result) as { models: Array<Record<string, unknown>> };
-    expect(models).toContainEqual({ provider: 'openai', modelId: 'dall-e-3', name: 'DALL·E 3', costTokens: 16, available: true, default: false });
-    expect(models).toContainEqual({ provider: 'stability', modelId: 'stable-image-ultra', name: 'Stable Image Ultra', costTokens: null, available: false, default: false });
-    expect(models.filter((m) => m.default)).toEqual([expect.objectContaining({ provider: 'google', modelId: 'imagen-3.0-generate-002' })]);
+    expect(models).toContainEqual({
+      provider: 'openai',
+      modelId: 'dall-e-3',
+      name: 'DALL·E 3',
+      costTokens: 16,
+      available: true,
+      default: false,
+    });
+    expect(models).toContainEqual({
+      provider: 'stability',
+      modelId: 'stable-image-ultra',
+      name: 'Stable Image Ultra',
+      costTokens: null,
+      available: false,
+      default: false,
+    });
+    expect(models.filter((m) => m.default)).toEqual([
+      expect.objectContaining({ provider: 'google', modelId: 'imagen-3.0-generate-002' }),
+    ]);
     expect(textOf(result)).toContain('openai/dall-e-3: DALL·E 3, 16 tokens per image');
     expect(emulator.requests.list().filter((r) => r.route === 'generate')).toHaveLength(0);
   });
@@ -73,7 +119,15 @@ describe('generate_image', () => {
     const result = await server.call('generate_image', { prompt: 'A paper boat on a pond' });
     expect(result.isError, textOf(result)).toBeFalsy();
     const details = detailsOf(result);
-    expect(details).toMatchObject({ status: 'ready', projectId: 'mcp', mimeType: 'image/png', width: 1024, height: 1024, provider: 'google', modelId: 'imagen-3.0-generate-002' });
+    expect(details).toMatchObject({
+      status: 'ready',
+      projectId: 'mcp',
+      mimeType: 'image/png',
+      width: 1024,
+      height: 1024,
+      provider: 'google',
+      modelId: 'imagen-3.0-generate-002',
+    });
     expect(details.imageId).toMatch(/^img-[0-9a-f-]{36}$/);
     const stored = (await emulator.store.get('mcp', String(details.imageId)))!;
     expect(details.size).toBe(stored.size);
@@ -82,7 +136,10 @@ describe('generate_image', () => {
     const preview = imageOf(result);
     expect(details.preview).toMatchObject({ original: false, mimeType: 'image/jpeg', size: preview.length });
     const seen = await sharp(preview).metadata();
-    expect([seen.width, seen.height]).toEqual([(details.preview as { width: number }).width, (details.preview as { height: number }).height]);
+    expect([seen.width, seen.height]).toEqual([
+      (details.preview as { width: number }).width,
+      (details.preview as { height: number }).height,
+    ]);
     expect(Math.max(seen.width!, seen.height!)).toBeGreaterThanOrEqual(512);
     expect(Math.max(seen.width!, seen.height!)).toBeLessThanOrEqual(1568);
     expect(textOf(result)).toMatch(/preview/);
@@ -93,7 +150,7 @@ describe('generate_image', () => {
     expect(path.dirname(String(details.savedTo))).toBe(path.join(outputDir, 'mcp'));
   });
 
-  it('takes the provider of a known modelId, stores under the given imageId, at the model\'s size', async () => {
+  it("takes the provider of a known modelId, stores under the given imageId, at the model's size", async () => {
     const result = await server.call('generate_image', { prompt: 'A robot', modelId: 'dall-e-3', imageId: 'robot' });
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(textOf(result)).toContain('openai/dall-e-3');
@@ -117,10 +174,23 @@ describe('upload_image and get_image', () => {
     const photo = await readPhoto();
     const uploaded = await server.call('upload_image', { path: PHOTO_PATH, imageId: 'photo' });
     expect(uploaded.isError, textOf(uploaded)).toBeFalsy();
-    expect(detailsOf(uploaded)).toMatchObject({ imageId: 'photo', size: photo.length, mimeType: 'image/jpeg', width: 720, height: 477, resourceUri: 'genimix://images/mcp/photo' });
+    expect(detailsOf(uploaded)).toMatchObject({
+      imageId: 'photo',
+      size: photo.length,
+      mimeType: 'image/jpeg',
+      width: 720,
+      height: 477,
+      resourceUri: 'genimix://images/mcp/photo',
+    });
     const fetched = await server.call('get_image', { imageId: 'photo' });
     expect(fetched.isError, textOf(fetched)).toBeFalsy();
-    expect(detailsOf(fetched)).toMatchObject({ status: 'ready', width: 720, height: 477, size: photo.length, preview: { original: false, width: 720, height: 477 } });
+    expect(detailsOf(fetched)).toMatchObject({
+      status: 'ready',
+      width: 720,
+      height: 477,
+      size: photo.length,
+      preview: { original: false, width: 720, height: 477 },
+    });
     expect(imageOf(fetched).length).toBeLessThanOrEqual(75_000);
     expect((await readResource(server.client, 'genimix://images/mcp/photo')).equals(photo)).toBe(true);
     expect((await readFile(String(detailsOf(fetched).savedTo))).equals(photo)).toBe(true);
@@ -148,14 +218,29 @@ describe('upload_image and get_image', () => {
     ['neither data nor path', {}, /exactly one of data/],
     ['both data and path', { data: TINY_PNG.toString('base64'), path: PHOTO_PATH }, /exactly one of data/],
     ['invalid base64', { data: 'not base64 at all!' }, /base64/],
-    ['bytes that are no image', { data: Buffer.from('just some text').toString('base64') }, /not a PNG, JPEG, WebP or GIF/],
-    ['a type that contradicts the bytes', { data: TINY_PNG.toString('base64'), contentType: 'image/gif' }, /contradicts/],
-    ['a data: URI whose type contradicts contentType', { data: `data:image/png;base64,${TINY_PNG.toString('base64')}`, contentType: 'image/jpeg' }, /contradicts/],
+    [
+      'bytes that are no image',
+      { data: Buffer.from('just some text').toString('base64') },
+      /not a PNG, JPEG, WebP or GIF/,
+    ],
+    [
+      'a type that contradicts the bytes',
+      { data: TINY_PNG.toString('base64'), contentType: 'image/gif' },
+      /contradicts/,
+    ],
+    [
+      'a data: URI whose type contradicts contentType',
+      { data: `data:image/png;base64,${TINY_PNG.toString('base64')}`, contentType: 'image/jpeg' },
+      /contradicts/,
+    ],
     ['a path outside the allowed folders', { path: '/etc/passwd' }, /outside the folders/],
     ['a path that does not exist', { path: '<allowed>/missing.png' }, /does not exist/],
     ['a bad imageId', { data: TINY_PNG.toString('base64'), imageId: 'a/b' }, /imageId/],
   ])('refuses %s', async (_kind, args, message) => {
-    const withDir = JSON.parse(JSON.stringify(args).replace('<allowed>', allowedDir.replaceAll('\\', '/'))) as Record<string, unknown>;
+    const withDir = JSON.parse(JSON.stringify(args).replace('<allowed>', allowedDir.replaceAll('\\', '/'))) as Record<
+      string,
+      unknown
+    >;
     const result = await server.call('upload_image', withDir);
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(message);
@@ -182,7 +267,10 @@ describe('upload_image and get_image', () => {
 
   it('get_image reports progress while it fetches and makes the preview', async () => {
     const updates: Array<{ message?: string }> = [];
-    const result = await server.client.callTool({ name: 'get_image', arguments: { imageId: 'photo' } }, { onprogress: (p) => updates.push(p) });
+    const result = await server.client.callTool(
+      { name: 'get_image', arguments: { imageId: 'photo' } },
+      { onprogress: (p) => updates.push(p) },
+    );
     expect(result.isError).toBeFalsy();
     expect(updates.length).toBeGreaterThanOrEqual(1);
     expect(updates[0]!.message).toMatch(/Fetching "photo" and making its preview/);

@@ -6,8 +6,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TINY_PNG } from '../helpers/images.js';
 import { PROJECT, startEmulator, type TestEmulator } from './emulator.js';
 import { NodeApiError, runNode } from './harness.js';
@@ -70,10 +70,11 @@ async function startGateServer(onRequest: (request: HeldRequest, held: HeldReque
     /** Image ids in the order their requests arrived. */
     seen,
     maxInFlight: () => maxInFlight,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -85,8 +86,14 @@ afterEach(async () => {
 });
 
 const credentials = (baseUrl: string) => ({ apiKey: 'sk_test_batches_key', projectId: PROJECT, baseUrl });
-const getById = (options: INodeParameters) => ({ resource: 'image', operation: 'get', imageId: '={{ $json.id }}', options });
-const items = (count: number, prefix = 'b'): INodeExecutionData[] => Array.from({ length: count }, (_, index) => ({ json: { id: `${prefix}-${index}` } }));
+const getById = (options: INodeParameters) => ({
+  resource: 'image',
+  operation: 'get',
+  imageId: '={{ $json.id }}',
+  options,
+});
+const items = (count: number, prefix = 'b'): INodeExecutionData[] =>
+  Array.from({ length: count }, (_, index) => ({ json: { id: `${prefix}-${index}` } }));
 
 /**
  * Holds requests until `size` are held (or every one of `total` has arrived), then answers them
@@ -94,7 +101,8 @@ const items = (count: number, prefix = 'b'): INodeExecutionData[] => Array.from(
  */
 function inReverseBatches(size: number, total: number) {
   return (_request: HeldRequest, held: HeldRequest[]) => {
-    if (held.length === size || gate!.seen.length === total) for (const request of [...held].reverse()) request.answer();
+    if (held.length === size || gate!.seen.length === total)
+      for (const request of [...held].reverse()) request.answer();
   };
 }
 
@@ -103,7 +111,11 @@ describe('Options → Concurrency', () => {
     it(`${concurrency}: at most ${concurrency} items in flight, results in input order though they complete in reverse`, async () => {
       const total = 23;
       gate = await startGateServer((request, held) => inReverseBatches(concurrency, total)(request, held));
-      const run = await runNode({ credentials: credentials(gate.url), items: items(total), parameters: getById({ concurrency }) });
+      const run = await runNode({
+        credentials: credentials(gate.url),
+        items: items(total),
+        parameters: getById({ concurrency }),
+      });
       expect(run.error).toBeUndefined();
       expect(gate.maxInFlight()).toBe(concurrency);
       const out = run.output![0]!;
@@ -122,7 +134,11 @@ describe('Options → Concurrency', () => {
 
   it.each([0, 51, 2.5, '5'])('%j is refused naming the option, before any request', async (concurrency) => {
     gate = await startGateServer((request) => request.answer());
-    const run = await runNode({ credentials: credentials(gate.url), items: items(2), parameters: getById({ concurrency }) });
+    const run = await runNode({
+      credentials: credentials(gate.url),
+      items: items(2),
+      parameters: getById({ concurrency }),
+    });
     expect(run.error?.message).toMatch(/Invalid Concurrency option/);
     expect(gate.seen).toEqual([]);
   });
@@ -133,7 +149,9 @@ describe('retries and errors stay with their item', () => {
   beforeAll(async () => {
     api = await startEmulator();
     for (let index = 0; index < 8; index++) {
-      const put = await api.raw('PUT', `/v1/${PROJECT}/generate/r-${index}`, { json: { provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: `Image ${index}` } });
+      const put = await api.raw('PUT', `/v1/${PROJECT}/generate/r-${index}`, {
+        json: { provider: 'google', modelId: 'imagen-3.0-generate-002', prompt: `Image ${index}` },
+      });
       expect(put.status).toBe(200);
     }
   });
@@ -144,11 +162,16 @@ describe('retries and errors stay with their item', () => {
   it('a 503 with Retry-After on one item is retried for that item only', async () => {
     api.emulator.faults.add({ kind: 'status', status: 503, retryAfter: '0', route: 'get', imageId: 'r-3' });
     const before = api.log.length;
-    const run = await runNode({ credentials: api.credentials(), items: items(8, 'r'), parameters: getById({ concurrency: 4 }) });
+    const run = await runNode({
+      credentials: api.credentials(),
+      items: items(8, 'r'),
+      parameters: getById({ concurrency: 4 }),
+    });
     expect(run.error).toBeUndefined();
     expect(run.output![0]!.map((item) => item.json.imageId)).toEqual(items(8, 'r').map((item) => item.json.id));
     const requests = api.log.slice(before);
-    const perImage = (id: string) => requests.filter((entry) => entry.path.endsWith(`/${id}`)).map((entry) => entry.status);
+    const perImage = (id: string) =>
+      requests.filter((entry) => entry.path.endsWith(`/${id}`)).map((entry) => entry.status);
     expect(perImage('r-3')).toEqual([503, 200]);
     for (const id of ['r-0', 'r-1', 'r-2', 'r-4', 'r-5', 'r-6', 'r-7']) expect(perImage(id)).toEqual([200]);
   });
@@ -157,13 +180,26 @@ describe('retries and errors stay with their item', () => {
     const run = await runNode({
       continueOnFail: true,
       credentials: api.credentials(),
-      items: [{ json: { id: 'r-0' } }, { json: { id: 'r-missing-1' } }, { json: { id: 'r-2' } }, { json: { id: 'bad id!' } }, { json: { id: 'r-4' } }],
+      items: [
+        { json: { id: 'r-0' } },
+        { json: { id: 'r-missing-1' } },
+        { json: { id: 'r-2' } },
+        { json: { id: 'bad id!' } },
+        { json: { id: 'r-4' } },
+      ],
       parameters: getById({ concurrency: 5 }),
     });
     expect(run.error).toBeUndefined();
     const out = run.output![0]!;
     expect(out.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
-    expect(out.map((item) => item.json.imageId ?? (item.json.details as { status?: number; parameter?: string }).status ?? (item.json.details as { parameter?: string }).parameter)).toEqual(['r-0', 404, 'r-2', 'Image ID', 'r-4']);
+    expect(
+      out.map(
+        (item) =>
+          item.json.imageId ??
+          (item.json.details as { status?: number; parameter?: string }).status ??
+          (item.json.details as { parameter?: string }).parameter,
+      ),
+    ).toEqual(['r-0', 404, 'r-2', 'Image ID', 'r-4']);
   });
 });
 
@@ -182,7 +218,11 @@ describe('without "Continue"', () => {
         second!.answer();
       });
     });
-    const run = await runNode({ credentials: credentials(gate.url), items: items(6, 's'), parameters: getById({ concurrency: 5 }) });
+    const run = await runNode({
+      credentials: credentials(gate.url),
+      items: items(6, 's'),
+      parameters: getById({ concurrency: 5 }),
+    });
     expect(run.output).toBeUndefined();
     expect(run.error).toBeInstanceOf(NodeApiError);
     const error = run.error as InstanceType<typeof NodeApiError>;
@@ -200,7 +240,12 @@ describe('cancelling the execution', () => {
       abandoned.push(request.abandoned);
       if (held.length === 3) abort.abort();
     });
-    const run = await runNode({ abortSignal: abort.signal, credentials: credentials(gate.url), items: items(6, 'c'), parameters: getById({ concurrency: 3 }) });
+    const run = await runNode({
+      abortSignal: abort.signal,
+      credentials: credentials(gate.url),
+      items: items(6, 'c'),
+      parameters: getById({ concurrency: 3 }),
+    });
     expect(run.output).toBeUndefined();
     expect(run.error?.message).toMatch(/cancel/i);
     // Resolves only when the server has seen all three connections closed unanswered.

@@ -5,8 +5,16 @@
  * JSON 404 for an image that cannot exist.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, crossOriginRedirect, refusedUrl, SCOPED_KEY, startEmulator, type TestEmulator, WRONG_KEY } from './emulator.js';
 import { startScriptedServer } from '../helpers/scripted-server.js';
+import {
+  API_KEY,
+  crossOriginRedirect,
+  refusedUrl,
+  SCOPED_KEY,
+  startEmulator,
+  type TestEmulator,
+  WRONG_KEY,
+} from './emulator.js';
 import { loadNode, runCredentialTest } from './harness.js';
 
 let api: TestEmulator;
@@ -53,13 +61,45 @@ describe('the genimixApi credential test', () => {
   // Servers that are not Genimix: a check that took any 404 as success passed every one of them,
   // with any key, and the workflow then failed with a bare "Error".
   describe.each([
-    ['another service that answers 404 to everything', () => ({ status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' })],
-    ['a web server whose 404 is an HTML page', () => ({ status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>404 Not Found</h1></body></html>' })],
-    ['an app (n8n itself) that serves its page at every path', () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<!doctype html><title>n8n.io - Workflow Automation</title>' })],
-    ['an API that wants a key but answers its 404 as HTML', (key?: string) => (key ? { status: 404, headers: { 'content-type': 'text/html' }, body: '<h1>Not Found</h1>' } : { status: 401, body: 'Unauthorized' })],
-    ['an API that wants a key and answers 200 with JSON', (key?: string) => (key ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"items":[]}' } : { status: 401, body: 'Unauthorized' })],
+    [
+      'another service that answers 404 to everything',
+      () => ({ status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' }),
+    ],
+    [
+      'a web server whose 404 is an HTML page',
+      () => ({
+        status: 404,
+        headers: { 'content-type': 'text/html' },
+        body: '<html><body><h1>404 Not Found</h1></body></html>',
+      }),
+    ],
+    [
+      'an app (n8n itself) that serves its page at every path',
+      () => ({
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: '<!doctype html><title>n8n.io - Workflow Automation</title>',
+      }),
+    ],
+    [
+      'an API that wants a key but answers its 404 as HTML',
+      (key?: string) =>
+        key
+          ? { status: 404, headers: { 'content-type': 'text/html' }, body: '<h1>Not Found</h1>' }
+          : { status: 401, body: 'Unauthorized' },
+    ],
+    [
+      'an API that wants a key and answers 200 with JSON',
+      (key?: string) =>
+        key
+          ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"items":[]}' }
+          : { status: 401, body: 'Unauthorized' },
+    ],
   ])('%s', (_name, answer) => {
-    it.each([['the right key', API_KEY], ['a wrong key', WRONG_KEY]])('fails with %s: "this URL does not look like the Genimix API"', async (_k, apiKey) => {
+    it.each([
+      ['the right key', API_KEY],
+      ['a wrong key', WRONG_KEY],
+    ])('fails with %s: "this URL does not look like the Genimix API"', async (_k, apiKey) => {
       const server = await startScriptedServer();
       try {
         server.byRoute = (_method, _url) => answer(server.seen.at(-1)?.['x-api-key'] as string | undefined);
@@ -84,7 +124,11 @@ describe('the genimixApi credential test', () => {
   it('says the server is busy, not that the key is wrong, on 503', async () => {
     const server = await startScriptedServer();
     try {
-      server.next = { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: '{"message":"overloaded"}' };
+      server.next = {
+        status: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': '1' },
+        body: '{"message":"overloaded"}',
+      };
       const { result } = await runCredentialTest({ apiKey: API_KEY, projectId: 'n8n', baseUrl: server.url });
       expect(result?.status).toBe('Error');
       expect(result?.message).toMatch(/503 \(overloaded\): the server is busy or failing/);

@@ -19,7 +19,11 @@ export interface TestEmulator {
   /** The credential data for the default project. */
   credentials(overrides?: Record<string, string>): { apiKey: string; projectId: string; baseUrl: string };
   /** What the server answers to a request, read without n8n: status, JSON body, request id. */
-  raw(method: string, path: string, options?: { key?: string; json?: unknown }): Promise<{ status: number; body: { message?: string } & Record<string, unknown>; requestId: string | null }>;
+  raw(
+    method: string,
+    path: string,
+    options?: { key?: string; json?: unknown },
+  ): Promise<{ status: number; body: { message?: string } & Record<string, unknown>; requestId: string | null }>;
   close(): Promise<void>;
 }
 
@@ -90,13 +94,20 @@ export async function droppingServer(): Promise<{ url: string; connections: () =
  * Two loopback servers on different origins: `from` answers every request with a redirect to the
  * same path on `to`, which records the headers it is sent and answers with a tiny PNG.
  */
-export async function crossOriginRedirect(status = 302): Promise<{ from: string; to: string; seenAtTarget: http.IncomingHttpHeaders[]; close(): Promise<void> }> {
+export async function crossOriginRedirect(
+  status = 302,
+): Promise<{ from: string; to: string; seenAtTarget: http.IncomingHttpHeaders[]; close(): Promise<void> }> {
   const seenAtTarget: http.IncomingHttpHeaders[] = [];
   const target = http.createServer((req, res) => {
     seenAtTarget.push(req.headers);
     req.resume();
     res.writeHead(200, { 'content-type': 'image/png' });
-    res.end(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'));
+    res.end(
+      Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+        'base64',
+      ),
+    );
   });
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
   // "localhost" and "127.0.0.1" are different origins, as are different ports.
@@ -108,10 +119,11 @@ export async function crossOriginRedirect(status = 302): Promise<{ from: string;
   });
   await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
   const from = `http://127.0.0.1:${(source.address() as AddressInfo).port}`;
-  const closeOne = (server: http.Server) => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  const closeOne = (server: http.Server) =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return { from, to, seenAtTarget, close: async () => void (await Promise.all([closeOne(source), closeOne(target)])) };
 }
 
@@ -127,9 +139,10 @@ export async function silentServer(onRequest: () => void): Promise<{ url: string
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -9,7 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readPhoto, TINY_PNG } from '../helpers/images.js';
-import { binaryItem, BinaryDataService, Container, NodeApiError, readBinary, runCredentialTest, runNode } from './harness.js';
+import {
+  BinaryDataService,
+  binaryItem,
+  Container,
+  NodeApiError,
+  readBinary,
+  runCredentialTest,
+  runNode,
+} from './harness.js';
 
 const PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'probe-dist');
 const API_KEY = 'sk_test_probe_0123456789';
@@ -17,7 +25,11 @@ let emulator: Emulator;
 const requests: string[] = [];
 
 beforeAll(async () => {
-  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY], onRequest: (e) => requests.push(`${e.method} ${e.path} ${e.status}`) });
+  emulator = await createEmulator({
+    port: 0,
+    apiKeys: [API_KEY],
+    onRequest: (e) => requests.push(`${e.method} ${e.path} ${e.status}`),
+  });
 });
 afterAll(async () => {
   await emulator.close();
@@ -34,7 +46,13 @@ describe('the harness runs a node through n8n-core', () => {
 
       const service = Container.get(BinaryDataService);
       const stream = vi.spyOn(service, 'getAsStream');
-      const up = await runNode({ dist: PROBE, binaryMode, credentials: credentials(), items: [input], parameters: { operation: 'upload', imageId: `p-${binaryMode}` } });
+      const up = await runNode({
+        dist: PROBE,
+        binaryMode,
+        credentials: credentials(),
+        items: [input],
+        parameters: { operation: 'upload', imageId: `p-${binaryMode}` },
+      });
       expect(up.error).toBeUndefined();
       expect(stream).toHaveBeenCalledTimes(binaryMode === 'filesystem' ? 1 : 0);
       stream.mockRestore();
@@ -42,7 +60,12 @@ describe('the harness runs a node through n8n-core', () => {
       expect(up.credentialsHelper.authenticated[0]?.headers).toMatchObject({ 'x-api-key': API_KEY });
       expect((await emulator.store.get('probe', `p-${binaryMode}`))?.contentType).toBe('image/jpeg');
 
-      const got = await runNode({ dist: PROBE, binaryMode, credentials: credentials(), parameters: { operation: 'get', imageId: `p-${binaryMode}` } });
+      const got = await runNode({
+        dist: PROBE,
+        binaryMode,
+        credentials: credentials(),
+        parameters: { operation: 'get', imageId: `p-${binaryMode}` },
+      });
       expect(got.error).toBeUndefined();
       const binary = got.output![0]![0]!.binary!.data!;
       expect(Boolean(binary.id)).toBe(binaryMode === 'filesystem');
@@ -52,22 +75,46 @@ describe('the harness runs a node through n8n-core', () => {
   }
 
   it('gives the node the credential with defaults applied and expressions resolved; n8n wraps HTTP failures in NodeApiError', async () => {
-    const run = await runNode({ dist: PROBE, credentials: { apiKey: 'wrong', projectId: 'probe', baseUrl: emulator.url }, parameters: { imageId: 'x' } });
+    const run = await runNode({
+      dist: PROBE,
+      credentials: { apiKey: 'wrong', projectId: 'probe', baseUrl: emulator.url },
+      parameters: { imageId: 'x' },
+    });
     expect(run.error).toBeInstanceOf(NodeApiError);
     expect((run.error as InstanceType<typeof NodeApiError>).httpCode).toBe('401');
     // No baseUrl given: the credential type's default applies, as n8n applies it.
-    const defaults = await runNode({ dist: PROBE, credentials: { apiKey: 'k', projectId: '={{ "p" + "1" }}' }, parameters: { operation: 'credentials' } });
+    const defaults = await runNode({
+      dist: PROBE,
+      credentials: { apiKey: 'k', projectId: '={{ "p" + "1" }}' },
+      parameters: { operation: 'credentials' },
+    });
     expect(defaults.output![0]![0]!.json).toEqual({ projectId: 'p1', baseUrl: 'https://api.genimix.dev' });
   });
 
   it('resolves expressions in parameters per item', async () => {
-    await runNode({ dist: PROBE, credentials: credentials(), items: [await binaryItem(TINY_PNG, { dist: PROBE, mimeType: 'image/png' })], parameters: { operation: 'upload', imageId: 'tiny' } });
-    const run = await runNode({ dist: PROBE, credentials: credentials(), items: [{ json: { id: 'tiny' } }], parameters: { operation: 'get', imageId: '={{ $json.id }}' } });
+    await runNode({
+      dist: PROBE,
+      credentials: credentials(),
+      items: [await binaryItem(TINY_PNG, { dist: PROBE, mimeType: 'image/png' })],
+      parameters: { operation: 'upload', imageId: 'tiny' },
+    });
+    const run = await runNode({
+      dist: PROBE,
+      credentials: credentials(),
+      items: [{ json: { id: 'tiny' } }],
+      parameters: { operation: 'get', imageId: '={{ $json.id }}' },
+    });
     expect(run.output![0]![0]!.json).toMatchObject({ imageId: 'tiny', size: TINY_PNG.length, mimeType: 'image/png' });
   });
 
-  it('runs the credential test in n8n\'s CredentialTestContext', async () => {
-    expect((await runCredentialTest(credentials(), PROBE)).result).toEqual({ status: 'OK', message: 'Connection successful' });
-    expect((await runCredentialTest({ ...credentials(), apiKey: 'wrong' }, PROBE)).result).toEqual({ status: 'Error', message: 'status 401' });
+  it("runs the credential test in n8n's CredentialTestContext", async () => {
+    expect((await runCredentialTest(credentials(), PROBE)).result).toEqual({
+      status: 'OK',
+      message: 'Connection successful',
+    });
+    expect((await runCredentialTest({ ...credentials(), apiKey: 'wrong' }, PROBE)).result).toEqual({
+      status: 'Error',
+      message: 'status 401',
+    });
   });
 });

@@ -24,12 +24,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
 import type {
   IBinaryData,
   ICredentialDataDecryptedObject,
-  ICredentialType,
   ICredentialsDecrypted,
+  ICredentialType,
   IDataObject,
   IExecuteData,
   IHttpRequestOptions,
@@ -44,6 +43,7 @@ import type {
   NodeExecutionHint,
   Workflow as WorkflowType,
 } from 'n8n-workflow';
+import { afterAll } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -64,7 +64,8 @@ const require = createRequire(import.meta.url);
 const workflowLib = require('n8n-workflow') as typeof import('n8n-workflow');
 const core = require('n8n-core') as typeof import('n8n-core');
 /** n8n's DI container, the one n8n-core resolves its services from. */
-export const Container: (typeof import('@n8n/di'))['Container'] = (require('@n8n/di') as typeof import('@n8n/di')).Container;
+export const Container: typeof import('@n8n/di')['Container'] = (require('@n8n/di') as typeof import('@n8n/di'))
+  .Container;
 
 export const { NodeApiError, NodeOperationError, NodeHelpers, Workflow } = workflowLib;
 export const { BinaryDataService, BinaryDataConfig } = core;
@@ -272,9 +273,21 @@ export class TestCredentialsHelper {
     return requestOptions;
   }
 
-  private resolveValue(value: string, credentials: ICredentialDataDecryptedObject, workflow: WorkflowType, node: INode): string {
+  private resolveValue(
+    value: string,
+    credentials: ICredentialDataDecryptedObject,
+    workflow: WorkflowType,
+    node: INode,
+  ): string {
     if (!workflowLib.isExpression(value)) return value;
-    const resolved = workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '');
+    const resolved = workflow.expression.getSimpleParameterValue(
+      node,
+      value,
+      'internal',
+      { $credentials: credentials },
+      undefined,
+      '',
+    );
     if (!resolved) return '';
     return String(resolved);
   }
@@ -391,7 +404,10 @@ function setUp(options: RunNodeOptions, items: INodeExecutionData[]): RunSetup {
     nodeTypes: new SingleNodeTypes(nodeType),
     settings: { executionOrder: 'v1' },
   });
-  const credentialsHelper = new TestCredentialsHelper(credentialType, options.credentials as ICredentialDataDecryptedObject | undefined);
+  const credentialsHelper = new TestCredentialsHelper(
+    credentialType,
+    options.credentials as ICredentialDataDecryptedObject | undefined,
+  );
   const additionalData = {
     credentialsHelper,
     executionId,
@@ -436,7 +452,12 @@ function setUp(options: RunNodeOptions, items: INodeExecutionData[]): RunSetup {
   };
 }
 
-function createContext(setup: RunSetup, items: INodeExecutionData[], closeFunctions: Array<() => Promise<void>>, signal?: AbortSignal) {
+function createContext(
+  setup: RunSetup,
+  items: INodeExecutionData[],
+  closeFunctions: Array<() => Promise<void>>,
+  signal?: AbortSignal,
+) {
   return new core.ExecuteContext(
     setup.workflow,
     setup.node,
@@ -471,7 +492,8 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
   };
   try {
     if (!nodeType.execute) throw new Error('The node has no execute()');
-    const output = (await (nodeType.execute as (this: unknown) => Promise<INodeExecutionData[][]>).call(context)) ?? undefined;
+    const output =
+      (await (nodeType.execute as (this: unknown) => Promise<INodeExecutionData[][]>).call(context)) ?? undefined;
     return { ...base, output, routed: output && route(setup, output), hints: context.hints };
   } catch (error) {
     return { ...base, error: error as Error, hints: context.hints };
@@ -485,7 +507,12 @@ function route(setup: RunSetup, output: INodeExecutionData[][]): INodeExecutionD
   // n8n moves items between outputs in place: route a copy, so that `output` stays as returned.
   const data = output.map((items) => items.map((item) => ({ ...item })));
   const engine = new core.WorkflowExecute(setup.additionalData, 'manual', setup.runExecutionData) as unknown as {
-    handleNodeErrorOutput(workflow: WorkflowType, executionData: IExecuteData, nodeSuccessData: INodeExecutionData[][], runIndex: number): void;
+    handleNodeErrorOutput(
+      workflow: WorkflowType,
+      executionData: IExecuteData,
+      nodeSuccessData: INodeExecutionData[][],
+      runIndex: number,
+    ): void;
     normalizeNodeErrors(nodeSuccessData: INodeExecutionData[][]): void;
   };
   if (setup.node.onError === 'continueErrorOutput') {
@@ -502,7 +529,14 @@ function route(setup: RunSetup, output: INodeExecutionData[][]): INodeExecutionD
  */
 export async function binaryItem(
   data: Buffer,
-  options: { fileName?: string; mimeType?: string; property?: string; binaryMode?: BinaryMode; json?: IDataObject; dist?: string } = {},
+  options: {
+    fileName?: string;
+    mimeType?: string;
+    property?: string;
+    binaryMode?: BinaryMode;
+    json?: IDataObject;
+    dist?: string;
+  } = {},
 ): Promise<INodeExecutionData> {
   await useBinaryMode(options.binaryMode ?? 'memory');
   const items = [{ json: {} }];
@@ -525,11 +559,15 @@ export interface CredentialTestRun {
  * `CredentialTestContext` (whose `helpers.request` is n8n's legacy request over OutboundHttp),
  * after applying the credential type's defaults as n8n's `prepareCredentialsForTest` does.
  */
-export async function runCredentialTest(credentials: Partial<GenimixCredentials> & IDataObject, dist?: string): Promise<CredentialTestRun> {
+export async function runCredentialTest(
+  credentials: Partial<GenimixCredentials> & IDataObject,
+  dist?: string,
+): Promise<CredentialTestRun> {
   const { nodeType, credentialType } = loadNode(dist);
   const description = nodeType.description.credentials?.find((c) => c.name === CREDENTIAL_TYPE);
   const testedBy = description?.testedBy;
-  if (typeof testedBy !== 'string') throw new Error(`The node's ${CREDENTIAL_TYPE} credential names no test function (testedBy)`);
+  if (typeof testedBy !== 'string')
+    throw new Error(`The node's ${CREDENTIAL_TYPE} credential names no test function (testedBy)`);
   const testFunction = nodeType.methods?.credentialTest?.[testedBy];
   if (typeof testFunction !== 'function') throw new Error(`methods.credentialTest.${testedBy} is not a function`);
   const helper = new TestCredentialsHelper(credentialType, credentials as ICredentialDataDecryptedObject);
@@ -555,7 +593,13 @@ export async function runCredentialTest(credentials: Partial<GenimixCredentials>
 export function errorTexts(error: unknown): string {
   if (!(error instanceof Error)) return JSON.stringify(error);
   const e = error as Error & { description?: unknown; messages?: unknown; context?: unknown };
-  return [e.message, String(e.description ?? ''), JSON.stringify(e.messages ?? []), JSON.stringify(e.context ?? {}), JSON.stringify(e)].join('\n');
+  return [
+    e.message,
+    String(e.description ?? ''),
+    JSON.stringify(e.messages ?? []),
+    JSON.stringify(e.context ?? {}),
+    JSON.stringify(e),
+  ].join('\n');
 }
 
 /**
@@ -584,7 +628,9 @@ export function captureBinaryStreams(): { streams: NodeJS.ReadableStream[]; rest
  * status, retry and wait) until `restore()`.
  */
 export function captureNodeLog(): { lines: string[]; restore(): void } {
-  const { Logger } = createRequire(realpathSync(require.resolve('n8n-core')))('@n8n/backend-common') as typeof import('@n8n/backend-common');
+  const { Logger } = createRequire(realpathSync(require.resolve('n8n-core')))(
+    '@n8n/backend-common',
+  ) as typeof import('@n8n/backend-common');
   const logger = Container.get(Logger);
   const original = logger.debug;
   const lines: string[] = [];

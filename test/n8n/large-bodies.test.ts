@@ -33,7 +33,10 @@ afterAll(async () => {
 });
 
 it('Get of an endless body fails at the 50 MiB cap, having read little more than that', async () => {
-  const run = await runNode({ credentials: { apiKey: 'sk_test_endless_body_key', projectId: 'p', baseUrl }, parameters: { resource: 'image', operation: 'get', imageId: 'endless' } });
+  const run = await runNode({
+    credentials: { apiKey: 'sk_test_endless_body_key', projectId: 'p', baseUrl },
+    parameters: { resource: 'image', operation: 'get', imageId: 'endless' },
+  });
   expect(run.error).toBeInstanceOf(NodeApiError);
   expect(run.error!.message).toMatch(/larger than 52428800 bytes/);
   // Socket buffers add a little; far from "everything the server could send".

@@ -3,11 +3,21 @@
  * loopback: requests go through n8n's httpRequestWithAuthentication, binaries through n8n's
  * BinaryDataService.
  */
+
+import type { INodeExecutionData } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PNG_SIGNATURE, readPhoto, TINY_PNG } from '../helpers/images.js';
-import { OTHER_PROJECT, PROJECT, startEmulator, type TestEmulator, VALID_ID, API_KEY } from './emulator.js';
-import { binaryItem, BinaryDataService, captureBinaryStreams, Container, readBinary, runNode, type BinaryMode, type RunNodeResult } from './harness.js';
-import type { INodeExecutionData } from 'n8n-workflow';
+import { API_KEY, OTHER_PROJECT, PROJECT, startEmulator, type TestEmulator, VALID_ID } from './emulator.js';
+import {
+  BinaryDataService,
+  type BinaryMode,
+  binaryItem,
+  Container,
+  captureBinaryStreams,
+  type RunNodeResult,
+  readBinary,
+  runNode,
+} from './harness.js';
 
 let api: TestEmulator;
 beforeAll(async () => {
@@ -41,7 +51,13 @@ describe('Generate', () => {
   it('generates with a catalog model and downloads the image into binary "data" by default', async () => {
     const run = await runNode({
       credentials: api.credentials(),
-      parameters: { resource: 'image', operation: 'generate', model: 'google/imagen-3.0-generate-002', prompt: 'A red fox in the snow', imageId: 'fox' },
+      parameters: {
+        resource: 'image',
+        operation: 'generate',
+        model: 'google/imagen-3.0-generate-002',
+        prompt: 'A red fox in the snow',
+        imageId: 'fox',
+      },
     });
     const item = only(run);
     const image = await stored(PROJECT, 'fox');
@@ -69,7 +85,14 @@ describe('Generate', () => {
     const named = only(
       await runNode({
         credentials: api.credentials(),
-        parameters: { resource: 'image', operation: 'generate', model: 'openai/dall-e-3', prompt: 'A lighthouse', imageId: 'lighthouse', binaryPropertyName: 'picture' },
+        parameters: {
+          resource: 'image',
+          operation: 'generate',
+          model: 'openai/dall-e-3',
+          prompt: 'A lighthouse',
+          imageId: 'lighthouse',
+          binaryPropertyName: 'picture',
+        },
       }),
     );
     expect(Object.keys(named.binary ?? {})).toEqual(['picture']);
@@ -78,11 +101,24 @@ describe('Generate', () => {
     const noDownload = only(
       await runNode({
         credentials: api.credentials(),
-        parameters: { resource: 'image', operation: 'generate', model: 'openai/dall-e-2', prompt: 'A boat', imageId: 'boat', download: false },
+        parameters: {
+          resource: 'image',
+          operation: 'generate',
+          model: 'openai/dall-e-2',
+          prompt: 'A boat',
+          imageId: 'boat',
+          download: false,
+        },
       }),
     );
     expect(noDownload.binary).toBeUndefined();
-    expect(noDownload.json).toMatchObject({ imageId: 'boat', projectId: PROJECT, imageUrl: `${api.emulator.url}/v1/${PROJECT}/image/boat`, provider: 'openai', modelId: 'dall-e-2' });
+    expect(noDownload.json).toMatchObject({
+      imageId: 'boat',
+      projectId: PROJECT,
+      imageUrl: `${api.emulator.url}/v1/${PROJECT}/image/boat`,
+      provider: 'openai',
+      modelId: 'dall-e-2',
+    });
     await stored(PROJECT, 'boat');
     // Without a download, only the Generate request went out.
     expect(api.log.filter((e) => e.path.endsWith('/boat')).map((e) => e.method)).toEqual(['PUT']);
@@ -92,7 +128,14 @@ describe('Generate', () => {
     const run = await runNode({
       credentials: api.credentials(),
       items: [{ json: {} }, { json: {} }],
-      parameters: { resource: 'image', operation: 'generate', model: 'google/imagen-3.0-generate-002', prompt: 'A cat', imageId: '', download: false },
+      parameters: {
+        resource: 'image',
+        operation: 'generate',
+        model: 'google/imagen-3.0-generate-002',
+        prompt: 'A cat',
+        imageId: '',
+        download: false,
+      },
     });
     const [a, b] = items(run);
     const ids = [a!.json.imageId, b!.json.imageId] as string[];
@@ -107,10 +150,23 @@ describe('Generate', () => {
     const item = only(
       await runNode({
         credentials: api.credentials(),
-        parameters: { resource: 'image', operation: 'generate', model: 'custom', provider: 'google', modelId: 'gemini-2.0-flash-preview-image-generation', prompt: 'A map', imageId: 'map' },
+        parameters: {
+          resource: 'image',
+          operation: 'generate',
+          model: 'custom',
+          provider: 'google',
+          modelId: 'gemini-2.0-flash-preview-image-generation',
+          prompt: 'A map',
+          imageId: 'map',
+        },
       }),
     );
-    expect(item.json).toMatchObject({ imageId: 'map', provider: 'google', modelId: 'gemini-2.0-flash-preview-image-generation', mimeType: 'image/png' });
+    expect(item.json).toMatchObject({
+      imageId: 'map',
+      provider: 'google',
+      modelId: 'gemini-2.0-flash-preview-image-generation',
+      mimeType: 'image/png',
+    });
     await stored(PROJECT, 'map');
   });
 });
@@ -123,14 +179,33 @@ describe('Upload, then Get: the same bytes and type come back', () => {
       expect(Boolean(input.binary!.data!.id), 'filesystem mode gives binaries an id').toBe(binaryMode === 'filesystem');
 
       const imageId = `photo-${binaryMode}`;
-      const up = only(await runNode({ binaryMode, credentials: api.credentials(), items: [input], parameters: { resource: 'image', operation: 'upload', imageId } }));
-      expect(up.json).toMatchObject({ imageId, projectId: PROJECT, imageUrl: `${api.emulator.url}/v1/${PROJECT}/image/${imageId}`, mimeType: 'image/jpeg', size: photo.length });
+      const up = only(
+        await runNode({
+          binaryMode,
+          credentials: api.credentials(),
+          items: [input],
+          parameters: { resource: 'image', operation: 'upload', imageId },
+        }),
+      );
+      expect(up.json).toMatchObject({
+        imageId,
+        projectId: PROJECT,
+        imageUrl: `${api.emulator.url}/v1/${PROJECT}/image/${imageId}`,
+        mimeType: 'image/jpeg',
+        size: photo.length,
+      });
       expect(up.pairedItem).toEqual({ item: 0 });
       const image = await stored(PROJECT, imageId);
       expect(image.contentType).toBe('image/jpeg');
       expect(Buffer.from(image.bytes).equals(photo)).toBe(true);
 
-      const got = only(await runNode({ binaryMode, credentials: api.credentials(), parameters: { resource: 'image', operation: 'get', imageId, binaryPropertyName: 'data' } }));
+      const got = only(
+        await runNode({
+          binaryMode,
+          credentials: api.credentials(),
+          parameters: { resource: 'image', operation: 'get', imageId, binaryPropertyName: 'data' },
+        }),
+      );
       expect(got.json).toMatchObject({ imageId, projectId: PROJECT, mimeType: 'image/jpeg', size: photo.length });
       const binary = got.binary?.data;
       expect(binary).toBeDefined();
@@ -146,7 +221,11 @@ describe('Upload, then Get: the same bytes and type come back', () => {
   it('uploads a PNG from a named binary property under a fresh id when Image ID is empty', async () => {
     const input = await binaryItem(TINY_PNG, { fileName: 'dot.png', mimeType: 'image/png', property: 'picture' });
     const item = only(
-      await runNode({ credentials: api.credentials(), items: [input], parameters: { resource: 'image', operation: 'upload', binaryPropertyName: 'picture', imageId: '' } }),
+      await runNode({
+        credentials: api.credentials(),
+        items: [input],
+        parameters: { resource: 'image', operation: 'upload', binaryPropertyName: 'picture', imageId: '' },
+      }),
     );
     expect(item.json.imageId).toMatch(VALID_ID);
     expect(item.json).toMatchObject({ mimeType: 'image/png', size: TINY_PNG.length });
@@ -155,7 +234,13 @@ describe('Upload, then Get: the same bytes and type come back', () => {
 
   it('takes the type from the bytes when n8n labels the binary application/octet-stream', async () => {
     const input = await binaryItem(TINY_PNG, { fileName: 'download', mimeType: 'application/octet-stream' });
-    const item = only(await runNode({ credentials: api.credentials(), items: [input], parameters: { resource: 'image', operation: 'upload', imageId: 'octet' } }));
+    const item = only(
+      await runNode({
+        credentials: api.credentials(),
+        items: [input],
+        parameters: { resource: 'image', operation: 'upload', imageId: 'octet' },
+      }),
+    );
     expect(item.json).toMatchObject({ imageId: 'octet', mimeType: 'image/png', size: TINY_PNG.length });
     expect((await stored(PROJECT, 'octet')).contentType).toBe('image/png');
   });
@@ -169,7 +254,14 @@ describe('Upload, then Get: the same bytes and type come back', () => {
     const asBuffer = vi.spyOn(service, 'getAsBuffer');
     const opened = captureBinaryStreams();
     try {
-      const item = only(await runNode({ binaryMode: 'filesystem', credentials: api.credentials(), items: [input], parameters: { resource: 'image', operation: 'upload', imageId: 'large' } }));
+      const item = only(
+        await runNode({
+          binaryMode: 'filesystem',
+          credentials: api.credentials(),
+          items: [input],
+          parameters: { resource: 'image', operation: 'upload', imageId: 'large' },
+        }),
+      );
       expect(item.json).toMatchObject({ imageId: 'large', mimeType: 'image/png', size: large.length });
       expect(asStream).toHaveBeenCalled();
       expect(asBuffer).not.toHaveBeenCalled();
@@ -185,10 +277,24 @@ describe('Upload, then Get: the same bytes and type come back', () => {
 
 describe('Delete', () => {
   it('deletes an image and says so', async () => {
-    await runNode({ credentials: api.credentials(), items: [await binaryItem(TINY_PNG, { mimeType: 'image/png' })], parameters: { resource: 'image', operation: 'upload', imageId: 'to-delete' } });
+    await runNode({
+      credentials: api.credentials(),
+      items: [await binaryItem(TINY_PNG, { mimeType: 'image/png' })],
+      parameters: { resource: 'image', operation: 'upload', imageId: 'to-delete' },
+    });
     await stored(PROJECT, 'to-delete');
-    const item = only(await runNode({ credentials: api.credentials(), parameters: { resource: 'image', operation: 'delete', imageId: 'to-delete' } }));
-    expect(item.json).toEqual({ deleted: true, imageId: 'to-delete', projectId: PROJECT, imageUrl: `${api.emulator.url}/v1/${PROJECT}/image/to-delete` });
+    const item = only(
+      await runNode({
+        credentials: api.credentials(),
+        parameters: { resource: 'image', operation: 'delete', imageId: 'to-delete' },
+      }),
+    );
+    expect(item.json).toEqual({
+      deleted: true,
+      imageId: 'to-delete',
+      projectId: PROJECT,
+      imageUrl: `${api.emulator.url}/v1/${PROJECT}/image/to-delete`,
+    });
     expect(item.pairedItem).toEqual({ item: 0 });
     expect(await api.emulator.store.has(PROJECT, 'to-delete')).toBe(false);
   });
@@ -196,53 +302,128 @@ describe('Delete', () => {
 
 describe('several items in one run', () => {
   it('processes every item, in order, each with its pairedItem, resolving expressions per item', async () => {
-    const input = [{ json: { id: 'multi-a', subject: 'an owl' } }, { json: { id: 'multi-b', subject: 'a moth' } }, { json: { id: 'multi-c', subject: 'a bat' } }];
+    const input = [
+      { json: { id: 'multi-a', subject: 'an owl' } },
+      { json: { id: 'multi-b', subject: 'a moth' } },
+      { json: { id: 'multi-c', subject: 'a bat' } },
+    ];
     const run = await runNode({
       credentials: api.credentials(),
       items: input,
-      parameters: { resource: 'image', operation: 'generate', model: 'openai/dall-e-2', prompt: '=A drawing of {{ $json.subject }}', imageId: '={{ $json.id }}', download: false },
+      parameters: {
+        resource: 'image',
+        operation: 'generate',
+        model: 'openai/dall-e-2',
+        prompt: '=A drawing of {{ $json.subject }}',
+        imageId: '={{ $json.id }}',
+        download: false,
+      },
     });
     const out = items(run);
     expect(out.map((i) => i.json.imageId)).toEqual(['multi-a', 'multi-b', 'multi-c']);
     expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
     expect(await api.emulator.store.list(PROJECT)).toEqual(expect.arrayContaining(['multi-a', 'multi-b', 'multi-c']));
 
-    const got = items(await runNode({ credentials: api.credentials(), items: out.map((i) => ({ json: i.json })), parameters: { resource: 'image', operation: 'get', imageId: '={{ $json.imageId }}' } }));
+    const got = items(
+      await runNode({
+        credentials: api.credentials(),
+        items: out.map((i) => ({ json: i.json })),
+        parameters: { resource: 'image', operation: 'get', imageId: '={{ $json.imageId }}' },
+      }),
+    );
     expect(got.map((i) => [i.json.imageId, i.binary?.data?.mimeType, i.pairedItem])).toEqual([
       ['multi-a', 'image/png', { item: 0 }],
       ['multi-b', 'image/png', { item: 1 }],
       ['multi-c', 'image/png', { item: 2 }],
     ]);
     // Different prompts gave different images.
-    const contents = new Set(await Promise.all(['multi-a', 'multi-b', 'multi-c'].map(async (id) => Buffer.from((await stored(PROJECT, id)).bytes).toString('base64'))));
+    const contents = new Set(
+      await Promise.all(
+        ['multi-a', 'multi-b', 'multi-c'].map(async (id) =>
+          Buffer.from((await stored(PROJECT, id)).bytes).toString('base64'),
+        ),
+      ),
+    );
     expect(contents.size).toBe(3);
   });
 });
 
 describe('the per-node Project ID override', () => {
-  it('sends every operation to the project given in the options instead of the credential\'s', async () => {
+  it("sends every operation to the project given in the options instead of the credential's", async () => {
     const options = { projectId: OTHER_PROJECT };
-    const gen = only(await runNode({ credentials: api.credentials(), parameters: { resource: 'image', operation: 'generate', model: 'google/imagen-3.0-generate-002', prompt: 'A hill', imageId: 'ovr-gen', download: false, options } }));
-    expect(gen.json).toMatchObject({ projectId: OTHER_PROJECT, imageUrl: `${api.emulator.url}/v1/${OTHER_PROJECT}/image/ovr-gen` });
+    const gen = only(
+      await runNode({
+        credentials: api.credentials(),
+        parameters: {
+          resource: 'image',
+          operation: 'generate',
+          model: 'google/imagen-3.0-generate-002',
+          prompt: 'A hill',
+          imageId: 'ovr-gen',
+          download: false,
+          options,
+        },
+      }),
+    );
+    expect(gen.json).toMatchObject({
+      projectId: OTHER_PROJECT,
+      imageUrl: `${api.emulator.url}/v1/${OTHER_PROJECT}/image/ovr-gen`,
+    });
     await stored(OTHER_PROJECT, 'ovr-gen');
     expect(await api.emulator.store.has(PROJECT, 'ovr-gen')).toBe(false);
 
-    const up = only(await runNode({ credentials: api.credentials(), items: [await binaryItem(TINY_PNG, { mimeType: 'image/png' })], parameters: { resource: 'image', operation: 'upload', imageId: 'ovr-up', options } }));
+    const up = only(
+      await runNode({
+        credentials: api.credentials(),
+        items: [await binaryItem(TINY_PNG, { mimeType: 'image/png' })],
+        parameters: { resource: 'image', operation: 'upload', imageId: 'ovr-up', options },
+      }),
+    );
     expect(up.json).toMatchObject({ imageId: 'ovr-up', projectId: OTHER_PROJECT });
     await stored(OTHER_PROJECT, 'ovr-up');
 
-    const got = only(await runNode({ credentials: api.credentials(), parameters: { resource: 'image', operation: 'get', imageId: 'ovr-up', options } }));
-    expect(got.json).toMatchObject({ imageId: 'ovr-up', projectId: OTHER_PROJECT, mimeType: 'image/png', size: TINY_PNG.length });
+    const got = only(
+      await runNode({
+        credentials: api.credentials(),
+        parameters: { resource: 'image', operation: 'get', imageId: 'ovr-up', options },
+      }),
+    );
+    expect(got.json).toMatchObject({
+      imageId: 'ovr-up',
+      projectId: OTHER_PROJECT,
+      mimeType: 'image/png',
+      size: TINY_PNG.length,
+    });
 
-    const del = only(await runNode({ credentials: api.credentials(), parameters: { resource: 'image', operation: 'delete', imageId: 'ovr-up', options } }));
-    expect(del.json).toEqual({ deleted: true, imageId: 'ovr-up', projectId: OTHER_PROJECT, imageUrl: `${api.emulator.url}/v1/${OTHER_PROJECT}/image/ovr-up` });
+    const del = only(
+      await runNode({
+        credentials: api.credentials(),
+        parameters: { resource: 'image', operation: 'delete', imageId: 'ovr-up', options },
+      }),
+    );
+    expect(del.json).toEqual({
+      deleted: true,
+      imageId: 'ovr-up',
+      projectId: OTHER_PROJECT,
+      imageUrl: `${api.emulator.url}/v1/${OTHER_PROJECT}/image/ovr-up`,
+    });
     expect(await api.emulator.store.has(OTHER_PROJECT, 'ovr-up')).toBe(false);
   });
 });
 
 describe('requests', () => {
-  it('carry the key only in x-api-key, put there by n8n\'s credential authentication', async () => {
-    const run = await runNode({ credentials: api.credentials(), parameters: { resource: 'image', operation: 'generate', model: 'google/imagen-3.0-generate-002', prompt: 'A key', imageId: 'auth-check', download: false } });
+  it("carry the key only in x-api-key, put there by n8n's credential authentication", async () => {
+    const run = await runNode({
+      credentials: api.credentials(),
+      parameters: {
+        resource: 'image',
+        operation: 'generate',
+        model: 'google/imagen-3.0-generate-002',
+        prompt: 'A key',
+        imageId: 'auth-check',
+        download: false,
+      },
+    });
     expect(run.error).toBeUndefined();
     expect(run.credentialsHelper.authenticated.length).toBeGreaterThan(0);
     for (const request of run.credentialsHelper.authenticated) {

@@ -33,7 +33,10 @@ afterAll(() => rm(workDir, { recursive: true, force: true }));
 
 describe('the packed n8n-nodes-genimix tarball', () => {
   it('holds only dist/, the README and the licence, with the n8n manifest n8n expects', async () => {
-    const files = execFileSync('find', ['.', '-type', 'f'], { cwd: packageDir, encoding: 'utf8' }).trim().split('\n').sort();
+    const files = execFileSync('find', ['.', '-type', 'f'], { cwd: packageDir, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .sort();
     expect(files).toEqual(
       expect.arrayContaining([
         './dist/credentials/GenimixApi.credentials.js',
@@ -68,14 +71,16 @@ describe('the packed n8n-nodes-genimix tarball', () => {
     for (const file of ['dist/nodes/Genimix/Genimix.node.js', 'dist/credentials/GenimixApi.credentials.js']) {
       const code = await readFile(path.join(packageDir, file), 'utf8');
       const required = [...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
-      expect(new Set(required)).toSatisfy((set: Set<string>) => [...set].every((m) => ['n8n-workflow', 'zod/v4'].includes(m)));
+      expect(new Set(required)).toSatisfy((set: Set<string>) =>
+        [...set].every((m) => ['n8n-workflow', 'zod/v4'].includes(m)),
+      );
       expect(code).not.toMatch(/require\(["']undici/);
       expect(code).not.toMatch(/\b(setTimeout|setInterval|setImmediate|globalThis|__dirname|__filename)\b/);
       expect(code).not.toMatch(/\bprocess\./);
     }
   });
 
-  it('passes the community-package scanner\'s rules, run offline over its JavaScript', async () => {
+  it("passes the community-package scanner's rules, run offline over its JavaScript", async () => {
     const result = analyzePackage(packageDir);
     expect(result.details ?? result.message ?? '').toBe('');
     expect(result.passed).toBe(true);

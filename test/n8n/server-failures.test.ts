@@ -22,8 +22,15 @@ afterAll(() => server.close());
 describe('a 500 with an HTML page (a proxy in front of the API)', () => {
   it('is a NodeApiError 500 with a short readable message, not the page', async () => {
     // Get is idempotent: the node may retry it on a 5xx (the contract allows it), hence times(3).
-    server.next = { status: 500, headers: { 'content-type': 'text/html; charset=utf-8', 'x-request-id': 'req-proxy-500' }, body: HTML_500 };
-    const run = await runNode({ credentials, parameters: { resource: 'image', operation: 'get', imageId: 'behind-proxy' } });
+    server.next = {
+      status: 500,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'x-request-id': 'req-proxy-500' },
+      body: HTML_500,
+    };
+    const run = await runNode({
+      credentials,
+      parameters: { resource: 'image', operation: 'get', imageId: 'behind-proxy' },
+    });
     expect(run.error).toBeInstanceOf(NodeApiError);
     const error = run.error as InstanceType<typeof NodeApiError>;
     expect(error.httpCode).toBe('500');
@@ -40,7 +47,14 @@ describe('a 500 with an HTML page (a proxy in front of the API)', () => {
     const before = server.requests.length;
     const run = await runNode({
       credentials,
-      parameters: { resource: 'image', operation: 'generate', model: 'google/imagen-3.0-generate-002', prompt: 'A fox', imageId: 'billed', download: false },
+      parameters: {
+        resource: 'image',
+        operation: 'generate',
+        model: 'google/imagen-3.0-generate-002',
+        prompt: 'A fox',
+        imageId: 'billed',
+        download: false,
+      },
     });
     expect(run.error).toBeInstanceOf(NodeApiError);
     expect((run.error as InstanceType<typeof NodeApiError>).httpCode).toBe('500');

@@ -5,16 +5,31 @@
  * with Get before generating again; and n8n never replaces the node's message with its generic
  * one ("You can retry the request immediately", "The connection timed out", …).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { INodeParameters } from 'n8n-workflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { droppingServer, PROJECT, silentServer, startEmulator, type TestEmulator } from './emulator.js';
-import { errorTexts, NodeApiError, runNode, type RunNodeResult } from './harness.js';
+import { errorTexts, NodeApiError, type RunNodeResult, runNode } from './harness.js';
 
 /** n8n's generic replacements for messages that mention an error code (n8n-workflow's NodeError). */
-const N8N_GENERIC = /retry the request immediately|closed unexpectedly|The connection timed out|The connection was aborted|The service was not able|The service failed/;
+const N8N_GENERIC =
+  /retry the request immediately|closed unexpectedly|The connection timed out|The connection was aborted|The service was not able|The service failed/;
 
-const get = (imageId: string, options: INodeParameters = {}) => ({ resource: 'image', operation: 'get', imageId, options });
-const generate = (imageId: string, options: INodeParameters = {}) => ({ resource: 'image', operation: 'generate', model: 'google/imagen-3.0-generate-002', prompt: 'A fox', imageId, download: false, options });
+const get = (imageId: string, options: INodeParameters = {}) => ({
+  resource: 'image',
+  operation: 'get',
+  imageId,
+  options,
+});
+const generate = (imageId: string, options: INodeParameters = {}) => ({
+  resource: 'image',
+  operation: 'generate',
+  model: 'google/imagen-3.0-generate-002',
+  prompt: 'A fox',
+  imageId,
+  download: false,
+  options,
+});
 const credentials = (baseUrl: string) => ({ apiKey: 'sk_test_timeouts_key', projectId: PROJECT, baseUrl });
 
 function apiError(run: RunNodeResult): InstanceType<typeof NodeApiError> {
@@ -25,14 +40,17 @@ function apiError(run: RunNodeResult): InstanceType<typeof NodeApiError> {
   return run.error as InstanceType<typeof NodeApiError>;
 }
 
-const CHECK_WITH_GET = (imageId: string) => `Check with Get (Operation: Get, Image ID "${imageId}") before generating again`;
+const CHECK_WITH_GET = (imageId: string) =>
+  `Check with Get (Operation: Get, Image ID "${imageId}") before generating again`;
 
 describe('a server that never answers', () => {
   it('Get times out after its attempts, each of Options → Timeout, and says so', async () => {
     let requests = 0;
     const server = await silentServer(() => requests++);
     try {
-      const error = apiError(await runNode({ credentials: credentials(server.url), parameters: get('t-hang', { timeout: 0.5 }) }));
+      const error = apiError(
+        await runNode({ credentials: credentials(server.url), parameters: get('t-hang', { timeout: 0.5 }) }),
+      );
       expect(error.message).toBe('Get of image t-hang timed out: 3 attempts of 0.5 s each');
       expect(String(error.description)).toMatch(/Options → Timeout/);
       expect(requests).toBe(3);
@@ -44,10 +62,17 @@ describe('a server that never answers', () => {
   it('with "Continue (using error output)" the same words, and the attempts and time per attempt in details', async () => {
     const server = await silentServer(() => {});
     try {
-      const run = await runNode({ onError: 'continueErrorOutput', credentials: credentials(server.url), parameters: get('t-hang', { timeout: 0.5 }) });
+      const run = await runNode({
+        onError: 'continueErrorOutput',
+        credentials: credentials(server.url),
+        parameters: get('t-hang', { timeout: 0.5 }),
+      });
       const [success, errors] = run.routed!;
       expect(success).toEqual([]);
-      expect(errors![0]!.json).toMatchObject({ error: 'Get of image t-hang timed out: 3 attempts of 0.5 s each', details: { operation: 'get', imageId: 't-hang', attempts: 3, timeoutSeconds: 0.5 } });
+      expect(errors![0]!.json).toMatchObject({
+        error: 'Get of image t-hang timed out: 3 attempts of 0.5 s each',
+        details: { operation: 'get', imageId: 't-hang', attempts: 3, timeoutSeconds: 0.5 },
+      });
     } finally {
       await server.close();
     }
@@ -57,7 +82,9 @@ describe('a server that never answers', () => {
     let requests = 0;
     const server = await silentServer(() => requests++);
     try {
-      const error = apiError(await runNode({ credentials: credentials(server.url), parameters: generate('t-gen-hang', { timeout: 0.5 }) }));
+      const error = apiError(
+        await runNode({ credentials: credentials(server.url), parameters: generate('t-gen-hang', { timeout: 0.5 }) }),
+      );
       expect(error.message).toBe('Generate of image t-gen-hang timed out: 1 attempt of 0.5 s');
       expect(String(error.description)).toContain('may have generated image "t-gen-hang" and billed it');
       expect(String(error.description)).toContain(CHECK_WITH_GET('t-gen-hang'));
@@ -81,7 +108,7 @@ describe('a server that never answers', () => {
 });
 
 describe('a connection reset', () => {
-  it('on Generate: the node\'s own message (n8n\'s ECONNRESET text never replaces it), sent once, check with Get', async () => {
+  it("on Generate: the node's own message (n8n's ECONNRESET text never replaces it), sent once, check with Get", async () => {
     const server = await droppingServer();
     try {
       const error = apiError(await runNode({ credentials: credentials(server.url), parameters: generate('t-reset') }));
@@ -93,7 +120,7 @@ describe('a connection reset', () => {
     }
   });
 
-  it('on Get: retried, then the node\'s own message with the advice', async () => {
+  it("on Get: retried, then the node's own message with the advice", async () => {
     const server = await droppingServer();
     try {
       const error = apiError(await runNode({ credentials: credentials(server.url), parameters: get('t-reset') }));
@@ -115,7 +142,7 @@ describe('Genimix answered, but not with the image', () => {
     await api.close();
   });
 
-  it('a 5xx on Generate: may have been made, check with Get; n8n\'s 5xx text does not replace the message', async () => {
+  it("a 5xx on Generate: may have been made, check with Get; n8n's 5xx text does not replace the message", async () => {
     api.emulator.faults.add({ kind: 'status', status: 502, route: 'generate', imageId: 't-502' });
     const error = apiError(await runNode({ credentials: api.credentials(), parameters: generate('t-502') }));
     expect(error.message).toMatch(/^Generate of image t-502 failed: 502 Bad Gateway/);

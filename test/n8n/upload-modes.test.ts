@@ -5,8 +5,9 @@
  * message; Content-Length is sent; a 503 with Retry-After is retried by reading the binary
  * again (a new stream from n8n's store on disk), never by holding the file in memory.
  */
-import { runInNewContext } from 'node:vm';
+
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DEFAULT_MAX_IMAGE_BYTES } from '@genimix/core';
 import type { INodeExecutionData } from 'n8n-workflow';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +15,17 @@ import { pngOfSize as pngOf } from '../helpers/images.js';
 import { inTurn, startScriptedServer } from '../helpers/scripted-server.js';
 import { startUploadTap, type UploadTap } from '../helpers/upload-tap.js';
 import { PROJECT, startEmulator, type TestEmulator, WRONG_KEY } from './emulator.js';
-import { type BinaryMode, binaryItem, captureBinaryStreams, captureNodeLog, errorTexts, NodeApiError, NodeOperationError, runNode, type RunNodeResult } from './harness.js';
+import {
+  type BinaryMode,
+  binaryItem,
+  captureBinaryStreams,
+  captureNodeLog,
+  errorTexts,
+  NodeApiError,
+  NodeOperationError,
+  type RunNodeResult,
+  runNode,
+} from './harness.js';
 
 const MODES: BinaryMode[] = ['memory', 'filesystem'];
 const MiB = 1024 * 1024;
@@ -33,10 +44,21 @@ beforeEach(() => {
   tap.requests.length = 0;
 });
 
-const uploads = (imageId: string) => tap.requests.filter((r) => r.method === 'PUT' && r.path === `/v1/${PROJECT}/image/${imageId}`);
+const uploads = (imageId: string) =>
+  tap.requests.filter((r) => r.method === 'PUT' && r.path === `/v1/${PROJECT}/image/${imageId}`);
 
-function upload(binaryMode: BinaryMode, item: INodeExecutionData, imageId: string, baseUrl = tap.url): Promise<RunNodeResult> {
-  return runNode({ binaryMode, credentials: api.credentials({ baseUrl }), items: [item], parameters: { resource: 'image', operation: 'upload', imageId } });
+function upload(
+  binaryMode: BinaryMode,
+  item: INodeExecutionData,
+  imageId: string,
+  baseUrl = tap.url,
+): Promise<RunNodeResult> {
+  return runNode({
+    binaryMode,
+    credentials: api.credentials({ baseUrl }),
+    items: [item],
+    parameters: { resource: 'image', operation: 'upload', imageId },
+  });
 }
 
 /** Runs `fn` recording every stream n8n's binary store hands out meanwhile. */
@@ -54,7 +76,14 @@ describe.each(MODES)('Upload in %s binary mode', (binaryMode) => {
     const imageId = `retry-${binaryMode}`;
     const image = pngOf(3 * MiB + 101);
     const input = await binaryItem(image, { fileName: 'big.png', mimeType: 'image/png', binaryMode });
-    const outage = api.emulator.faults.add({ kind: 'status', status: 503, retryAfter: '1', route: 'upload', imageId, times: 1 });
+    const outage = api.emulator.faults.add({
+      kind: 'status',
+      status: 503,
+      retryAfter: '1',
+      route: 'upload',
+      imageId,
+      times: 1,
+    });
     const { result: run, streams } = await withStreams(() => upload(binaryMode, input, imageId));
     expect(run.error).toBeUndefined();
     expect(run.output![0]![0]!.json).toMatchObject({ imageId, mimeType: 'image/png', size: image.length });
@@ -79,10 +108,17 @@ describe.each(MODES)('Upload in %s binary mode', (binaryMode) => {
     const log = captureNodeLog();
     const retried = await upload(binaryMode, input, imageId, api.emulator.url).finally(log.restore);
     expect(retried.error).toBeUndefined();
-    expect(log.lines.filter((line) => line.includes(imageId) && line.includes('retrying'))).toEqual([expect.stringMatching(/retrying in 1000 ms after GenimixServerError 503/)]);
+    expect(log.lines.filter((line) => line.includes(imageId) && line.includes('retrying'))).toEqual([
+      expect.stringMatching(/retrying in 1000 ms after GenimixServerError 503/),
+    ]);
 
     const refusedId = `early-refusal-${binaryMode}`;
-    const refused = await runNode({ binaryMode, credentials: api.credentials({ apiKey: WRONG_KEY }), items: [input], parameters: { resource: 'image', operation: 'upload', imageId: refusedId } });
+    const refused = await runNode({
+      binaryMode,
+      credentials: api.credentials({ apiKey: WRONG_KEY }),
+      items: [input],
+      parameters: { resource: 'image', operation: 'upload', imageId: refusedId },
+    });
     expect(refused.error).toBeInstanceOf(NodeApiError);
     expect(errorTexts(refused.error)).toMatch(/401/);
     expect(api.log.filter((entry) => entry.path.endsWith(`/image/${refusedId}`))).toHaveLength(1);
@@ -126,7 +162,9 @@ describe('the size cap, one for every mode', () => {
       expect(description).toMatch(/Nothing was sent to Genimix/);
       expect(description).toMatch(/resize or recompress/);
     }
-    expect(messages[0]).toBe(`The binary field "data" of item 0 is ${image.length} bytes (57.2 MiB), more than the ${DEFAULT_MAX_IMAGE_BYTES} bytes (50 MiB) Genimix accepts for an upload`);
+    expect(messages[0]).toBe(
+      `The binary field "data" of item 0 is ${image.length} bytes (57.2 MiB), more than the ${DEFAULT_MAX_IMAGE_BYTES} bytes (50 MiB) Genimix accepts for an upload`,
+    );
     expect(messages[1]).toBe(messages[0]);
     expect(tap.requests).toHaveLength(0);
   });
@@ -166,13 +204,30 @@ describe('memory while a large file uploads with a retry', () => {
     const growth: Partial<Record<BinaryMode, number>> = {};
     const answers = () =>
       inTurn([
-          { status: 503, headers: { 'retry-after': '1' } },
-        { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ success: true, message: 'Image uploaded successfully', imageUrl: `${sink.url}/v1/${PROJECT}/image/big` }) },
+        { status: 503, headers: { 'retry-after': '1' } },
+        {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            success: true,
+            message: 'Image uploaded successfully',
+            imageUrl: `${sink.url}/v1/${PROJECT}/image/big`,
+          }),
+        },
       ]);
     try {
       // Unmeasured: what the first upload on disk loads once (code, buffers of n8n's store) is not its growth.
       sink.byRoute = answers();
-      expect((await upload('filesystem', await binaryItem(pngOf(MiB), { mimeType: 'image/png', binaryMode: 'filesystem' }), 'warm-up', sampled.url)).error).toBeUndefined();
+      expect(
+        (
+          await upload(
+            'filesystem',
+            await binaryItem(pngOf(MiB), { mimeType: 'image/png', binaryMode: 'filesystem' }),
+            'warm-up',
+            sampled.url,
+          )
+        ).error,
+      ).toBeUndefined();
       sampled.requests.length = 0;
       for (const binaryMode of MODES) {
         sink.byRoute = answers();

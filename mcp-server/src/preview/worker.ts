@@ -127,21 +127,33 @@ export async function previewWorkerMain(env: WorkerEnv): Promise<void> {
   try {
     const decoded = await decodeImage(job, env.load);
     const keep = job.keepOriginal;
-    if (keep && decoded.trusted && decoded.width === keep.width && decoded.height === keep.height && Math.max(decoded.width, decoded.height) <= job.settings.maxLongEdge) {
+    if (
+      keep &&
+      decoded.trusted &&
+      decoded.width === keep.width &&
+      decoded.height === keep.height &&
+      Math.max(decoded.width, decoded.height) <= job.settings.maxLongEdge
+    ) {
       parentPort!.postMessage({ original: { width: decoded.width, height: decoded.height } } satisfies WorkerMessage);
       return;
     }
     let source: Rgba | undefined = decoded;
     flattenOnWhite(source.data);
     const ops = await loadPixelOps(job, env.load);
-    const base = await scaleToLongEdge(source, Math.min(job.settings.maxLongEdge, Math.max(source.width, source.height)), ops);
+    const base = await scaleToLongEdge(
+      source,
+      Math.min(job.settings.maxLongEdge, Math.max(source.width, source.height)),
+      ops,
+    );
     source = undefined; // the full-size pixels are not needed past this point
     message = { result: await fitBudget(base, job.maxBytes, job.settings, ops) };
   } catch (error) {
     const coded = error as { code?: unknown; message?: unknown };
     const code = typeof coded?.code === 'string' ? coded.code : 'undecodable';
     const text = typeof coded?.message === 'string' ? coded.message : String(error);
-    message = { failure: { code, message: code === 'undecodable' ? `the ${job.type} image cannot be decoded (${text})` : text } };
+    message = {
+      failure: { code, message: code === 'undecodable' ? `the ${job.type} image cannot be decoded (${text})` : text },
+    };
   }
   const transfer = 'result' in message ? [message.result.data.buffer as ArrayBuffer] : [];
   parentPort!.postMessage(message, transfer);
@@ -156,9 +168,17 @@ export async function previewWorkerMain(env: WorkerEnv): Promise<void> {
  */
 export async function decodeImage(job: WorkerJob, load: WorkerEnv['load']): Promise<Decoded> {
   const tooMany = (width: number, height: number): Error =>
-    Object.assign(new Error(`the image is ${width}×${height} px, over the ${job.maxPixels.toLocaleString('en-US')} pixels a preview is made from`), { code: 'too-many-pixels' });
+    Object.assign(
+      new Error(
+        `the image is ${width}×${height} px, over the ${job.maxPixels.toLocaleString('en-US')} pixels a preview is made from`,
+      ),
+      { code: 'too-many-pixels' },
+    );
   if (job.type === 'image/gif') {
-    const gif = (await load(job.urls.gifDecode!)) as { GifReader?: typeof GifReaderClass; default?: { GifReader: typeof GifReaderClass } };
+    const gif = (await load(job.urls.gifDecode!)) as {
+      GifReader?: typeof GifReaderClass;
+      default?: { GifReader: typeof GifReaderClass };
+    };
     const GifReader = gif.GifReader ?? gif.default!.GifReader;
     let reader = new GifReader(job.data);
     if (reader.numFrames() < 1) throw new Error('it has no image in it');
@@ -185,8 +205,12 @@ export async function decodeImage(job: WorkerJob, load: WorkerEnv['load']): Prom
     reader.decodeAndBlitFrameRGBA(0, data);
     return { data, width, height, trusted: inScreen };
   }
-  const name: CodecName = job.type === 'image/png' ? 'pngDecode' : job.type === 'image/jpeg' ? 'jpegDecode' : 'webpDecode';
-  const codec = (await load(job.urls[name]!)) as { init(module: WasmModule, options?: object): Promise<unknown>; default(data: ArrayBuffer | Uint8Array, options?: object): Promise<Rgba> };
+  const name: CodecName =
+    job.type === 'image/png' ? 'pngDecode' : job.type === 'image/jpeg' ? 'jpegDecode' : 'webpDecode';
+  const codec = (await load(job.urls[name]!)) as {
+    init(module: WasmModule, options?: object): Promise<unknown>;
+    default(data: ArrayBuffer | Uint8Array, options?: object): Promise<Rgba>;
+  };
   const said: string[] = [];
   // Emscripten's: printErr gets libjpeg's and libwebp's messages; quit, called on a fatal error,
   // throws instead of ending the worker. (The PNG decoder, Rust, throws and ignores these.)
@@ -212,17 +236,34 @@ export async function decodeImage(job: WorkerJob, load: WorkerEnv['load']): Prom
 
 /** The resize (Lanczos3, sRGB) and JPEG encoder of jSquash, initialised from the compiled modules. */
 export async function loadPixelOps(job: WorkerJob, load: WorkerEnv['load']): Promise<PixelOps> {
-  const resizer = (await load(job.urls.resize!)) as { initResize(module: WasmModule): Promise<unknown>; default(image: Rgba, options: object): Promise<Rgba> };
-  const encoder = (await load(job.urls.jpegEncode!)) as { init(module: WasmModule): Promise<unknown>; default(image: Rgba, options: object): Promise<ArrayBuffer> };
+  const resizer = (await load(job.urls.resize!)) as {
+    initResize(module: WasmModule): Promise<unknown>;
+    default(image: Rgba, options: object): Promise<Rgba>;
+  };
+  const encoder = (await load(job.urls.jpegEncode!)) as {
+    init(module: WasmModule): Promise<unknown>;
+    default(image: Rgba, options: object): Promise<ArrayBuffer>;
+  };
   await resizer.initResize(job.modules.resize!);
   await encoder.init(job.modules.jpegEncode!);
   return {
     // Opaque by now (flattened), so no premultiplying; sRGB filtering is what viewers do and 5× faster than linear.
-    resize: (image, width, height) => resizer.default(ownBuffer(image), { width, height, method: 'lanczos3', fitMethod: 'stretch', premultiply: false, linearRGB: false }),
+    resize: (image, width, height) =>
+      resizer.default(ownBuffer(image), {
+        width,
+        height,
+        method: 'lanczos3',
+        fitMethod: 'stretch',
+        premultiply: false,
+        linearRGB: false,
+      }),
     // Baseline, not progressive: 2–3× faster to encode for 2–3 % more bytes. `baseline: true`
     // keeps quantisation tables 8-bit: at low qualities MozJPEG would else write 16-bit tables
     // (extended-sequential JPEG), which not every decoder reads.
-    encodeJpeg: async (image, quality) => new Uint8Array(await encoder.default(image, { quality, baseline: true, progressive: false, optimize_coding: true })),
+    encodeJpeg: async (image, quality) =>
+      new Uint8Array(
+        await encoder.default(image, { quality, baseline: true, progressive: false, optimize_coding: true }),
+      ),
   };
 }
 
@@ -302,7 +343,12 @@ export function boxShrink(image: Rgba, factor: number): Rgba {
  * pixel count), at least ×0.8 a step, not below `minLongEdge` while that is still untried, and on
  * down to 1 px if even that fails. Usually 1–3 encodes; the fitting result is the last one made.
  */
-export async function fitBudget(base: Rgba, maxBytes: number, settings: PreviewSettings, ops: PixelOps): Promise<WorkerResult> {
+export async function fitBudget(
+  base: Rgba,
+  maxBytes: number,
+  settings: PreviewSettings,
+  ops: PixelOps,
+): Promise<WorkerResult> {
   let attempts = 0;
   const encode = async (image: Rgba, quality: number): Promise<WorkerResult> => {
     attempts++;
@@ -347,14 +393,26 @@ export async function fitBudget(base: Rgba, maxBytes: number, settings: PreviewS
     if (fits(last)) return done(last);
     longEdge = next;
   }
-  throw Object.assign(new Error(`even a 1 px JPEG is over the budget of ${maxBytes} bytes`), { code: 'budget-too-small' });
+  throw Object.assign(new Error(`even a 1 px JPEG is over the budget of ${maxBytes} bytes`), {
+    code: 'budget-too-small',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Main thread.
 
 /** The functions the worker runs, in the order they are written into its source. */
-const WORKER_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [previewWorkerMain, decodeImage, loadPixelOps, ownBuffer, flattenOnWhite, fitDimensions, scaleToLongEdge, boxShrink, fitBudget];
+const WORKER_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
+  previewWorkerMain,
+  decodeImage,
+  loadPixelOps,
+  ownBuffer,
+  flattenOnWhite,
+  fitDimensions,
+  scaleToLongEdge,
+  boxShrink,
+  fitBudget,
+];
 
 let source: string | undefined;
 

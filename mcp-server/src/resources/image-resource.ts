@@ -25,7 +25,8 @@ export function registerImageResource(server: McpServer, { client, config, gener
     new ResourceTemplate(IMAGE_URI_TEMPLATE, { list: undefined }),
     {
       title: 'Genimix image (full size)',
-      description: 'A stored image of a Genimix project, full size, with its own media type. Tool results link to it where they show a preview.',
+      description:
+        'A stored image of a Genimix project, full size, with its own media type. Tool results link to it where they show a preview.',
     },
     async (uri, { projectId, imageId }, ctx) => {
       const ref = { projectId: decodeURIComponent(String(projectId)), imageId: decodeURIComponent(String(imageId)) };
@@ -36,7 +37,15 @@ export function registerImageResource(server: McpServer, { client, config, gener
         throw new Error(errorText(errorResult(error, config.baseUrl)));
       });
       if (imageCarriesKey(image.data, config.apiKey)) throw new Error(KEY_IN_IMAGE);
-      return { contents: [{ uri: uri.href, mimeType: image.contentType, blob: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength).toString('base64') }] };
+      return {
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: image.contentType,
+            blob: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength).toString('base64'),
+          },
+        ],
+      };
     },
   );
 }

@@ -2,9 +2,9 @@ import { buildUrl, imageDimensions, Redactor, redactUrl } from '@genimix/core';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../config.js';
 import { writeImageFile } from '../image-files.js';
-import { formatBytes } from '../text.js';
 import { makePreview, type Preview } from '../preview.js';
 import { imageResourceUri } from '../resources/image-resource.js';
+import { formatBytes } from '../text.js';
 import type { ImageFacts } from './schemas.js';
 
 /** An image fetched from Genimix, with where it belongs. */
@@ -33,9 +33,22 @@ type Content = CallToolResult['content'];
  * @param summary the first line of the text, e.g. `Image "cat" of project "p".`
  * @param extra more structured fields (a generation's provider and model)
  */
-export async function imageResult(image: FetchedImage, config: ServerConfig, summary: string, extra: Record<string, unknown> = {}): Promise<CallToolResult> {
+export async function imageResult(
+  image: FetchedImage,
+  config: ServerConfig,
+  summary: string,
+  extra: Record<string, unknown> = {},
+): Promise<CallToolResult> {
   const { projectId, imageId, data, contentType } = image;
-  const facts: ImageFacts & Record<string, unknown> = { status: 'ready', projectId, imageId, imageUrl: shownImageUrl(image.imageUrl, config, projectId, imageId), mimeType: contentType, size: data.length, ...extra };
+  const facts: ImageFacts & Record<string, unknown> = {
+    status: 'ready',
+    projectId,
+    imageId,
+    imageUrl: shownImageUrl(image.imageUrl, config, projectId, imageId),
+    mimeType: contentType,
+    size: data.length,
+    ...extra,
+  };
   const lines = [summary];
   const content: Content = [];
 
@@ -54,7 +67,13 @@ export async function imageResult(image: FetchedImage, config: ServerConfig, sum
     lines.push(`The image (${what}) cannot be shown: no preview could be made (${(error as Error).message}).`);
   }
   if (preview) {
-    facts.preview = { original: preview.original, mimeType: preview.mimeType, size: preview.size, width: preview.width, height: preview.height };
+    facts.preview = {
+      original: preview.original,
+      mimeType: preview.mimeType,
+      size: preview.size,
+      width: preview.width,
+      height: preview.height,
+    };
     content.push({ type: 'image', data: base64(preview.data), mimeType: preview.mimeType });
     lines.push(
       preview.original
@@ -72,7 +91,14 @@ export async function imageResult(image: FetchedImage, config: ServerConfig, sum
  * Where the full image is, added to a result: the resource link, and the file written where the
  * model was shown a preview rather than the image itself.
  */
-async function linkFullImage(facts: ImageFacts, content: Content, lines: string[], image: FetchedImage, config: ServerConfig, what: string): Promise<void> {
+async function linkFullImage(
+  facts: ImageFacts,
+  content: Content,
+  lines: string[],
+  image: FetchedImage,
+  config: ServerConfig,
+  what: string,
+): Promise<void> {
   const { projectId, imageId, data, contentType } = image;
   const resourceUri = imageResourceUri(projectId, imageId);
   facts.resourceUri = resourceUri;
@@ -117,7 +143,12 @@ const MAX_SHOWN_URL_CHARS = 500;
  * (`<baseUrl>/v1/<projectId>/image/<imageId>`): a hostile server's 1 MB "URL" or its text must
  * not fill the model's context.
  */
-export function shownImageUrl(serverUrl: string | undefined, config: ServerConfig, projectId: string, imageId: string): string {
+export function shownImageUrl(
+  serverUrl: string | undefined,
+  config: ServerConfig,
+  projectId: string,
+  imageId: string,
+): string {
   if (serverUrl && serverUrl.length <= MAX_SHOWN_URL_CHARS && /^https?:\/\/[^\s]+$/i.test(serverUrl)) return serverUrl;
   return redactUrl(buildUrl(config.baseUrl, projectId, 'image', imageId), config.apiKey);
 }
@@ -130,4 +161,3 @@ function typeName(mimeType: string): string {
 function base64(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
 }
-

@@ -8,7 +8,9 @@ import { z } from 'zod/v4';
 
 /** The image the model is shown: the image itself, or a smaller re-encoded preview. */
 export const previewSchema = z.object({
-  original: z.boolean().describe('true when the model is shown the image itself; false for a smaller re-encoded preview'),
+  original: z
+    .boolean()
+    .describe('true when the model is shown the image itself; false for a smaller re-encoded preview'),
   mimeType: z.string(),
   size: z.number().int().describe('bytes'),
   width: z.number().int().describe('pixels'),
@@ -19,19 +21,30 @@ export const previewSchema = z.object({
 const imageFields = {
   projectId: z.string(),
   imageId: z.string(),
-  imageUrl: z.string().optional().describe('Where Genimix serves the image (fetching it needs the API key); any credential removed'),
-  resourceUri: z.string().optional().describe('genimix://images/{projectId}/{imageId}: resources/read returns the full image'),
+  imageUrl: z
+    .string()
+    .optional()
+    .describe('Where Genimix serves the image (fetching it needs the API key); any credential removed'),
+  resourceUri: z
+    .string()
+    .optional()
+    .describe('genimix://images/{projectId}/{imageId}: resources/read returns the full image'),
   mimeType: z.string().optional(),
   size: z.number().int().optional().describe('bytes'),
   width: z.number().int().optional().describe('pixels'),
   height: z.number().int().optional().describe('pixels'),
-  savedTo: z.string().optional().describe('The local file the full image was written to, when it is larger than its preview'),
+  savedTo: z
+    .string()
+    .optional()
+    .describe('The local file the full image was written to, when it is larger than its preview'),
   replacedFile: z.boolean().optional().describe('true when savedTo replaced an earlier file of this image'),
   preview: previewSchema.optional(),
 };
 
 /** `status`: `ready` when the image is there; `pending` while Genimix is still generating it. */
-const status = z.enum(['ready', 'pending']).describe('ready: the image exists; pending: still being generated, call get_image with the same imageId for it');
+const status = z
+  .enum(['ready', 'pending'])
+  .describe('ready: the image exists; pending: still being generated, call get_image with the same imageId for it');
 
 /** `get_image`. */
 export const getImageOutput = z.object({ status, ...imageFields });

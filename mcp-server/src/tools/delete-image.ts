@@ -3,7 +3,7 @@ import { z } from 'zod/v4';
 import { errorResult } from '../results/errors.js';
 import { stillGeneratingResult } from '../results/pending.js';
 import { deleteImageOutput } from '../results/schemas.js';
-import { type ToolDeps, projectIdDescription } from './deps.js';
+import { projectIdDescription, type ToolDeps } from './deps.js';
 import { toolInput } from './input.js';
 
 /** `delete_image`: deletes a stored image. */
@@ -12,13 +12,20 @@ export function registerDeleteImage(server: McpServer, { client, config, generat
     'delete_image',
     {
       title: 'Delete image',
-      description: 'Delete an image from the Genimix project for good. It cannot be undone: delete only what the user asked to delete. Free.',
+      description:
+        'Delete an image from the Genimix project for good. It cannot be undone: delete only what the user asked to delete. Free.',
       inputSchema: toolInput({
         imageId: z.string().describe('The id of the image to delete.'),
         projectId: z.string().optional().describe(projectIdDescription(config)),
       }),
       outputSchema: deleteImageOutput,
-      annotations: { title: 'Delete image', readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+      annotations: {
+        title: 'Delete image',
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: true,
+        openWorldHint: true,
+      },
     },
     async (args, ctx) => {
       const projectId = args.projectId ?? config.projectId;
@@ -28,7 +35,15 @@ export function registerDeleteImage(server: McpServer, { client, config, generat
       try {
         await client.deleteImage({ imageId: args.imageId, projectId }, { signal: ctx.mcpReq.signal });
         const facts = { projectId, imageId: args.imageId, deleted: true as const };
-        return { content: [{ type: 'text', text: `Deleted image "${args.imageId}" from project "${projectId}".\n${JSON.stringify(facts)}` }], structuredContent: facts };
+        return {
+          content: [
+            {
+              type: 'text',
+              text: `Deleted image "${args.imageId}" from project "${projectId}".\n${JSON.stringify(facts)}`,
+            },
+          ],
+          structuredContent: facts,
+        };
       } catch (error) {
         return errorResult(error, config.baseUrl);
       }

@@ -1,4 +1,11 @@
-import { createImageId, DEFAULT_MODEL, findModelById, GenimixAbortError, GenimixValidationError, MODELS } from '@genimix/core';
+import {
+  createImageId,
+  DEFAULT_MODEL,
+  findModelById,
+  GenimixAbortError,
+  GenimixValidationError,
+  MODELS,
+} from '@genimix/core';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod/v4';
 import { startHeartbeat } from '../progress.js';
@@ -6,7 +13,7 @@ import { errorResult, errorText, generateErrorResult } from '../results/errors.j
 import { imageResult, shownImageUrl } from '../results/image.js';
 import { pendingResult } from '../results/pending.js';
 import { generateImageOutput } from '../results/schemas.js';
-import { type ToolDeps, projectIdDescription } from './deps.js';
+import { projectIdDescription, type ToolDeps } from './deps.js';
 import { toolInput } from './input.js';
 
 /**
@@ -31,14 +38,43 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
         `Generation can take a minute: if it is not done within ${Math.round(config.maxWaitMs / 1000)} s the result says status "pending", and get_image with the same imageId returns the image when it is done. ` +
         'The result shows the image (a preview when it is large), links the full image as a resource, and gives its imageId, which get_image, upload_image and delete_image take.',
       inputSchema: toolInput({
-        prompt: z.string().describe('What the image should show, in plain words: subject, style, composition, colours. 1 to 4,000 characters.'),
-        provider: z.string().optional().describe(`Model provider: google, openai or stability. Omit it to use the provider of modelId, or the default model's (${DEFAULT_MODEL.provider}).`),
-        modelId: z.string().optional().describe(`Model id, e.g. ${MODELS.filter((m) => m.available).map((m) => m.modelId).join(', ')}. Omit it for the default (${DEFAULT_MODEL.modelId}). A model marked coming soon may be refused.`),
-        imageId: z.string().optional().describe('Name to store the image under: 1–128 characters of letters, digits, ".", "_" or "-". Omit it to get a fresh unique id. An existing image with this id is replaced.'),
+        prompt: z
+          .string()
+          .describe(
+            'What the image should show, in plain words: subject, style, composition, colours. 1 to 4,000 characters.',
+          ),
+        provider: z
+          .string()
+          .optional()
+          .describe(
+            `Model provider: google, openai or stability. Omit it to use the provider of modelId, or the default model's (${DEFAULT_MODEL.provider}).`,
+          ),
+        modelId: z
+          .string()
+          .optional()
+          .describe(
+            `Model id, e.g. ${MODELS.filter((m) => m.available)
+              .map((m) => m.modelId)
+              .join(
+                ', ',
+              )}. Omit it for the default (${DEFAULT_MODEL.modelId}). A model marked coming soon may be refused.`,
+          ),
+        imageId: z
+          .string()
+          .optional()
+          .describe(
+            'Name to store the image under: 1–128 characters of letters, digits, ".", "_" or "-". Omit it to get a fresh unique id. An existing image with this id is replaced.',
+          ),
         projectId: z.string().optional().describe(projectIdDescription(config)),
       }),
       outputSchema: generateImageOutput,
-      annotations: { title: 'Generate image', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+      annotations: {
+        title: 'Generate image',
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
     },
     async (args, ctx) => {
       const imageId = args.imageId ?? createImageId();
@@ -53,11 +89,17 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
       const running = generations.find(projectId, imageId);
       if (running && !running.outcome) return pendingResult(running, 'duplicate-generate');
 
-      const generation = generations.start(projectId, imageId, provider, modelId, (signal) => client.generateImage({ imageId, provider, modelId, prompt: args.prompt, projectId }, { signal }));
+      const generation = generations.start(projectId, imageId, provider, modelId, (signal) =>
+        client.generateImage({ imageId, provider, modelId, prompt: args.prompt, projectId }, { signal }),
+      );
       // Progress until the answer: while the model renders, then while the image is fetched and
       // its preview made (previews are made one at a time, so that may wait too).
       let phase = `Generating "${imageId}" with ${provider}/${modelId}`;
-      const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, (ms) => `${phase}: ${Math.round(ms / 1000)} s so far`);
+      const stopHeartbeat = startHeartbeat(
+        ctx,
+        config.progressIntervalMs,
+        (ms) => `${phase}: ${Math.round(ms / 1000)} s so far`,
+      );
       try {
         const waited = await generation.wait(config.maxWaitMs, ctx.mcpReq.signal);
         if (waited === 'running') {
@@ -65,7 +107,11 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
           if (ctx.mcpReq.signal.aborted) {
             generation.cancel();
             generations.forget(generation);
-            return generateErrorResult(new GenimixAbortError(`generate image "${imageId}" was cancelled.`), config.baseUrl, imageId);
+            return generateErrorResult(
+              new GenimixAbortError(`generate image "${imageId}" was cancelled.`),
+              config.baseUrl,
+              imageId,
+            );
           }
           return pendingResult(generation, 'generate');
         }
@@ -76,11 +122,21 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
         const summary = `Generated image "${imageId}" in project "${projectId}" with ${provider}/${modelId}.`;
         try {
           const image = await client.getImage({ imageId, projectId }, { signal: ctx.mcpReq.signal });
-          return await imageResult({ projectId, imageId, imageUrl: waited.imageUrl, ...image }, config, summary, { provider, modelId });
+          return await imageResult({ projectId, imageId, imageUrl: waited.imageUrl, ...image }, config, summary, {
+            provider,
+            modelId,
+          });
         } catch (error) {
           // The image exists and was billed: not an error result, so that the model does not generate it again.
           const reason = errorText(errorResult(error, config.baseUrl));
-          const facts = { status: 'ready' as const, projectId, imageId, imageUrl: shownImageUrl(waited.imageUrl, config, projectId, imageId), provider, modelId };
+          const facts = {
+            status: 'ready' as const,
+            projectId,
+            imageId,
+            imageUrl: shownImageUrl(waited.imageUrl, config, projectId, imageId),
+            provider,
+            modelId,
+          };
           const text = `${summary} It is stored, but showing it failed: ${reason} Call get_image with imageId "${imageId}" to try again; do not generate it again.`;
           return { content: [{ type: 'text', text: `${text}\n${JSON.stringify(facts)}` }], structuredContent: facts };
         }
@@ -98,13 +154,23 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
  */
 function chooseModel(provider: string | undefined, modelId: string | undefined): { provider: string; modelId: string } {
   if (modelId === undefined) {
-    if (provider === undefined || provider === DEFAULT_MODEL.provider) return { provider: DEFAULT_MODEL.provider, modelId: DEFAULT_MODEL.modelId };
-    const first = MODELS.find((m) => m.provider === provider && m.available) ?? MODELS.find((m) => m.provider === provider);
-    if (!first) throw new GenimixValidationError('modelId', `modelId is required for a provider the catalog does not know: pass the model id its documentation gives (list_models lists the known ones).`);
+    if (provider === undefined || provider === DEFAULT_MODEL.provider)
+      return { provider: DEFAULT_MODEL.provider, modelId: DEFAULT_MODEL.modelId };
+    const first =
+      MODELS.find((m) => m.provider === provider && m.available) ?? MODELS.find((m) => m.provider === provider);
+    if (!first)
+      throw new GenimixValidationError(
+        'modelId',
+        `modelId is required for a provider the catalog does not know: pass the model id its documentation gives (list_models lists the known ones).`,
+      );
     return { provider, modelId: first.modelId };
   }
   if (provider !== undefined) return { provider, modelId };
   const known = findModelById(modelId);
-  if (!known) throw new GenimixValidationError('provider', `provider is required for a modelId the catalog does not know: pass provider too (google, openai or stability; list_models lists the known models).`);
+  if (!known)
+    throw new GenimixValidationError(
+      'provider',
+      `provider is required for a modelId the catalog does not know: pass provider too (google, openai or stability; list_models lists the known models).`,
+    );
   return { provider: known.provider, modelId };
 }

@@ -5,7 +5,7 @@ import { errorResult, generateErrorResult } from '../results/errors.js';
 import { imageResult } from '../results/image.js';
 import { pendingResult } from '../results/pending.js';
 import { getImageOutput } from '../results/schemas.js';
-import { type ToolDeps, projectIdDescription } from './deps.js';
+import { projectIdDescription, type ToolDeps } from './deps.js';
 import { toolInput } from './input.js';
 
 /**
@@ -34,7 +34,9 @@ export function registerGetImage(server: McpServer, { client, config, generation
       // Progress until the answer: while a generation is waited for, then while the image is
       // fetched and its preview made (previews are made one at a time, so that may wait too).
       const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, () =>
-        running && !running.outcome ? `Waiting for "${imageId}" to be generated: ${running.elapsedSeconds} s so far` : `Fetching "${imageId}" and making its preview`,
+        running && !running.outcome
+          ? `Waiting for "${imageId}" to be generated: ${running.elapsedSeconds} s so far`
+          : `Fetching "${imageId}" and making its preview`,
       );
       try {
         if (running) {
@@ -45,7 +47,11 @@ export function registerGetImage(server: McpServer, { client, config, generation
           if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);
         }
         const image = await client.getImage({ imageId, projectId }, { signal: ctx.mcpReq.signal });
-        return await imageResult({ projectId, imageId, imageUrl: undefined, ...image }, config, `Image "${imageId}" of project "${projectId}".`);
+        return await imageResult(
+          { projectId, imageId, imageUrl: undefined, ...image },
+          config,
+          `Image "${imageId}" of project "${projectId}".`,
+        );
       } catch (error) {
         return errorResult(error, config.baseUrl);
       } finally {

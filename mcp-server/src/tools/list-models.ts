@@ -20,10 +20,28 @@ export function registerListModels(server: McpServer): void {
       annotations: { title: 'List models', readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
     async () => {
-      const models = MODELS.map((m) => ({ provider: m.provider, modelId: m.modelId, name: m.name, costTokens: m.costTokens, available: m.available, default: m === DEFAULT_MODEL }));
-      const lines = models.map((m) => `${m.provider}/${m.modelId}: ${m.name}, ${m.available ? `${m.costTokens} tokens per image` : 'coming soon'}${m.default ? ' (default)' : ''}`);
+      const models = MODELS.map((m) => ({
+        provider: m.provider,
+        modelId: m.modelId,
+        name: m.name,
+        costTokens: m.costTokens,
+        available: m.available,
+        default: m === DEFAULT_MODEL,
+      }));
+      const lines = models.map(
+        (m) =>
+          `${m.provider}/${m.modelId}: ${m.name}, ${m.available ? `${m.costTokens} tokens per image` : 'coming soon'}${m.default ? ' (default)' : ''}`,
+      );
       const facts = { models };
-      return { content: [{ type: 'text', text: `Genimix models (the catalog; the user's plan may limit it):\n${lines.join('\n')}\n${JSON.stringify(facts)}` }], structuredContent: facts };
+      return {
+        content: [
+          {
+            type: 'text',
+            text: `Genimix models (the catalog; the user's plan may limit it):\n${lines.join('\n')}\n${JSON.stringify(facts)}`,
+          },
+        ],
+        structuredContent: facts,
+      };
     },
   );
 }

@@ -6,7 +6,7 @@ import {
   NodeConnectionTypes,
   NodeOperationError,
 } from 'n8n-workflow';
-import { description as imageDescription, type ImageOperation, operations } from './actions/image';
+import { type ImageOperation, description as imageDescription, operations } from './actions/image';
 import { runBatch } from './helpers/batch';
 import { withCancelSignal } from './helpers/cancel';
 import { createClient } from './helpers/client';
@@ -27,7 +27,8 @@ export class Genimix implements INodeType {
     group: ['transform'],
     version: 1,
     subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
-    description: 'Generate images with Google, OpenAI and Stability models, and store, fetch and delete them with Genimix',
+    description:
+      'Generate images with Google, OpenAI and Stability models, and store, fetch and delete them with Genimix',
     defaults: { name: 'Genimix' },
     inputs: [NodeConnectionTypes.Main],
     outputs: [NodeConnectionTypes.Main],
@@ -56,7 +57,7 @@ export class Genimix implements INodeType {
             name: 'projectId',
             type: 'string',
             default: '',
-            description: 'Work in this Genimix project instead of the credential\'s',
+            description: "Work in this Genimix project instead of the credential's",
           },
         ],
       },
@@ -85,16 +86,22 @@ export class Genimix implements INodeType {
       return [items.map((_, itemIndex) => toErrorItem(nodeError, itemIndex))];
     }
     const cancel = this.getExecutionCancelSignal();
-    const outcomes = await runBatch(items.length, { concurrency: run.concurrency, stopOnFailure: !this.continueOnFail(), ...(cancel ? { signal: cancel } : {}) }, async (itemIndex, signal) => {
-      const operation = this.getNodeParameter('operation', itemIndex) as ImageOperation;
-      // The item's own signal: aborted when the execution is cancelled or the run stops early.
-      return await operations[operation].execute.call(withCancelSignal(this, signal), itemIndex, client);
-    });
+    const outcomes = await runBatch(
+      items.length,
+      { concurrency: run.concurrency, stopOnFailure: !this.continueOnFail(), ...(cancel ? { signal: cancel } : {}) },
+      async (itemIndex, signal) => {
+        const operation = this.getNodeParameter('operation', itemIndex) as ImageOperation;
+        // The item's own signal: aborted when the execution is cancelled or the run stops early.
+        return await operations[operation].execute.call(withCancelSignal(this, signal), itemIndex, client);
+      },
+    );
     const returnData: INodeExecutionData[] = [];
     for (const [itemIndex, outcome] of outcomes.entries()) {
       if (outcome === undefined) {
         // Never started: only a cancelled execution leaves items behind without a failure first.
-        throw new NodeOperationError(this.getNode(), 'The execution was cancelled before every item was processed', { itemIndex });
+        throw new NodeOperationError(this.getNode(), 'The execution was cancelled before every item was processed', {
+          itemIndex,
+        });
       }
       if (outcome.status === 'fulfilled') {
         for (const result of outcome.value) returnData.push({ ...result, pairedItem: { item: itemIndex } });
@@ -107,4 +114,3 @@ export class Genimix implements INodeType {
     return [returnData];
   }
 }
-

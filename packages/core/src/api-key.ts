@@ -17,13 +17,22 @@ export const MAX_API_KEY_LENGTH = 1024;
  */
 export function checkApiKey(value: unknown, field = 'apiKey'): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new GenimixValidationError(field, `${field} is missing: pass the project's secret API key (Genimix dashboard → API Keys).`);
+    throw new GenimixValidationError(
+      field,
+      `${field} is missing: pass the project's secret API key (Genimix dashboard → API Keys).`,
+    );
   }
   if (!/^[\x21-\x7e]+$/.test(value)) {
-    throw new GenimixValidationError(field, `${field} contains spaces, line breaks or non-ASCII characters, which an API key never has: copy the key again, without surrounding whitespace or quotes.`);
+    throw new GenimixValidationError(
+      field,
+      `${field} contains spaces, line breaks or non-ASCII characters, which an API key never has: copy the key again, without surrounding whitespace or quotes.`,
+    );
   }
   if (value.length > MAX_API_KEY_LENGTH) {
-    throw new GenimixValidationError(field, `${field} is ${value.length} characters long, more than any API key (at most ${MAX_API_KEY_LENGTH}): copy only the key from the Genimix dashboard (API Keys).`);
+    throw new GenimixValidationError(
+      field,
+      `${field} is ${value.length} characters long, more than any API key (at most ${MAX_API_KEY_LENGTH}): copy only the key from the Genimix dashboard (API Keys).`,
+    );
   }
   return value;
 }

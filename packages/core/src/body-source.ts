@@ -1,7 +1,14 @@
 import { GenimixAbortError, GenimixValidationError } from './errors.js';
 import { HEADER_BYTES, type ImageDimensions, imageDimensions } from './image-dimensions.js';
 import { type ImageMimeType, resolveUploadContentType } from './image-type.js';
-import { isNodeReadable, peekIterable, peekNodeReadable, releaseStream, tooLargeError, untilAborted } from './request-body.js';
+import {
+  isNodeReadable,
+  peekIterable,
+  peekNodeReadable,
+  releaseStream,
+  tooLargeError,
+  untilAborted,
+} from './request-body.js';
 
 /** What {@link ReopenableBody.open} gives: the bytes, or a stream of them. */
 export type OpenedBody = Uint8Array | AsyncIterable<Uint8Array>;
@@ -37,7 +44,13 @@ export interface SizedBody extends ReopenableBody {
 
 /** True for a {@link ReopenableBody}: an object with `open()` that is not itself a stream. */
 export function isReopenableBody(value: unknown): value is ReopenableBody {
-  return typeof value === 'object' && value !== null && typeof (value as ReopenableBody).open === 'function' && !(Symbol.asyncIterator in value) && typeof (value as { pipe?: unknown }).pipe !== 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ReopenableBody).open === 'function' &&
+    !(Symbol.asyncIterator in value) &&
+    typeof (value as { pipe?: unknown }).pipe !== 'function'
+  );
 }
 
 /**
@@ -50,9 +63,17 @@ export function isReopenableBody(value: unknown): value is ReopenableBody {
  *   opening that is neither bytes nor a stream of them, bytes that are no image; field
  *   `contentType`: a declared type that contradicts the bytes
  */
-export async function prepareReopenableBody(source: ReopenableBody, declaredType: string | undefined, maxBytes: number, signal?: AbortSignal): Promise<{ body: SizedBody; contentType: ImageMimeType; size: number; dimensions: ImageDimensions | undefined }> {
+export async function prepareReopenableBody(
+  source: ReopenableBody,
+  declaredType: string | undefined,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<{ body: SizedBody; contentType: ImageMimeType; size: number; dimensions: ImageDimensions | undefined }> {
   if (source.size !== undefined && (!Number.isSafeInteger(source.size) || source.size < 0)) {
-    throw new GenimixValidationError('data', `data.size must be the body's size as a whole number of bytes; got ${String(source.size)}.`);
+    throw new GenimixValidationError(
+      'data',
+      `data.size must be the body's size as a whole number of bytes; got ${String(source.size)}.`,
+    );
   }
   const size = source.size ?? (await countBytes(source, maxBytes, signal));
   if (size > maxBytes) throw tooLargeError(size, maxBytes, source.size === undefined);
@@ -110,7 +131,11 @@ export interface AttemptBody {
 export async function openAttempt(source: SizedBody): Promise<AttemptBody> {
   const opened = await openChecked(source);
   if (opened instanceof Uint8Array) {
-    if (opened.length !== source.size) throw sizeMismatch(opened.length < source.size ? `data ended after ${opened.length} of` : 'data held more than', source.size);
+    if (opened.length !== source.size)
+      throw sizeMismatch(
+        opened.length < source.size ? `data ended after ${opened.length} of` : 'data held more than',
+        source.size,
+      );
     return { body: opened, mismatch: undefined, release: () => {} };
   }
   const state: { mismatch?: GenimixValidationError } = {};
@@ -130,8 +155,12 @@ export async function openAttempt(source: SizedBody): Promise<AttemptBody> {
 async function openChecked(source: ReopenableBody): Promise<OpenedBody> {
   const opened: unknown = await source.open();
   if (opened instanceof Uint8Array) return opened;
-  if (typeof opened === 'object' && opened !== null && Symbol.asyncIterator in opened) return opened as AsyncIterable<Uint8Array>;
-  throw new GenimixValidationError('data', `data.open() must return the bytes (a Uint8Array or Buffer) or a stream of them; got ${opened === null ? 'null' : typeof opened}.`);
+  if (typeof opened === 'object' && opened !== null && Symbol.asyncIterator in opened)
+    return opened as AsyncIterable<Uint8Array>;
+  throw new GenimixValidationError(
+    'data',
+    `data.open() must return the bytes (a Uint8Array or Buffer) or a stream of them; got ${opened === null ? 'null' : typeof opened}.`,
+  );
 }
 
 /** The body's size, read once and counted, but never past `maxBytes + 1`. */
@@ -141,7 +170,8 @@ async function countBytes(source: ReopenableBody, maxBytes: number, signal: Abor
   let size = 0;
   try {
     for await (const chunk of opened) {
-      if (signal?.aborted) throw new GenimixAbortError('The upload was cancelled while its size was counted.', { cause: signal.reason });
+      if (signal?.aborted)
+        throw new GenimixAbortError('The upload was cancelled while its size was counted.', { cause: signal.reason });
       size += chunk.length;
       if (size > maxBytes) break;
     }
@@ -152,7 +182,11 @@ async function countBytes(source: ReopenableBody, maxBytes: number, signal: Abor
 }
 
 /** The source's bytes, failing (and recording why in `state`) when they are not exactly `size`. */
-async function* exactly(source: AsyncIterable<Uint8Array>, size: number, state: { mismatch?: GenimixValidationError }): AsyncGenerator<Uint8Array> {
+async function* exactly(
+  source: AsyncIterable<Uint8Array>,
+  size: number,
+  state: { mismatch?: GenimixValidationError },
+): AsyncGenerator<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
   const fail = (error: GenimixValidationError) => {
     state.mismatch = error;
@@ -162,7 +196,10 @@ async function* exactly(source: AsyncIterable<Uint8Array>, size: number, state: 
   for (;;) {
     const { done, value } = await iterator.next();
     if (done) break;
-    if (!(value instanceof Uint8Array)) throw fail(new GenimixValidationError('data', 'data stream yielded something other than bytes: stream Uint8Array chunks.'));
+    if (!(value instanceof Uint8Array))
+      throw fail(
+        new GenimixValidationError('data', 'data stream yielded something other than bytes: stream Uint8Array chunks.'),
+      );
     if (sent + value.length > size) throw fail(sizeMismatch('data held more than', size));
     sent += value.length;
     if (sent === size && value.length > 0) {
@@ -200,6 +237,12 @@ function sizeMismatch(what: string, size: number): GenimixValidationError {
  */
 function sameKindOfStream(source: OpenedBody, checked: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   if (!isNodeReadable(source)) return checked;
-  const kind = (source as { constructor?: { from?: (iterable: AsyncIterable<Uint8Array>, options: { objectMode: boolean }) => AsyncIterable<Uint8Array> } }).constructor;
+  const kind = (
+    source as {
+      constructor?: {
+        from?: (iterable: AsyncIterable<Uint8Array>, options: { objectMode: boolean }) => AsyncIterable<Uint8Array>;
+      };
+    }
+  ).constructor;
   return typeof kind?.from === 'function' ? kind.from(checked, { objectMode: false }) : checked;
 }

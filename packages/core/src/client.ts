@@ -9,7 +9,12 @@ import { type GenerateImageParams, type GenerateImageResult, generateImage } fro
 import { type GetImageParams, type GetImageResult, getImage } from './operations/get.js';
 import { type GetImageStreamParams, type GetImageStreamResult, getImageStream } from './operations/get-stream.js';
 import { type UploadImageParams, type UploadImageResult, uploadImage } from './operations/upload.js';
-import { DEFAULT_GENERATE_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, type GetImageOptions, type RequestOptions } from './request-options.js';
+import {
+  DEFAULT_GENERATE_TIMEOUT_MS,
+  DEFAULT_TIMEOUT_MS,
+  type GetImageOptions,
+  type RequestOptions,
+} from './request-options.js';
 import { Requester } from './requester.js';
 import { DEFAULT_MAX_RETRIES } from './retry-policy.js';
 import type { GenimixLogger, Sleep } from './runtime/types.js';
@@ -144,28 +149,40 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 function checkTimeout(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
-    throw new GenimixValidationError(field, `${field} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}; got ${String(value)}.`);
+    throw new GenimixValidationError(
+      field,
+      `${field} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}; got ${String(value)}.`,
+    );
   }
   return value;
 }
 
 function checkMaxRetries(value: unknown): number | undefined {
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 10)) {
-    throw new GenimixValidationError('maxRetries', `maxRetries must be a whole number from 0 to 10; got ${String(value)}.`);
+    throw new GenimixValidationError(
+      'maxRetries',
+      `maxRetries must be a whole number from 0 to 10; got ${String(value)}.`,
+    );
   }
   return value;
 }
 
 function checkMaxBytes(value: unknown): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)) {
-    throw new GenimixValidationError('maxBytes', `maxBytes must be a positive whole number of bytes; got ${String(value)}.`);
+    throw new GenimixValidationError(
+      'maxBytes',
+      `maxBytes must be a positive whole number of bytes; got ${String(value)}.`,
+    );
   }
 }
 
 function checkOptions<T extends RequestOptions>(options: T | undefined): T {
   if (options === undefined) return {} as T;
   if (typeof options !== 'object' || options === null) {
-    throw new GenimixValidationError('options', 'The second argument must be an options object such as { signal, timeoutMs }.');
+    throw new GenimixValidationError(
+      'options',
+      'The second argument must be an options object such as { signal, timeoutMs }.',
+    );
   }
   checkTimeout('timeoutMs', options.timeoutMs);
   checkMaxRetries(options.maxRetries);

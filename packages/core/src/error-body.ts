@@ -12,7 +12,11 @@ import { redact } from './redact.js';
  * @param secret redacted from the text before and after it is reduced, so that no part of it
  *   survives (not even one cut in half by the excerpt)
  */
-export function readErrorMessage(body: Uint8Array, contentType: string | undefined, secret?: string): string | undefined {
+export function readErrorMessage(
+  body: Uint8Array,
+  contentType: string | undefined,
+  secret?: string,
+): string | undefined {
   const text = redact(new TextDecoder().decode(body), secret).trim();
   if (text === '') return undefined;
   let message = messageFromJson(text);

@@ -1,3 +1,4 @@
+import { readErrorMessage, serverText } from './error-body.js';
 import {
   GenimixApiError,
   GenimixAuthenticationError,
@@ -9,7 +10,6 @@ import {
   GenimixRateLimitError,
   GenimixServerError,
 } from './errors.js';
-import { readErrorMessage, serverText } from './error-body.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** What the client knows of an error response when it maps it. */
@@ -45,7 +45,7 @@ const REASONS: Record<number, string> = {
 /** What a caller can do about each status, appended to the message. */
 const HINTS: Record<number, string> = {
   401: 'check the API key',
-  402: 'the plan\'s quota is used up',
+  402: "the plan's quota is used up",
   403: 'the API key may not use this project or model',
   413: 'upload a smaller image',
   429: 'slow down and retry later',
@@ -80,7 +80,12 @@ export function errorFromResponse(response: ErrorResponse): GenimixApiError {
   if (serverMessage) message += `: ${serverMessage}`;
   if (hint) message += ` (${hint})`;
   if (requestId) message += ` [request id ${requestId}]`;
-  const details: GenimixErrorDetails & { retryAfterMs?: number | undefined } = { status, requestId, serverMessage, retryAfterMs: parseRetryAfter(headers) };
+  const details: GenimixErrorDetails & { retryAfterMs?: number | undefined } = {
+    status,
+    requestId,
+    serverMessage,
+    retryAfterMs: parseRetryAfter(headers),
+  };
 
   if (status === 400 || status === 422) return new GenimixBadRequestError(message, details);
   if (status === 401) return new GenimixAuthenticationError(message, details);

@@ -28,7 +28,10 @@ export function checkId(field: string, value: unknown): string {
   }
   // "." and ".." would become path segments that a proxy or the server may resolve.
   if (value === '.' || value === '..') {
-    throw new GenimixValidationError(field, `${field} "${value}" is not allowed: it would be read as a path segment; choose a name with other characters.`);
+    throw new GenimixValidationError(
+      field,
+      `${field} "${value}" is not allowed: it would be read as a path segment; choose a name with other characters.`,
+    );
   }
   if (!ID_PATTERN.test(value)) {
     const bad = [...new Set([...value].filter((c) => !/[A-Za-z0-9._-]/.test(c)))]

@@ -22,7 +22,10 @@ export interface IdleTimeoutOptions {
  *
  * @throws the error `options.error()` makes, after `options.onIdle()`, when the body stalls
  */
-export async function* withIdleTimeout(body: AsyncIterable<Uint8Array>, options: IdleTimeoutOptions): AsyncGenerator<Uint8Array> {
+export async function* withIdleTimeout(
+  body: AsyncIterable<Uint8Array>,
+  options: IdleTimeoutOptions,
+): AsyncGenerator<Uint8Array> {
   const iterator = body[Symbol.asyncIterator]();
   for (;;) {
     const waiting = new AbortController();

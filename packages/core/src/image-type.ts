@@ -69,7 +69,10 @@ export function resolveUploadContentType(bytes: Uint8Array, declared?: string): 
   if (declared !== undefined && declared !== '') {
     const normal = normalizeMimeType(declared);
     if (!isImageMimeType(normal)) {
-      throw new GenimixValidationError('contentType', `contentType ${quoteInput(declared)} is not accepted: use one of ${IMAGE_MIME_TYPES.join(', ')}, or leave it out to detect it from the bytes.`);
+      throw new GenimixValidationError(
+        'contentType',
+        `contentType ${quoteInput(declared)} is not accepted: use one of ${IMAGE_MIME_TYPES.join(', ')}, or leave it out to detect it from the bytes.`,
+      );
     }
     declaredType = normal;
   }
@@ -78,10 +81,16 @@ export function resolveUploadContentType(bytes: Uint8Array, declared?: string): 
   }
   const sniffed = sniffImageType(bytes);
   if (!sniffed) {
-    throw new GenimixValidationError('data', `data is not a ${accepted} image (its first bytes match none of them): pass the image file's bytes, not text, base64 or another format.`);
+    throw new GenimixValidationError(
+      'data',
+      `data is not a ${accepted} image (its first bytes match none of them): pass the image file's bytes, not text, base64 or another format.`,
+    );
   }
   if (declaredType && declaredType !== sniffed) {
-    throw new GenimixValidationError('contentType', `contentType ${quoteInput(declared)} contradicts the data, which is ${sniffed}: remove contentType or set it to "${sniffed}".`);
+    throw new GenimixValidationError(
+      'contentType',
+      `contentType ${quoteInput(declared)} contradicts the data, which is ${sniffed}: remove contentType or set it to "${sniffed}".`,
+    );
   }
   return sniffed;
 }

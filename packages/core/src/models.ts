@@ -19,15 +19,41 @@ export interface ModelInfo {
 }
 
 /** Every model of the documentation's table, available ones first. */
-export const MODELS: readonly ModelInfo[] = Object.freeze([
-  { provider: 'google', modelId: 'imagen-3.0-generate-002', name: 'Imagen 3.0', costTokens: 6, available: true },
-  { provider: 'google', modelId: 'gemini-2.0-flash-preview-image-generation', name: 'Gemini 2.0 Flash', costTokens: 8, available: true },
-  { provider: 'openai', modelId: 'dall-e-3', name: 'DALL·E 3', costTokens: 16, available: true },
-  { provider: 'openai', modelId: 'dall-e-2', name: 'DALL·E 2', costTokens: 4, available: true },
-  { provider: 'stability', modelId: 'stable-image-ultra', name: 'Stable Image Ultra', costTokens: null, available: false },
-  { provider: 'stability', modelId: 'stable-image-core', name: 'Stable Image Core', costTokens: null, available: false },
-  { provider: 'stability', modelId: 'stable-image-sd3', name: 'Stable Diffusion 3.5', costTokens: null, available: false },
-].map((m) => Object.freeze(m)));
+export const MODELS: readonly ModelInfo[] = Object.freeze(
+  [
+    { provider: 'google', modelId: 'imagen-3.0-generate-002', name: 'Imagen 3.0', costTokens: 6, available: true },
+    {
+      provider: 'google',
+      modelId: 'gemini-2.0-flash-preview-image-generation',
+      name: 'Gemini 2.0 Flash',
+      costTokens: 8,
+      available: true,
+    },
+    { provider: 'openai', modelId: 'dall-e-3', name: 'DALL·E 3', costTokens: 16, available: true },
+    { provider: 'openai', modelId: 'dall-e-2', name: 'DALL·E 2', costTokens: 4, available: true },
+    {
+      provider: 'stability',
+      modelId: 'stable-image-ultra',
+      name: 'Stable Image Ultra',
+      costTokens: null,
+      available: false,
+    },
+    {
+      provider: 'stability',
+      modelId: 'stable-image-core',
+      name: 'Stable Image Core',
+      costTokens: null,
+      available: false,
+    },
+    {
+      provider: 'stability',
+      modelId: 'stable-image-sd3',
+      name: 'Stable Diffusion 3.5',
+      costTokens: null,
+      available: false,
+    },
+  ].map((m) => Object.freeze(m)),
+);
 
 /**
  * The default model where a caller names none: Google Imagen 3.0, the first model of the

@@ -12,7 +12,10 @@ export const MAX_PROMPT_LENGTH = 4000;
  */
 export function checkPrompt(value: unknown, field = 'prompt'): string {
   if (typeof value !== 'string') {
-    throw new GenimixValidationError(field, `${field} must be a string describing the image; got ${value === null ? 'null' : typeof value}.`);
+    throw new GenimixValidationError(
+      field,
+      `${field} must be a string describing the image; got ${value === null ? 'null' : typeof value}.`,
+    );
   }
   // Zero-width and control characters trim to nothing visible but survive String#trim.
   if (!/[\p{L}\p{N}\p{P}\p{S}]/u.test(value)) {
@@ -20,7 +23,10 @@ export function checkPrompt(value: unknown, field = 'prompt'): string {
   }
   const length = [...value].length;
   if (length > MAX_PROMPT_LENGTH) {
-    throw new GenimixValidationError(field, `${field} is ${length} characters long; shorten it to at most ${MAX_PROMPT_LENGTH}.`);
+    throw new GenimixValidationError(
+      field,
+      `${field} is ${length} characters long; shorten it to at most ${MAX_PROMPT_LENGTH}.`,
+    );
   }
   return value;
 }
@@ -34,8 +40,10 @@ export function checkPrompt(value: unknown, field = 'prompt'): string {
 export function checkModelField(field: 'provider' | 'modelId', value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 200 || /\s/.test(value)) {
     const example = field === 'provider' ? 'google' : 'imagen-3.0-generate-002';
-    throw new GenimixValidationError(field, `${field} must be a non-empty id without spaces, such as "${example}"; got ${quoteInput(value)}.`);
+    throw new GenimixValidationError(
+      field,
+      `${field} must be a non-empty id without spaces, such as "${example}"; got ${quoteInput(value)}.`,
+    );
   }
   return value;
 }
-

@@ -169,7 +169,9 @@ function urlEncodedPattern(secret: string): string {
 
 /** A byte as two hex digits, letters in either case. */
 function hexPattern(byte: number): string {
-  return [...byte.toString(16).padStart(2, '0')].map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join('');
+  return [...byte.toString(16).padStart(2, '0')]
+    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
+    .join('');
 }
 
 /**

@@ -1,5 +1,5 @@
-import { GenimixAbortError, GenimixTooLargeError, GenimixValidationError } from './errors.js';
 import type { ReopenableBody } from './body-source.js';
+import { GenimixAbortError, GenimixTooLargeError, GenimixValidationError } from './errors.js';
 import { HEADER_BYTES, type ImageDimensions, imageDimensions } from './image-dimensions.js';
 import { type ImageMimeType, resolveUploadContentType } from './image-type.js';
 
@@ -9,7 +9,13 @@ import { type ImageMimeType, resolveUploadContentType } from './image-type.js';
  * opened again to retry), a web `ReadableStream` of bytes, or any async iterable of bytes such as
  * a Node `Readable`. A one-time stream is sent as it is read but cannot be retried.
  */
-export type ImageData = Uint8Array | ArrayBuffer | Blob | ReopenableBody | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+export type ImageData =
+  | Uint8Array
+  | ArrayBuffer
+  | Blob
+  | ReopenableBody
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array>;
 
 /** An upload body, ready to send. */
 export interface UploadBody {
@@ -33,29 +39,53 @@ export interface UploadBody {
  * @throws {GenimixValidationError} field `data`: an unsupported type, more than `maxBytes`,
  *   bytes that are no image; field `contentType`: a declared type that contradicts the bytes
  */
-export async function prepareUploadBody(data: unknown, declaredType: string | undefined, maxBytes: number, signal?: AbortSignal): Promise<UploadBody> {
-  if (data instanceof Uint8Array || data instanceof ArrayBuffer || (typeof Blob !== 'undefined' && data instanceof Blob)) {
+export async function prepareUploadBody(
+  data: unknown,
+  declaredType: string | undefined,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<UploadBody> {
+  if (
+    data instanceof Uint8Array ||
+    data instanceof ArrayBuffer ||
+    (typeof Blob !== 'undefined' && data instanceof Blob)
+  ) {
     const bytes = await readWhole(data, maxBytes);
-    return { body: bytes, contentType: resolveUploadContentType(bytes, declaredType), size: bytes.length, dimensions: imageDimensions(bytes) };
+    return {
+      body: bytes,
+      contentType: resolveUploadContentType(bytes, declaredType),
+      size: bytes.length,
+      dimensions: imageDimensions(bytes),
+    };
   }
   if (isNodeReadable(data)) {
     if (data.destroyed || data.readableEnded) {
-      throw new GenimixValidationError('data', 'data is a stream that is already closed or fully read: pass a fresh stream of the image.');
+      throw new GenimixValidationError(
+        'data',
+        'data is a stream that is already closed or fully read: pass a fresh stream of the image.',
+      );
     }
     const { head, ended } = await untilAborted(peekNodeReadable(data, HEADER_BYTES), signal);
     const contentType = resolveUploadContentType(head, declaredType);
     const dimensions = imageDimensions(head);
     // A stream shorter than the peek ended while it was read: its bytes are all here.
-    return ended ? { body: head, contentType, size: head.length, dimensions } : { body: data, contentType, size: undefined, dimensions };
+    return ended
+      ? { body: head, contentType, size: head.length, dimensions }
+      : { body: data, contentType, size: undefined, dimensions };
   }
   const iterable = isReadableStream(data) ? iterateReadableStream(data) : isAsyncIterable(data) ? data : undefined;
   if (!iterable) {
-    throw new GenimixValidationError('data', `data must be a Uint8Array, Buffer, ArrayBuffer, Blob, ReadableStream or async iterable of the image's bytes; got ${data === null ? 'null' : typeof data}.`);
+    throw new GenimixValidationError(
+      'data',
+      `data must be a Uint8Array, Buffer, ArrayBuffer, Blob, ReadableStream or async iterable of the image's bytes; got ${data === null ? 'null' : typeof data}.`,
+    );
   }
   const { head, rest, ended } = await untilAborted(peekIterable(iterable, HEADER_BYTES), signal);
   const contentType = resolveUploadContentType(head, declaredType);
   const dimensions = imageDimensions(head);
-  return ended ? { body: head, contentType, size: head.length, dimensions } : { body: rest, contentType, size: undefined, dimensions };
+  return ended
+    ? { body: head, contentType, size: head.length, dimensions }
+    : { body: rest, contentType, size: undefined, dimensions };
 }
 
 async function readWhole(data: Uint8Array | ArrayBuffer | Blob, maxBytes: number): Promise<Uint8Array> {
@@ -72,7 +102,11 @@ async function readWhole(data: Uint8Array | ArrayBuffer | Blob, maxBytes: number
  */
 export function tooLargeError(size: number, maxBytes: number, counted = false): GenimixTooLargeError {
   const what = counted ? 'over the limit' : formatBytes(size);
-  return new GenimixTooLargeError(`data is ${what}, more than the ${formatBytes(maxBytes)} an upload accepts: nothing was sent. Upload a smaller image (resize or recompress it).`, maxBytes, counted ? undefined : size);
+  return new GenimixTooLargeError(
+    `data is ${what}, more than the ${formatBytes(maxBytes)} an upload accepts: nothing was sent. Upload a smaller image (resize or recompress it).`,
+    maxBytes,
+    counted ? undefined : size,
+  );
 }
 
 /** `52428800 bytes (50 MiB)`: exact, and readable. */
@@ -104,7 +138,14 @@ interface NodeReadableLike extends AsyncIterable<Uint8Array> {
 
 export function isNodeReadable(value: unknown): value is NodeReadableLike {
   const v = value as Partial<NodeReadableLike> | null;
-  return typeof v === 'object' && v !== null && typeof v.read === 'function' && typeof v.unshift === 'function' && typeof v.once === 'function' && typeof v.pipe === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.read === 'function' &&
+    typeof v.unshift === 'function' &&
+    typeof v.once === 'function' &&
+    typeof v.pipe === 'function'
+  );
 }
 
 function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
@@ -112,14 +153,21 @@ function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
-  return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function'
+  );
 }
 
 /**
  * The first `n` bytes, put back at the stream's front; or, when the stream ends before `n`
  * bytes, all of it with `ended` (bytes put back after the end would be lost).
  */
-export async function peekNodeReadable(stream: NodeReadableLike, n: number): Promise<{ head: Uint8Array; ended: boolean }> {
+export async function peekNodeReadable(
+  stream: NodeReadableLike,
+  n: number,
+): Promise<{ head: Uint8Array; ended: boolean }> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   while (size < n && !stream.readableEnded) {
@@ -154,7 +202,10 @@ export async function peekNodeReadable(stream: NodeReadableLike, n: number): Pro
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new GenimixAbortError('The upload was cancelled while its first bytes were read.', { cause: signal.reason }));
+    const onAbort = () =>
+      reject(
+        new GenimixAbortError('The upload was cancelled while its first bytes were read.', { cause: signal.reason }),
+      );
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
@@ -175,7 +226,10 @@ async function* iterateReadableStream(stream: ReadableStream<Uint8Array>): Async
 }
 
 /** The first `n` bytes of an iterable, and an iterable of all its bytes, those included. */
-export async function peekIterable(iterable: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array>; ended: boolean }> {
+export async function peekIterable(
+  iterable: AsyncIterable<Uint8Array>,
+  n: number,
+): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array>; ended: boolean }> {
   const iterator = iterable[Symbol.asyncIterator]();
   const taken: Uint8Array[] = [];
   let size = 0;
@@ -188,7 +242,10 @@ export async function peekIterable(iterable: AsyncIterable<Uint8Array>, n: numbe
     }
     if (!(value instanceof Uint8Array)) {
       await iterator.return?.();
-      throw new GenimixValidationError('data', 'data stream yielded something other than bytes: stream Uint8Array chunks.');
+      throw new GenimixValidationError(
+        'data',
+        'data stream yielded something other than bytes: stream Uint8Array chunks.',
+      );
     }
     taken.push(value);
     size += value.length;

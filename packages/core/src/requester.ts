@@ -1,15 +1,22 @@
 import type { z } from 'zod/v4';
-import { errorFromResponse, requestIdOf } from './error-mapping.js';
-import { readErrorMessage, serverText } from './error-body.js';
-import { GenimixAbortError, GenimixApiError, GenimixConnectionError, GenimixError, GenimixResponseError, GenimixTimeoutError } from './errors.js';
-import { Redactor } from './redact.js';
+import { version } from '../package.json';
 import { type AttemptBody, isReopenableBody, openAttempt, type SizedBody } from './body-source.js';
+import { readErrorMessage, serverText } from './error-body.js';
+import { errorFromResponse, requestIdOf } from './error-mapping.js';
+import {
+  GenimixAbortError,
+  GenimixApiError,
+  GenimixConnectionError,
+  GenimixError,
+  GenimixResponseError,
+  GenimixTimeoutError,
+} from './errors.js';
+import { Redactor } from './redact.js';
 import { concat } from './request-body.js';
 import { isRetryable, MAX_RETRY_AFTER_MS, type RetryClass, retryDelayMs } from './retry-policy.js';
 import type { GenimixLogger, Sleep } from './runtime/types.js';
 import type { HttpMethod, Transport, TransportResponse } from './transport.js';
 import { buildUrl } from './url.js';
-import { version } from '../package.json';
 
 /** The largest error body read, in bytes: enough for any message, bounded against a huge page. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -105,10 +112,14 @@ export class Requester {
         return await this.#attempt(call, attempt, read);
       } catch (error) {
         const retriesLeft = call.maxRetries - (attempt - 1);
-        if (call.signal?.aborted || !replayable || retriesLeft <= 0 || !isRetryable(error, call.retryClass)) throw withCall(error, call, attempt);
+        if (call.signal?.aborted || !replayable || retriesLeft <= 0 || !isRetryable(error, call.retryClass))
+          throw withCall(error, call, attempt);
         const delay = retryDelayMs(error, attempt - 1);
         if (delay > MAX_RETRY_AFTER_MS) throw withCall(error, call, attempt);
-        this.#log(() => `${call.method} ${this.#path(call)} retrying in ${Math.round(delay)} ms after ${errorName(error)} (attempt ${attempt} of ${call.maxRetries + 1})`);
+        this.#log(
+          () =>
+            `${call.method} ${this.#path(call)} retrying in ${Math.round(delay)} ms after ${errorName(error)} (attempt ${attempt} of ${call.maxRetries + 1})`,
+        );
         await this.#sleep(delay, call.signal);
       }
     }
@@ -135,7 +146,13 @@ export class Requester {
     const response = await this.#exchange(call, attempt);
     if (response.status >= 200 && response.status < 300) return response;
     const body = await this.readBody(response, MAX_ERROR_BODY_BYTES, call.action, { truncate: true });
-    throw errorFromResponse({ status: response.status, headers: response.headers, body, apiKey: this.#apiKey, action: call.action });
+    throw errorFromResponse({
+      status: response.status,
+      headers: response.headers,
+      body,
+      apiKey: this.#apiKey,
+      action: call.action,
+    });
   }
 
   /**
@@ -150,7 +167,8 @@ export class Requester {
   }
 
   async #exchange(call: SentCall, attempt: number): Promise<TransportResponse> {
-    if (call.signal?.aborted) throw new GenimixAbortError(`${call.action} was cancelled.`, { cause: call.signal.reason });
+    if (call.signal?.aborted)
+      throw new GenimixAbortError(`${call.action} was cancelled.`, { cause: call.signal.reason });
     const started = Date.now();
     let response: TransportResponse;
     try {
@@ -168,14 +186,20 @@ export class Requester {
         timeoutMs: call.timeoutMs,
       });
     } catch (error) {
-      this.#log(() => `${call.method} ${this.#path(call)} failed: ${errorName(error)} (attempt ${attempt}, ${Date.now() - started} ms)`);
+      this.#log(
+        () =>
+          `${call.method} ${this.#path(call)} failed: ${errorName(error)} (attempt ${attempt}, ${Date.now() - started} ms)`,
+      );
       throw error;
     }
     // A server or proxy may echo the key in any header (a request id, a debug header):
     // redact once here, so that nothing downstream can carry it into an error.
     response.headers = redactHeaders(response.headers, this.#redactor);
     const requestId = requestIdOf(response.headers);
-    this.#log(() => `${call.method} ${this.#path(call)} → ${response.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''})`);
+    this.#log(
+      () =>
+        `${call.method} ${this.#path(call)} → ${response.status} (attempt ${attempt}, ${Date.now() - started} ms${requestId ? `, request id ${requestId}` : ''})`,
+    );
     return response;
   }
 
@@ -187,10 +211,16 @@ export class Requester {
    * @throws {GenimixResponseError} past `maxBytes`, or when fewer bytes came than `content-length` said
    * @throws {GenimixConnectionError} when the connection broke mid-body (status set: the server answered)
    */
-  async readBody(response: TransportResponse, maxBytes: number, action: string, { truncate = false, tooLargeHint = '' } = {}): Promise<Uint8Array> {
+  async readBody(
+    response: TransportResponse,
+    maxBytes: number,
+    action: string,
+    { truncate = false, tooLargeHint = '' } = {},
+  ): Promise<Uint8Array> {
     const declaredLength = response.headers['content-length'];
     const known = declaredLength !== undefined && /^\d+$/.test(declaredLength) ? Number(declaredLength) : undefined;
-    if (response.bytes && known !== undefined && known <= maxBytes) return this.#readWhole(response, response.bytes.bind(response), known, action);
+    if (response.bytes && known !== undefined && known <= maxBytes)
+      return this.#readWhole(response, response.bytes.bind(response), known, action);
     const chunks: Uint8Array[] = [];
     let size = 0;
     try {
@@ -201,28 +231,47 @@ export class Requester {
             size = maxBytes;
             break;
           }
-          throw new GenimixResponseError(`${action} failed: the response is larger than ${maxBytes} bytes${tooLargeHint ? `; ${tooLargeHint}` : ''}.`, { status: response.status, requestId: requestIdOf(response.headers), limitBytes: maxBytes });
+          throw new GenimixResponseError(
+            `${action} failed: the response is larger than ${maxBytes} bytes${tooLargeHint ? `; ${tooLargeHint}` : ''}.`,
+            { status: response.status, requestId: requestIdOf(response.headers), limitBytes: maxBytes },
+          );
         }
         chunks.push(chunk);
         size += chunk.length;
       }
     } catch (error) {
       await response.dump().catch(() => {});
-      if (error instanceof GenimixResponseError || error instanceof GenimixAbortError || error instanceof GenimixTimeoutError) throw error;
+      if (
+        error instanceof GenimixResponseError ||
+        error instanceof GenimixAbortError ||
+        error instanceof GenimixTimeoutError
+      )
+        throw error;
       // The server did answer: say so, since for a billed call "no response" would invite a retry.
       const code = error instanceof GenimixConnectionError ? error.code : undefined;
-      throw new GenimixConnectionError(`${action} failed: the server answered ${response.status}, then the connection broke while the body was read${code ? ` (${code})` : ''}.`, { cause: error, status: response.status, requestId: requestIdOf(response.headers), ...(code ? { code } : {}) });
+      throw new GenimixConnectionError(
+        `${action} failed: the server answered ${response.status}, then the connection broke while the body was read${code ? ` (${code})` : ''}.`,
+        { cause: error, status: response.status, requestId: requestIdOf(response.headers), ...(code ? { code } : {}) },
+      );
     }
     await response.dump().catch(() => {});
     const declared = response.headers['content-length'];
     if (!truncate && declared !== undefined && /^\d+$/.test(declared) && Number(declared) !== size) {
-      throw new GenimixConnectionError(`${action} failed: the response was cut off (${size} of ${declared} bytes arrived).`, { status: response.status, requestId: requestIdOf(response.headers) });
+      throw new GenimixConnectionError(
+        `${action} failed: the response was cut off (${size} of ${declared} bytes arrived).`,
+        { status: response.status, requestId: requestIdOf(response.headers) },
+      );
     }
     return concat(chunks, size);
   }
 
   /** The body read at once, when its length is known and allowed: much cheaper for small bodies. */
-  async #readWhole(response: TransportResponse, bytes: () => Promise<Uint8Array>, length: number, action: string): Promise<Uint8Array> {
+  async #readWhole(
+    response: TransportResponse,
+    bytes: () => Promise<Uint8Array>,
+    length: number,
+    action: string,
+  ): Promise<Uint8Array> {
     const details = { status: response.status, requestId: requestIdOf(response.headers) };
     let data: Uint8Array;
     try {
@@ -230,10 +279,16 @@ export class Requester {
     } catch (error) {
       if (error instanceof GenimixAbortError || error instanceof GenimixTimeoutError) throw error;
       const code = error instanceof GenimixConnectionError ? error.code : undefined;
-      throw new GenimixConnectionError(`${action} failed: the server answered ${response.status}, then the connection broke while the body was read${code ? ` (${code})` : ''}.`, { cause: error, ...details, ...(code ? { code } : {}) });
+      throw new GenimixConnectionError(
+        `${action} failed: the server answered ${response.status}, then the connection broke while the body was read${code ? ` (${code})` : ''}.`,
+        { cause: error, ...details, ...(code ? { code } : {}) },
+      );
     }
     if (data.length !== length) {
-      throw new GenimixConnectionError(`${action} failed: the response was cut off (${data.length} of ${length} bytes arrived).`, details);
+      throw new GenimixConnectionError(
+        `${action} failed: the response was cut off (${data.length} of ${length} bytes arrived).`,
+        details,
+      );
     }
     return data;
   }
@@ -250,14 +305,20 @@ export class Requester {
       value = JSON.parse(UTF8.decode(body));
     } catch {
       // No `cause`: a SyntaxError quotes the body, which may hold an echoed key.
-      throw new GenimixResponseError(`${action}: the server answered ${response.status} but its body is not JSON: ${this.excerpt(body, response)}`, details);
+      throw new GenimixResponseError(
+        `${action}: the server answered ${response.status} but its body is not JSON: ${this.excerpt(body, response)}`,
+        details,
+      );
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const said = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).message : undefined;
       const serverMessage = typeof said === 'string' ? serverText(said, this.#apiKey) || undefined : undefined;
       const problem = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-      throw new GenimixResponseError(`${action}: the server answered ${response.status} with an unexpected body (${problem})${serverMessage ? `: ${serverMessage}` : ''}`, { ...details, ...(serverMessage ? { serverMessage } : {}) });
+      throw new GenimixResponseError(
+        `${action}: the server answered ${response.status} with an unexpected body (${problem})${serverMessage ? `: ${serverMessage}` : ''}`,
+        { ...details, ...(serverMessage ? { serverMessage } : {}) },
+      );
     }
     // A server may echo the key in any field (an imageUrl with it in the query, a message):
     // nothing it says leaves the client with the key in it.
@@ -265,7 +326,8 @@ export class Requester {
   }
 
   #redactStrings(value: unknown): unknown {
-    if (typeof value === 'string') return /^https?:\/\//i.test(value) ? this.#redactor.redactUrl(value) : this.#redactor.redact(value);
+    if (typeof value === 'string')
+      return /^https?:\/\//i.test(value) ? this.#redactor.redactUrl(value) : this.#redactor.redact(value);
     if (Array.isArray(value)) return value.map((v) => this.#redactStrings(v));
     if (typeof value === 'object' && value !== null) {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.#redactStrings(v)]));
@@ -299,7 +361,14 @@ export class Requester {
 /** The error, marked with the call it ends (the first mark stands: an inner call knows best). */
 function withCall(error: unknown, call: ApiCall, attempts: number): unknown {
   if (error instanceof GenimixError && error.call === undefined) {
-    const operation = call.kind === 'generate' ? 'generate' : call.method === 'GET' ? 'get' : call.method === 'DELETE' ? 'delete' : 'upload';
+    const operation =
+      call.kind === 'generate'
+        ? 'generate'
+        : call.method === 'GET'
+          ? 'get'
+          : call.method === 'DELETE'
+            ? 'delete'
+            : 'upload';
     error.call = { operation, projectId: call.projectId, imageId: call.imageId, attempts, timeoutMs: call.timeoutMs };
   }
   return error;
@@ -310,8 +379,12 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'error';
 }
 
-function redactHeaders(headers: Record<string, string | undefined>, redactor: Redactor): Record<string, string | undefined> {
+function redactHeaders(
+  headers: Record<string, string | undefined>,
+  redactor: Redactor,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = value === undefined ? undefined : redactor.redact(value);
+  for (const [name, value] of Object.entries(headers))
+    out[name] = value === undefined ? undefined : redactor.redact(value);
   return out;
 }

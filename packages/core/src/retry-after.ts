@@ -4,7 +4,10 @@
  *
  * @param now the current time in ms since the epoch, for HTTP dates
  */
-export function parseRetryAfter(headers: Record<string, string | undefined>, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  headers: Record<string, string | undefined>,
+  now: number = Date.now(),
+): number | undefined {
   const ms = headers['retry-after-ms'];
   if (ms !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Math.round(Number(ms));
   const value = headers['retry-after']?.trim();

@@ -1,4 +1,13 @@
-import { GenimixAbortError, GenimixApiError, GenimixConnectionError, GenimixRateLimitError, GenimixResponseError, GenimixServerError, GenimixTimeoutError, GenimixValidationError } from './errors.js';
+import {
+  GenimixAbortError,
+  GenimixApiError,
+  GenimixConnectionError,
+  GenimixRateLimitError,
+  GenimixResponseError,
+  GenimixServerError,
+  GenimixTimeoutError,
+  GenimixValidationError,
+} from './errors.js';
 
 /**
  * How an operation may be retried (genimix-api.md, "Retries"): `idempotent` for Get, Upload and
@@ -28,10 +37,17 @@ const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 export function isRetryable(error: unknown, retryClass: RetryClass): boolean {
   if (retryClass === 'billed') {
     if (error instanceof GenimixConnectionError) return surelyNotSent(error);
-    return error instanceof GenimixApiError && (error.status === 429 || error.status === 503) && error.retryAfterMs !== undefined;
+    return (
+      error instanceof GenimixApiError &&
+      (error.status === 429 || error.status === 503) &&
+      error.retryAfterMs !== undefined
+    );
   }
   if (error instanceof GenimixConnectionError || error instanceof GenimixTimeoutError) return true;
-  return error instanceof GenimixApiError && (error.status === 408 || error.status === 429 || (error.status >= 500 && error.status <= 599));
+  return (
+    error instanceof GenimixApiError &&
+    (error.status === 408 || error.status === 429 || (error.status >= 500 && error.status <= 599))
+  );
 }
 
 /**
@@ -39,7 +55,9 @@ export function isRetryable(error: unknown, retryClass: RetryClass): boolean {
  * failure), so that a billed call surely was not billed.
  */
 export function surelyNotSent(error: unknown): boolean {
-  return error instanceof GenimixConnectionError && error.status === undefined && NEVER_SENT_CODES.has(error.code ?? '');
+  return (
+    error instanceof GenimixConnectionError && error.status === undefined && NEVER_SENT_CODES.has(error.code ?? '')
+  );
 }
 
 /**
@@ -62,5 +80,7 @@ export function mayHaveBeenBilled(error: unknown): boolean {
   if (error instanceof GenimixRateLimitError || error instanceof GenimixValidationError) return false;
   if (error instanceof GenimixServerError) return !(error.status === 503 && error.retryAfterMs !== undefined);
   if (error instanceof GenimixConnectionError) return !surelyNotSent(error);
-  return error instanceof GenimixTimeoutError || error instanceof GenimixAbortError || error instanceof GenimixResponseError;
+  return (
+    error instanceof GenimixTimeoutError || error instanceof GenimixAbortError || error instanceof GenimixResponseError
+  );
 }

@@ -26,7 +26,10 @@ export function normalizeBaseUrl(value: unknown): string {
   }
   // Credentials in the URL would travel to every request and into error messages.
   if (url.username || url.password) {
-    throw new GenimixValidationError('baseUrl', 'baseUrl must not contain a user name or password: the API key is configured on its own, never in the URL.');
+    throw new GenimixValidationError(
+      'baseUrl',
+      'baseUrl must not contain a user name or password: the API key is configured on its own, never in the URL.',
+    );
   }
   if (url.search || url.hash) {
     throw new GenimixValidationError('baseUrl', `baseUrl must not have a query or fragment: ${hint}.`);

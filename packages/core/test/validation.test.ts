@@ -1,4 +1,15 @@
-import { checkId, checkPrompt, createImageId, GenimixClient, type GenimixValidationError, ID_PATTERN, MODELS, findModel, resolveUploadContentType, sniffImageType } from '@genimix/core';
+import {
+  checkId,
+  checkPrompt,
+  createImageId,
+  findModel,
+  GenimixClient,
+  type GenimixValidationError,
+  ID_PATTERN,
+  MODELS,
+  resolveUploadContentType,
+  sniffImageType,
+} from '@genimix/core';
 import { describe, expect, it } from 'vitest';
 
 describe('identifiers', () => {
@@ -32,9 +43,14 @@ describe('image types', () => {
 });
 
 describe('model catalog', () => {
-  it('lists the documentation\'s seven models, available ones first', () => {
+  it("lists the documentation's seven models, available ones first", () => {
     expect(MODELS).toHaveLength(7);
-    expect(MODELS.filter((m) => m.available).map((m) => m.modelId)).toEqual(['imagen-3.0-generate-002', 'gemini-2.0-flash-preview-image-generation', 'dall-e-3', 'dall-e-2']);
+    expect(MODELS.filter((m) => m.available).map((m) => m.modelId)).toEqual([
+      'imagen-3.0-generate-002',
+      'gemini-2.0-flash-preview-image-generation',
+      'dall-e-3',
+      'dall-e-2',
+    ]);
     expect(findModel('openai', 'dall-e-3')?.costTokens).toBe(16);
     expect(findModel('stability', 'stable-image-sd3')?.available).toBe(false);
   });
@@ -54,18 +70,21 @@ describe('client options', () => {
     await expect(client.getImage({ imageId: 'i' }, options as never)).rejects.toMatchObject({ field });
   });
 
-  it.each(['dev secret', 'secret\n', 'sécret', 'secret🔑', ' '])('refuses the API key %j without repeating it', (apiKey) => {
-    const error = (() => {
-      try {
-        new GenimixClient({ apiKey, projectId: 'p' });
-      } catch (e) {
-        return e as GenimixValidationError;
-      }
-      throw new Error('accepted');
-    })();
-    expect(error.field).toBe('apiKey');
-    if (apiKey.trim()) expect(error.message).not.toContain(apiKey.trim());
-  });
+  it.each(['dev secret', 'secret\n', 'sécret', 'secret🔑', ' '])(
+    'refuses the API key %j without repeating it',
+    (apiKey) => {
+      const error = (() => {
+        try {
+          new GenimixClient({ apiKey, projectId: 'p' });
+        } catch (e) {
+          return e as GenimixValidationError;
+        }
+        throw new Error('accepted');
+      })();
+      expect(error.field).toBe('apiKey');
+      if (apiKey.trim()) expect(error.message).not.toContain(apiKey.trim());
+    },
+  );
 });
 
 describe('prompts', () => {

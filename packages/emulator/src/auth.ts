@@ -107,7 +107,9 @@ function recordEntries(record: Readonly<Record<string, readonly string[]>>): Arr
 
 function checkKey(key: unknown, index: number): string {
   if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-    throw new TypeError(`apiKeys: key #${index + 1} must be a non-empty string of visible ASCII characters (no spaces).`);
+    throw new TypeError(
+      `apiKeys: key #${index + 1} must be a non-empty string of visible ASCII characters (no spaces).`,
+    );
   }
   return key;
 }

@@ -46,7 +46,12 @@ export function declaredLength(req: IncomingMessage): number | undefined {
  * @throws {HttpError} 413 past `limitBytes`; 400 for a malformed Content-Length
  * @throws {ClientAbortedError} when the client disconnects before the body is complete
  */
-export async function readBody(req: IncomingMessage, res: ServerResponse, limitBytes: number, what: string): Promise<Buffer> {
+export async function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limitBytes: number,
+  what: string,
+): Promise<Buffer> {
   const tooLarge = () =>
     new HttpError(413, `The ${what} is larger than this emulator accepts (${limitBytes} bytes at most).`);
   const declared = declaredLength(req);

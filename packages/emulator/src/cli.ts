@@ -6,12 +6,12 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_API_KEY, DEFAULT_MAX_UPLOAD_BYTES, createEmulator, type Emulator } from './emulator.js';
-import { FaultSpecError, describeFault, parseFaultSpec } from './faults/spec.js';
+import { createEmulator, DEFAULT_API_KEY, DEFAULT_MAX_UPLOAD_BYTES, type Emulator } from './emulator.js';
+import { describeFault, FaultSpecError, parseFaultSpec } from './faults/spec.js';
 import type { Fault } from './faults/types.js';
 import { parseLatencySpec } from './latency.js';
 import { DEFAULT_PROFILE, PROFILE_NAMES, type ProfileName } from './profiles.js';
-import { REALISTIC_MODELS, type ImageSize } from './realistic/models.js';
+import { type ImageSize, REALISTIC_MODELS } from './realistic/models.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -74,11 +74,15 @@ Examples:
 
 const program = new Command()
   .name('genimix-emulator')
-  .description('A local, stateful Genimix API emulator: the API\'s routes on this machine, no account needed.')
+  .description("A local, stateful Genimix API emulator: the API's routes on this machine, no account needed.")
   .version(version)
   .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parseWhole('port', 0, 65535), 8787)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('-k, --api-key <key>', `an accepted x-api-key, repeatable (default: "${DEFAULT_API_KEY}")`, (key: string, keys: string[] = []) => [...keys, key])
+  .option(
+    '-k, --api-key <key>',
+    `an accepted x-api-key, repeatable (default: "${DEFAULT_API_KEY}")`,
+    (key: string, keys: string[] = []) => [...keys, key],
+  )
   .option('-d, --data-dir <dir>', 'keep images in this folder across restarts (default: in memory)')
   .addOption(
     new Option('--max-upload-bytes <bytes>', 'largest upload accepted, in bytes')
@@ -88,12 +92,23 @@ const program = new Command()
   .option('--no-log', 'do not log requests to stderr')
   .option('--fault <spec>', 'inject a fault, repeatable: see "Faults" below', collectFault)
   .addOption(
-    new Option('--profile <name>', 'how Generate behaves: small images at once, or the real models\' sizes and latencies; see "Profiles" below')
+    new Option(
+      '--profile <name>',
+      'how Generate behaves: small images at once, or the real models\' sizes and latencies; see "Profiles" below',
+    )
       .choices(PROFILE_NAMES)
       .default(DEFAULT_PROFILE),
   )
-  .option('--latency-scale <factor>', 'multiply every Generate latency by this (0.01: a hundredth, 0: none; default 1)', parseScale)
-  .option('--latency <model=ms>', 'a model\'s Generate latency in ms, repeatable: e.g. openai/dall-e-3=70000', collectLatency)
+  .option(
+    '--latency-scale <factor>',
+    'multiply every Generate latency by this (0.01: a hundredth, 0: none; default 1)',
+    parseScale,
+  )
+  .option(
+    '--latency <model=ms>',
+    "a model's Generate latency in ms, repeatable: e.g. openai/dall-e-3=70000",
+    collectLatency,
+  )
   .addHelpText('after', FAULT_HELP + PROFILE_HELP)
   .showHelpAfterError('(genimix-emulator --help lists the options, with --fault examples)');
 
@@ -117,7 +132,10 @@ async function main(opts: CliOptions): Promise<void> {
       latencyScale: opts.latencyScale,
       latencyMs: opts.latency,
       onRequest: opts.log
-        ? (e) => process.stderr.write(`${e.method} ${e.path} ${e.aborted ? 'aborted' : e.status} ${e.durationMs}ms${e.fault ? ` (fault: ${e.fault})` : ''}\n`)
+        ? (e) =>
+            process.stderr.write(
+              `${e.method} ${e.path} ${e.aborted ? 'aborted' : e.status} ${e.durationMs}ms${e.fault ? ` (fault: ${e.fault})` : ''}\n`,
+            )
         : undefined,
     });
   } catch (err) {
@@ -128,7 +146,9 @@ async function main(opts: CliOptions): Promise<void> {
   const keyCount = new Set(apiKeys).size;
   const where = dataDir === undefined ? 'images in memory' : `images in ${dataDir}`;
   const faults = opts.fault?.length ? `; faults: ${opts.fault.map(describeFault).join('; ')}` : '';
-  process.stdout.write(`Genimix emulator listening on ${emulator.url} (${keyCount} API key${keyCount === 1 ? '' : 's'}; ${where}${describeGenerate(opts)}${faults})\n`);
+  process.stdout.write(
+    `Genimix emulator listening on ${emulator.url} (${keyCount} API key${keyCount === 1 ? '' : 's'}; ${where}${describeGenerate(opts)}${faults})\n`,
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -151,13 +171,19 @@ async function main(opts: CliOptions): Promise<void> {
 
 function startError(err: unknown, opts: CliOptions): string {
   const { code, syscall } = (err ?? {}) as NodeJS.ErrnoException;
-  if (syscall === 'listen' && code === 'EADDRINUSE') return `port ${opts.port} on ${opts.host} is already in use; choose another with --port.`;
-  if (syscall === 'listen' && code === 'EACCES') return `not allowed to listen on port ${opts.port} on ${opts.host}; choose another with --port.`;
-  if (syscall === 'listen' && code === 'EADDRNOTAVAIL') return `cannot listen on ${opts.host}: no such address on this machine.`;
-  if (opts.dataDir !== undefined && (code === 'EEXIST' || code === 'ENOTDIR')) return `--data-dir ${opts.dataDir} is a file, not a folder: name a folder (it is created if missing).`;
-  if (opts.dataDir !== undefined && (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')) return `--data-dir ${opts.dataDir} cannot be written: name a folder you may write to.`;
+  if (syscall === 'listen' && code === 'EADDRINUSE')
+    return `port ${opts.port} on ${opts.host} is already in use; choose another with --port.`;
+  if (syscall === 'listen' && code === 'EACCES')
+    return `not allowed to listen on port ${opts.port} on ${opts.host}; choose another with --port.`;
+  if (syscall === 'listen' && code === 'EADDRNOTAVAIL')
+    return `cannot listen on ${opts.host}: no such address on this machine.`;
+  if (opts.dataDir !== undefined && (code === 'EEXIST' || code === 'ENOTDIR'))
+    return `--data-dir ${opts.dataDir} is a file, not a folder: name a folder (it is created if missing).`;
+  if (opts.dataDir !== undefined && (code === 'EACCES' || code === 'EPERM' || code === 'EROFS'))
+    return `--data-dir ${opts.dataDir} cannot be written: name a folder you may write to.`;
   // The library names its options; here they were flags.
-  if (err instanceof TypeError && err.message.startsWith('latencyScale')) return `--latency-scale${err.message.slice('latencyScale'.length)}`;
+  if (err instanceof TypeError && err.message.startsWith('latencyScale'))
+    return `--latency-scale${err.message.slice('latencyScale'.length)}`;
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -180,7 +206,9 @@ function sizeList(sizes: readonly ImageSize[]): string {
 function parseScale(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError(`--latency-scale must be a number ≥ 0 (0.01: a hundredth, 0: no latency); got "${value}".`);
+    throw new InvalidArgumentError(
+      `--latency-scale must be a number ≥ 0 (0.01: a hundredth, 0: no latency); got "${value}".`,
+    );
   }
   return n;
 }

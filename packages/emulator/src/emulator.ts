@@ -1,17 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KeyRing, type ApiKeys } from './auth.js';
+import { type ApiKeys, KeyRing } from './auth.js';
 import { checkFault } from './faults/check.js';
 import { FaultRegistry } from './faults/registry.js';
 import type { Fault, Faults } from './faults/types.js';
 import { GenerationRegistry, type Generations } from './generations.js';
 import { latencyOf } from './latency.js';
-import { profileNamed, type ProfileName } from './profiles.js';
-import { RequestRecorder, type RequestLog } from './requests.js';
+import { type ProfileName, profileNamed } from './profiles.js';
+import { type RequestLog, RequestRecorder } from './requests.js';
 import { createRequestHandler, type RequestLogEntry } from './server.js';
 import { DiskStore } from './store/disk.js';
 import { MemoryStore } from './store/memory.js';
-import { readOnlyView, type EmulatorStore, type ImageStore } from './store/types.js';
+import { type EmulatorStore, type ImageStore, readOnlyView } from './store/types.js';
 
 /** The default largest upload: 50 MiB, in bytes. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
@@ -126,7 +126,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     throw new TypeError(`port must be an integer from 0 to 65535 (0 picks a free port); got ${String(port)}.`);
   }
   const host = options.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host === '') throw new TypeError('host must be a non-empty string, e.g. "127.0.0.1".');
+  if (typeof host !== 'string' || host === '')
+    throw new TypeError('host must be a non-empty string, e.g. "127.0.0.1".');
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes <= 0) {
     throw new TypeError(`maxUploadBytes must be a positive whole number of bytes; got ${String(maxUploadBytes)}.`);
@@ -143,7 +144,16 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const requests = new RequestRecorder();
 
   let url = '';
-  const handle = createRequestHandler({ keys, store, maxUploadBytes, baseUrl: () => url, faults, requests, generate, onRequest: options.onRequest });
+  const handle = createRequestHandler({
+    keys,
+    store,
+    maxUploadBytes,
+    baseUrl: () => url,
+    faults,
+    requests,
+    generate,
+    onRequest: options.onRequest,
+  });
   // Requests being handled, so close() can wait for their store writes to settle.
   const inFlight = new Set<Promise<void>>();
   const track = (req: IncomingMessage, res: ServerResponse) => {
@@ -175,7 +185,10 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     // Only the public side: a test cannot reach the handler's take() or the recorder's open().
     faults: Object.freeze({ add: (fault: Fault) => faults.add(fault), clear: () => faults.clear() }),
     requests: Object.freeze({ list: () => requests.list(), clear: () => requests.clear() }),
-    generations: Object.freeze({ waiting: () => generations.waiting(), whenWaiting: (filter?: Parameters<Generations['whenWaiting']>[0]) => generations.whenWaiting(filter) }),
+    generations: Object.freeze({
+      waiting: () => generations.waiting(),
+      whenWaiting: (filter?: Parameters<Generations['whenWaiting']>[0]) => generations.whenWaiting(filter),
+    }),
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         faults.close();

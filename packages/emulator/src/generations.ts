@@ -88,7 +88,9 @@ export class GenerationRegistry implements Generations {
     const found = this.#waiting.find((g) => matches(g, filter));
     if (found) return Promise.resolve(found);
     if (this.#closed) return Promise.reject(closedError());
-    const promise = new Promise<WaitingGeneration>((resolve, reject) => this.#watchers.push({ filter, resolve, reject }));
+    const promise = new Promise<WaitingGeneration>((resolve, reject) =>
+      this.#watchers.push({ filter, resolve, reject }),
+    );
     // Marked handled, so a watcher nobody awaits cannot become an unhandled rejection on close;
     // whoever awaits `promise` still gets the rejection.
     promise.catch(() => {});
@@ -113,7 +115,10 @@ export class GenerationRegistry implements Generations {
 }
 
 function matches(g: GenerationTarget, filter: { readonly projectId?: string; readonly imageId?: string }): boolean {
-  return (filter.projectId === undefined || filter.projectId === g.projectId) && (filter.imageId === undefined || filter.imageId === g.imageId);
+  return (
+    (filter.projectId === undefined || filter.projectId === g.projectId) &&
+    (filter.imageId === undefined || filter.imageId === g.imageId)
+  );
 }
 
 function closedError(): Error {

@@ -35,15 +35,20 @@ function modelKeys(): string[] {
 export function latencyOf(profile: Profile, options: LatencyOptions): LatencyOf {
   const scale = options.latencyScale ?? 1;
   if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0) {
-    throw new TypeError(`latencyScale must be a finite number ≥ 0 (1: as listed, 0.01: a hundredth, 0: no latency); got ${String(scale)}.`);
+    throw new TypeError(
+      `latencyScale must be a finite number ≥ 0 (1: as listed, 0.01: a hundredth, 0: no latency); got ${String(scale)}.`,
+    );
   }
   const explicit = checkLatencyMs(options.latencyMs);
-  const scaled = (provider: string, modelId: string) => Math.round((explicit.get(`${provider}/${modelId}`) ?? profile.latencyMs(provider, modelId)) * scale);
+  const scaled = (provider: string, modelId: string) =>
+    Math.round((explicit.get(`${provider}/${modelId}`) ?? profile.latencyMs(provider, modelId)) * scale);
   for (const key of modelKeys()) {
     const [provider, modelId] = splitKey(key);
     const ms = scaled(provider, modelId);
     if (ms > MAX_LATENCY_MS) {
-      throw new TypeError(`latencyScale ${scale} makes the latency of ${key} ${ms} ms, over ${MAX_LATENCY_MS} ms, the longest wait a timer takes.`);
+      throw new TypeError(
+        `latencyScale ${scale} makes the latency of ${key} ${ms} ms, over ${MAX_LATENCY_MS} ms, the longest wait a timer takes.`,
+      );
     }
   }
   return scaled;
@@ -63,7 +68,9 @@ export function parseLatencySpec(spec: string): [model: string, ms: number] {
   const value = spec.slice(eq + 1).trim();
   checkModelKey(model, `"${spec}"`);
   if (!/^\d+$/.test(value) || Number(value) > MAX_LATENCY_MS) {
-    throw new TypeError(`"${spec}": the latency must be a whole number of ms from 0 to ${MAX_LATENCY_MS}; got "${value}".`);
+    throw new TypeError(
+      `"${spec}": the latency must be a whole number of ms from 0 to ${MAX_LATENCY_MS}; got "${value}".`,
+    );
   }
   return [model, Number(value)];
 }
@@ -78,7 +85,9 @@ function checkLatencyMs(latencyMs: unknown): Map<string, number> {
   for (const [key, ms] of Object.entries(latencyMs)) {
     checkModelKey(key, `latencyMs["${key}"]`);
     if (!Number.isInteger(ms) || (ms as number) < 0 || (ms as number) > MAX_LATENCY_MS) {
-      throw new TypeError(`latencyMs["${key}"] must be a whole number of ms from 0 to ${MAX_LATENCY_MS}; got ${String(ms)}.`);
+      throw new TypeError(
+        `latencyMs["${key}"] must be a whole number of ms from 0 to ${MAX_LATENCY_MS}; got ${String(ms)}.`,
+      );
     }
     map.set(key, ms as number);
   }

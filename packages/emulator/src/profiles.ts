@@ -3,9 +3,10 @@
  * picture, for fast tests; `realistic` answers as the real models do, late and with large
  * photo-like images of their sizes, for testing a client against what it will really get.
  */
-import { renderImage, type RenderInput } from './render.js';
+
 import { realisticModel } from './realistic/models.js';
 import { renderRealistic } from './realistic/render.js';
+import { type RenderInput, renderImage } from './render.js';
 
 /** A profile's name, as `createEmulator({ profile })` and `--profile` take it. */
 export type ProfileName = 'placeholder' | 'realistic';
@@ -29,7 +30,11 @@ const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   // 1024×1024, some 100 KB, in some 40 ms, with no wait: what the emulator always did.
   placeholder: Object.freeze({ name: 'placeholder', render: renderImage, latencyMs: () => 0 }),
   // The sizes and latencies of realistic/models.ts; 1–4 MB, drawn in 0.15–0.35 s.
-  realistic: Object.freeze({ name: 'realistic', render: renderRealistic, latencyMs: (provider: string, modelId: string) => realisticModel(provider, modelId).latencyMs }),
+  realistic: Object.freeze({
+    name: 'realistic',
+    render: renderRealistic,
+    latencyMs: (provider: string, modelId: string) => realisticModel(provider, modelId).latencyMs,
+  }),
 });
 
 /**
@@ -39,5 +44,7 @@ const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
  */
 export function profileNamed(name: unknown = DEFAULT_PROFILE): Profile {
   if (typeof name === 'string' && Object.hasOwn(PROFILES, name)) return PROFILES[name as ProfileName];
-  throw new TypeError(`profile must be ${PROFILE_NAMES.map((n) => `"${n}"`).join(' or ')}; got ${typeof name === 'string' ? JSON.stringify(name) : String(name)}.`);
+  throw new TypeError(
+    `profile must be ${PROFILE_NAMES.map((n) => `"${n}"`).join(' or ')}; got ${typeof name === 'string' ? JSON.stringify(name) : String(name)}.`,
+  );
 }

@@ -28,7 +28,13 @@ export async function renderImage(input: RenderInput): Promise<Buffer> {
   const text = await renderCaption(input, TEXT_BOX, TEXT_BOX);
   const background = Buffer.from(backgroundSvg(hash, text.width + 2 * PADDING, text.height + 2 * PADDING));
   return sharp(background)
-    .composite([{ input: text.data, left: Math.round((IMAGE_SIZE - text.width) / 2), top: Math.round((IMAGE_SIZE - text.height) / 2) }])
+    .composite([
+      {
+        input: text.data,
+        left: Math.round((IMAGE_SIZE - text.width) / 2),
+        top: Math.round((IMAGE_SIZE - text.height) / 2),
+      },
+    ])
     .png({ compressionLevel: 9 })
     .toBuffer();
 }
@@ -38,7 +44,9 @@ export async function renderImage(input: RenderInput): Promise<Buffer> {
  * every profile, so that the same request always gives the same image.
  */
 export function inputHash(input: RenderInput): Buffer {
-  return createHash('sha256').update(JSON.stringify([input.provider, input.modelId, input.prompt]), 'utf8').digest();
+  return createHash('sha256')
+    .update(JSON.stringify([input.provider, input.modelId, input.prompt]), 'utf8')
+    .digest();
 }
 
 /** The SVG background: a two-colour gradient, five translucent shapes, and a dark panel of `panelW`×`panelH` px behind the text. */

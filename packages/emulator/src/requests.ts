@@ -58,7 +58,8 @@ export class RequestRecorder implements RequestLog {
     const record = { ...start, status: 'pending' as RequestRecord['status'] };
     this.#records.push(record);
     // Trimmed in batches, so that each request does not shift the whole array.
-    if (this.#records.length > REQUEST_LOG_LIMIT + 1000) this.#records.splice(0, this.#records.length - REQUEST_LOG_LIMIT);
+    if (this.#records.length > REQUEST_LOG_LIMIT + 1000)
+      this.#records.splice(0, this.#records.length - REQUEST_LOG_LIMIT);
     return {
       setStatus(status) {
         record.status = status;

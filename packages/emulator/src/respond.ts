@@ -44,8 +44,14 @@ export function newRequestId(): string {
  * A reply of `body` bytes (or UTF-8 text) with `status`; `contentType` `null` sends no
  * `Content-Type` at all.
  */
-export function bodyReply(status: number, body: string | Uint8Array, contentType: string | null, headers: Record<string, string> = {}): Reply {
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+export function bodyReply(
+  status: number,
+  body: string | Uint8Array,
+  contentType: string | null,
+  headers: Record<string, string> = {},
+): Reply {
+  const bytes =
+    typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return {
     status,
     headers: {

@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { GenimixValidationError, checkId } from '@genimix/core';
+import { checkId, GenimixValidationError } from '@genimix/core';
 import type { KeyRing } from './auth.js';
-import { ClientAbortedError, awaitingContinue, discardRest } from './body.js';
-import { applyFault, respond, type Exchange } from './faults/apply.js';
+import { awaitingContinue, ClientAbortedError, discardRest } from './body.js';
+import { applyFault, type Exchange, respond } from './faults/apply.js';
 import type { FaultRegistry } from './faults/registry.js';
 import type { FaultKind } from './faults/types.js';
 import type { RequestRecorder } from './requests.js';
-import { HttpError, errorReply, newRequestId, sendReply, type Reply } from './respond.js';
+import { errorReply, HttpError, newRequestId, type Reply, sendReply } from './respond.js';
 import type { RouteContext } from './routes/context.js';
-import { generate, type GenerateSettings } from './routes/generate.js';
+import { type GenerateSettings, generate } from './routes/generate.js';
 import { deleteImage, getImage, putImage } from './routes/images.js';
 import type { ImageStore } from './store/types.js';
 import { targetOf } from './target.js';
@@ -64,7 +64,9 @@ const ROUTE_LIST = 'PUT /v1/:projectId/generate/:imageId and GET, HEAD, PUT, DEL
  * responses. Resolves when the request is fully handled and answered (or its connection cut);
  * never rejects.
  */
-export function createRequestHandler(options: ServerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createRequestHandler(
+  options: ServerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const started = performance.now();
     const requestId = newRequestId();
@@ -74,7 +76,14 @@ export function createRequestHandler(options: ServerOptions): (req: IncomingMess
     const path = pathForLog(rawPath, options.keys);
     const target = targetOf(method, rawPath);
     const fault = options.faults.take(target);
-    const record = options.requests.open({ requestId, method, path, route: target.route, ...ids(target), ...(fault ? { fault: fault.kind } : {}) });
+    const record = options.requests.open({
+      requestId,
+      method,
+      path,
+      route: target.route,
+      ...ids(target),
+      ...(fault ? { fault: fault.kind } : {}),
+    });
 
     // Aborted when the connection ends, for whatever reason (the client left, a fault cut it,
     // close() ended it): any wait a fault makes stops then, so no timer outlives its connection.
@@ -124,7 +133,12 @@ export function createRequestHandler(options: ServerOptions): (req: IncomingMess
 }
 
 /** The reply to the request as routed and handled; `undefined` when the client went away. */
-async function handleRequest(req: IncomingMessage, res: ServerResponse, options: ServerOptions, signal: AbortSignal): Promise<Reply | undefined> {
+async function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ServerOptions,
+  signal: AbortSignal,
+): Promise<Reply | undefined> {
   try {
     // res only for "100 Continue" (see body.ts); the reply itself is sent by the caller.
     return await route(req, res, options, signal);
@@ -133,7 +147,12 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, options:
   }
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, options: ServerOptions, signal: AbortSignal): Promise<Reply> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ServerOptions,
+  signal: AbortSignal,
+): Promise<Reply> {
   const method = req.method ?? 'GET';
   const raw = (req.url ?? '/').split('?', 1)[0]!;
   const segments = raw.split('/').slice(1);
@@ -152,11 +171,23 @@ async function route(req: IncomingMessage, res: ServerResponse, options: ServerO
   const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
   if (!handler) {
     const allow = Object.keys(methods).join(', ');
-    throw new HttpError(405, `Method ${method} is not allowed on /v1/:projectId/${kind}/:imageId: use ${allow}.`, { Allow: allow });
+    throw new HttpError(405, `Method ${method} is not allowed on /v1/:projectId/${kind}/:imageId: use ${allow}.`, {
+      Allow: allow,
+    });
   }
   const imageId = checkId('imageId', decodeSegment(rawImage));
   const imageUrl = `${options.baseUrl()}/v1/${encodeURIComponent(projectId)}/image/${encodeURIComponent(imageId)}`;
-  return handler({ req, res, projectId, imageId, store: options.store, imageUrl, maxUploadBytes: options.maxUploadBytes, generate: options.generate, signal });
+  return handler({
+    req,
+    res,
+    projectId,
+    imageId,
+    store: options.store,
+    imageUrl,
+    maxUploadBytes: options.maxUploadBytes,
+    generate: options.generate,
+    signal,
+  });
 }
 
 /** The error reply for whatever a route threw; `undefined` when the client went away. */
@@ -166,7 +197,7 @@ function replyForError(err: unknown, keys: KeyRing): Reply | undefined {
   if (err instanceof GenimixValidationError) return errorReply(400, keys.redact(err.message));
   // The detail goes to the log of whoever runs the emulator, not to the client.
   console.error('genimix-emulator: internal error:', err);
-  return errorReply(500, 'Internal emulator error; see the emulator\'s own output for details.');
+  return errorReply(500, "Internal emulator error; see the emulator's own output for details.");
 }
 
 /**
@@ -191,7 +222,10 @@ function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new HttpError(400, 'The path has a malformed percent-encoding (a "%" not followed by two hex digits of UTF-8).');
+    throw new HttpError(
+      400,
+      'The path has a malformed percent-encoding (a "%" not followed by two hex digits of UTF-8).',
+    );
   }
 }
 

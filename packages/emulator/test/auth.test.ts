@@ -59,7 +59,9 @@ describe('authentication', () => {
     let logged!: (entry: RequestLogEntry) => void;
     const entry = new Promise<RequestLogEntry>((resolve) => (logged = resolve));
     const emulator = await startEmulator({ apiKeys: ['sk_live_secret'], onRequest: (e) => logged(e) });
-    const response = await call(emulator, 'GET', '/v1/sk_live_secret/image/x?key=sk_live_secret', { key: 'sk_live_secret' });
+    const response = await call(emulator, 'GET', '/v1/sk_live_secret/image/x?key=sk_live_secret', {
+      key: 'sk_live_secret',
+    });
     const text = await response.text();
     expect(response.status).toBe(404);
     expect(text).not.toContain('sk_live_secret');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,8 @@ interface Run {
 }
 
 function run(args: string[]): Run {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build the emulator first (pnpm --filter @genimix/emulator build).`);
+  if (!existsSync(CLI))
+    throw new Error(`${CLI} is missing: build the emulator first (pnpm --filter @genimix/emulator build).`);
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -82,7 +83,9 @@ describe('genimix-emulator CLI', () => {
 
     const r = run(['--port', String(port)]);
     expect(await r.exit).toBe(1);
-    expect(r.stderr().trim().split('\n')).toEqual([`genimix-emulator: port ${port} on 127.0.0.1 is already in use; choose another with --port.`]);
+    expect(r.stderr().trim().split('\n')).toEqual([
+      `genimix-emulator: port ${port} on 127.0.0.1 is already in use; choose another with --port.`,
+    ]);
     expect(r.stdout()).toBe('');
   });
 
@@ -91,20 +94,37 @@ describe('genimix-emulator CLI', () => {
     const r = run(['--port', '0', '--data-dir', file]);
     expect(await r.exit).toBe(1);
     expect(r.stdout()).toBe('');
-    expect(r.stderr().trim().split('\n')).toEqual([`genimix-emulator: --data-dir ${file} is a file, not a folder: name a folder (it is created if missing).`]);
+    expect(r.stderr().trim().split('\n')).toEqual([
+      `genimix-emulator: --data-dir ${file} is a file, not a folder: name a folder (it is created if missing).`,
+    ]);
   });
 });
 
 describe('genimix-emulator CLI: profiles and latency', () => {
-  it('--profile realistic --latency-scale 0.01: says so, and generates the model\'s size as a 1–4 MB PNG', async () => {
-    const r = run(['--port', '0', '--profile', 'realistic', '--latency-scale', '0.01', '--latency', 'openai/dall-e-2=500']);
+  it("--profile realistic --latency-scale 0.01: says so, and generates the model's size as a 1–4 MB PNG", async () => {
+    const r = run([
+      '--port',
+      '0',
+      '--profile',
+      'realistic',
+      '--latency-scale',
+      '0.01',
+      '--latency',
+      'openai/dall-e-2=500',
+    ]);
     const line = await firstLine(r);
-    expect(line).toMatch(/\(1 API key; images in memory; realistic profile, latencies ×0\.01, openai\/dall-e-2 500 ms\)$/);
+    expect(line).toMatch(
+      /\(1 API key; images in memory; realistic profile, latencies ×0\.01, openai\/dall-e-2 500 ms\)$/,
+    );
     const url = /http:\/\/\S+/.exec(line)![0];
     const headers = { 'x-api-key': 'dev-key', 'Content-Type': 'application/json' };
     const input = { provider: 'openai', modelId: 'dall-e-3', prompt: 'A harbour at dawn' };
 
-    const response = await fetch(`${url}/v1/demo/generate/harbour`, { method: 'PUT', headers, body: JSON.stringify(input) });
+    const response = await fetch(`${url}/v1/demo/generate/harbour`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(input),
+    });
     expect(response.status).toBe(200);
     const image = Buffer.from(await (await fetch(`${url}/v1/demo/image/harbour`, { headers })).arrayBuffer());
     expect(await sharp(image).metadata()).toMatchObject({ format: 'png', ...realisticImageSize(input) });
@@ -116,23 +136,47 @@ describe('genimix-emulator CLI: profiles and latency', () => {
     expect(r.stderr()).toMatch(/^PUT \/v1\/demo\/generate\/harbour 200 \d+ms$/m);
   });
 
-  it('--help lists the options and the profiles with each model\'s sizes and latency', async () => {
+  it("--help lists the options and the profiles with each model's sizes and latency", async () => {
     const help = run(['--help']);
     expect(await help.exit).toBe(0);
-    for (const option of ['--profile <name>', '--latency-scale <factor>', '--latency <model=ms>', 'placeholder', 'realistic']) expect(help.stdout()).toContain(option);
+    for (const option of [
+      '--profile <name>',
+      '--latency-scale <factor>',
+      '--latency <model=ms>',
+      'placeholder',
+      'realistic',
+    ])
+      expect(help.stdout()).toContain(option);
     for (const m of REALISTIC_MODELS) {
-      expect(help.stdout()).toMatch(new RegExp(`${m.provider}/${m.modelId} +${m.latencyMs / 1000} s  ${m.sizes[0]!.width}×${m.sizes[0]!.height}`));
+      expect(help.stdout()).toMatch(
+        new RegExp(`${m.provider}/${m.modelId} +${m.latencyMs / 1000} s  ${m.sizes[0]!.width}×${m.sizes[0]!.height}`),
+      );
     }
   });
 
   const refused: Array<[string[], RegExp]> = [
-    [['--latency-scale', '-1'], /option '--latency-scale <factor>' argument '-1' is invalid\. --latency-scale must be a number ≥ 0/],
+    [
+      ['--latency-scale', '-1'],
+      /option '--latency-scale <factor>' argument '-1' is invalid\. --latency-scale must be a number ≥ 0/,
+    ],
     [['--latency-scale', 'fast'], /--latency-scale must be a number ≥ 0.*got "fast"/],
-    [['--profile', 'fancy'], /option '--profile <name>' argument 'fancy' is invalid\. Allowed choices are placeholder, realistic\./],
-    [['--latency', 'dall-e-3=5'], /option '--latency <model=ms>' argument 'dall-e-3=5' is invalid\. --latency "dall-e-3=5": "dall-e-3" is not of the form <provider>\/<modelId>/],
+    [
+      ['--profile', 'fancy'],
+      /option '--profile <name>' argument 'fancy' is invalid\. Allowed choices are placeholder, realistic\./,
+    ],
+    [
+      ['--latency', 'dall-e-3=5'],
+      /option '--latency <model=ms>' argument 'dall-e-3=5' is invalid\. --latency "dall-e-3=5": "dall-e-3" is not of the form <provider>\/<modelId>/,
+    ],
     [['--latency', 'openai/dall-e-3'], /--latency "openai\/dall-e-3": expected <provider>\/<modelId>=<ms>/],
-    [['--latency', 'openai/dall-e-3=soon'], /--latency "openai\/dall-e-3=soon": the latency must be a whole number of ms/],
-    [['--profile', 'realistic', '--latency-scale', '1e9'], /^genimix-emulator: --latency-scale 1000000000 makes the latency of google\/imagen-3\.0-generate-002 12000000000000 ms/],
+    [
+      ['--latency', 'openai/dall-e-3=soon'],
+      /--latency "openai\/dall-e-3=soon": the latency must be a whole number of ms/,
+    ],
+    [
+      ['--profile', 'realistic', '--latency-scale', '1e9'],
+      /^genimix-emulator: --latency-scale 1000000000 makes the latency of google\/imagen-3\.0-generate-002 12000000000000 ms/,
+    ],
   ];
   for (const [args, message] of refused) {
     it(`refuses ${args.join(' ')} with exit code 1 and a message naming the option`, async () => {

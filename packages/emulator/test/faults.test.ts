@@ -14,13 +14,13 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   createEmulator,
   describeFault,
-  parseFaultSpec,
-  renderImage,
   type Emulator,
   type EmulatorOptions,
   type Fault,
+  parseFaultSpec,
   type RequestLogEntry,
   type RouteName,
+  renderImage,
 } from '../src/index.js';
 import { KEY, longTimers, MODEL, openHandles, PROMPT, sampleImage, startEmulator } from './helpers.js';
 
@@ -55,7 +55,12 @@ function callOf(route: RouteName, imageId = ID): Call {
         body: Buffer.from(JSON.stringify({ ...MODEL, prompt: PROMPT })),
       };
     case 'upload':
-      return { method: 'PUT', path: `/v1/${PROJECT}/image/${imageId}`, headers: { ...headers, 'Content-Type': 'image/png' }, body: NEW };
+      return {
+        method: 'PUT',
+        path: `/v1/${PROJECT}/image/${imageId}`,
+        headers: { ...headers, 'Content-Type': 'image/png' },
+        body: NEW,
+      };
     case 'get':
       return { method: 'GET', path: `/v1/${PROJECT}/image/${imageId}`, headers };
     case 'delete':
@@ -114,17 +119,27 @@ function exchange(emulator: Emulator, call: Call): Promise<Seen> {
       if (seen) resolve(seen);
       else reject(failed ?? new Error('closed without a response or an error'));
     };
-    const req = httpRequest(emulator.url + call.path, { method: call.method, headers: call.headers, agent: false }, (res) => {
-      responding = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      // A cut-off body errors the response ("aborted"); 'close' comes after either way.
-      res.on('error', () => {});
-      res.on('close', () => {
-        seen = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), pieces: chunks.length, complete: res.complete };
-        settle();
-      });
-    });
+    const req = httpRequest(
+      emulator.url + call.path,
+      { method: call.method, headers: call.headers, agent: false },
+      (res) => {
+        responding = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // A cut-off body errors the response ("aborted"); 'close' comes after either way.
+        res.on('error', () => {});
+        res.on('close', () => {
+          seen = {
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            pieces: chunks.length,
+            complete: res.complete,
+          };
+          settle();
+        });
+      },
+    );
     req.on('error', (err) => (failed ??= err));
     req.on('close', () => {
       requestClosed = true;
@@ -155,7 +170,10 @@ async function expectStore(emulator: Emulator, route: RouteName, handled: boolea
   } else if (route === 'delete') {
     expect(stored, 'demo/target was deleted').toBeUndefined();
   } else {
-    expect(Buffer.from(stored!.bytes).equals(route === 'upload' ? NEW : GENERATED), `demo/target holds the ${route}d image`).toBe(true);
+    expect(
+      Buffer.from(stored!.bytes).equals(route === 'upload' ? NEW : GENERATED),
+      `demo/target holds the ${route}d image`,
+    ).toBe(true);
   }
 }
 
@@ -181,7 +199,10 @@ describe.each(ROUTES)('faults on %s', (route) => {
     expect(response.headers.get('retry-after')).toBe('1');
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await response.json()).toEqual({ success: false, message: 'Service Unavailable (a fault injected by the emulator).' });
+    expect(await response.json()).toEqual({
+      success: false,
+      message: 'Service Unavailable (a fault injected by the emulator).',
+    });
     await expectStore(emulator, route, false);
     expect([fault.hits, fault.remaining]).toEqual([1, 0]);
 
@@ -256,7 +277,12 @@ describe.each(ROUTES)('faults on %s', (route) => {
   it('slow-body: the whole body arrives, in pieces', async () => {
     const emulator = await seeded();
     const whole = normalBody(emulator, route);
-    const fault = emulator.faults.add({ kind: 'slow-body', chunkBytes: Math.ceil(whole.length / 3), delayMs: 10, route });
+    const fault = emulator.faults.add({
+      kind: 'slow-body',
+      chunkBytes: Math.ceil(whole.length / 3),
+      delayMs: 10,
+      route,
+    });
     const seen = await exchange(emulator, callOf(route));
     expect(seen.status).toBe(200);
     expect(seen.complete).toBe(true);
@@ -291,10 +317,25 @@ describe.each(ROUTES)('faults on %s', (route) => {
 
 describe('status bodies', () => {
   const cases: Array<[string, Partial<Fault>, string | null, string]> = [
-    ['an HTML error page', { body: '<html><body><h1>502 Bad Gateway</h1></body></html>', contentType: 'text/html' }, 'text/html', '<html><body><h1>502 Bad Gateway</h1></body></html>'],
-    ['plain text (the default type of a raw body)', { body: 'upstream connect error' }, 'text/plain; charset=utf-8', 'upstream connect error'],
+    [
+      'an HTML error page',
+      { body: '<html><body><h1>502 Bad Gateway</h1></body></html>', contentType: 'text/html' },
+      'text/html',
+      '<html><body><h1>502 Bad Gateway</h1></body></html>',
+    ],
+    [
+      'plain text (the default type of a raw body)',
+      { body: 'upstream connect error' },
+      'text/plain; charset=utf-8',
+      'upstream connect error',
+    ],
     ['an empty body without a type', { body: '', contentType: null }, null, ''],
-    ['broken JSON', { body: '{"success":false,"mess', contentType: 'application/json' }, 'application/json', '{"success":false,"mess'],
+    [
+      'broken JSON',
+      { body: '{"success":false,"mess', contentType: 'application/json' },
+      'application/json',
+      '{"success":false,"mess',
+    ],
   ];
   it.each(cases)('sends %s as given', async (_name, extra, contentType, body) => {
     const emulator = await startEmulator();
@@ -364,11 +405,18 @@ describe('latency', () => {
   it('drops a held upload whose client gives up, without storing it', async () => {
     let ended!: (entry: RequestLogEntry) => void;
     const entry = new Promise<RequestLogEntry>((resolve) => (ended = resolve));
-    const emulator = await seeded({ onRequest: (e) => e.method === 'PUT' && e.path.endsWith(`/${ID}`) && e.fault && ended(e) });
+    const emulator = await seeded({
+      onRequest: (e) => e.method === 'PUT' && e.path.endsWith(`/${ID}`) && e.fault && ended(e),
+    });
     const fault = emulator.faults.add({ kind: 'latency', ms: MAX_TIMER_MS, route: 'upload' });
     const controller = new AbortController();
     const call = callOf('upload');
-    const upload = fetch(emulator.url + call.path, { method: 'PUT', headers: call.headers, body: call.body, signal: controller.signal });
+    const upload = fetch(emulator.url + call.path, {
+      method: 'PUT',
+      headers: call.headers,
+      body: call.body,
+      signal: controller.signal,
+    });
     await fault.whenHit();
     controller.abort();
     await expect(upload).rejects.toThrow();
@@ -413,11 +461,16 @@ describe('times, remaining, hits and matching', () => {
     expect(otherProject.status).toBe(404);
     // Unknown routes and wrong methods are no operation: even a fault for every route skips them.
     emulator.faults.add({ kind: 'status', status: 599, times: Infinity });
-    expect((await fetch(`${emulator.url}/v1/${PROJECT}/image/${ID}`, { method: 'POST', headers: { 'x-api-key': KEY } })).status).toBe(405);
+    expect(
+      (await fetch(`${emulator.url}/v1/${PROJECT}/image/${ID}`, { method: 'POST', headers: { 'x-api-key': KEY } }))
+        .status,
+    ).toBe(405);
     expect((await fetch(`${emulator.url}/health`)).status).toBe(404);
     expect(fault.hits).toBe(0);
     // A percent-encoded id matches its decoded form.
-    expect((await fetch(`${emulator.url}/v1/d%65mo/image/t%61rget`, { headers: { 'x-api-key': KEY } })).status).toBe(500);
+    expect((await fetch(`${emulator.url}/v1/d%65mo/image/t%61rget`, { headers: { 'x-api-key': KEY } })).status).toBe(
+      500,
+    );
     expect(fault.hits).toBe(1);
   });
 
@@ -472,7 +525,9 @@ describe('times, remaining, hits and matching', () => {
       expect(() => emulator.faults.add(fault as Fault), JSON.stringify(fault)).toThrow(TypeError);
       expect(() => emulator.faults.add(fault as Fault)).toThrow(message);
     }
-    await expect(createEmulator({ faults: [{ kind: 'latency', ms: 1 }, { kind: 'nope' } as unknown as Fault] })).rejects.toThrow(/^faults\[1\]: fault\.kind/);
+    await expect(
+      createEmulator({ faults: [{ kind: 'latency', ms: 1 }, { kind: 'nope' } as unknown as Fault] }),
+    ).rejects.toThrow(/^faults\[1\]: fault\.kind/);
   });
 });
 
@@ -481,14 +536,43 @@ describe('the request log', () => {
     const emulator = await startEmulator({ apiKeys: ['sk_log_secret'] });
     emulator.faults.add({ kind: 'status', status: 503, route: 'get' });
     await fetch(`${emulator.url}/v1/${PROJECT}/image/${ID}?x=1`, { headers: { 'x-api-key': 'sk_log_secret' } });
-    await fetch(`${emulator.url}/v1/${PROJECT}/image/${ID}`, { method: 'DELETE', headers: { 'x-api-key': 'sk_log_secret' } });
-    await fetch(`${emulator.url}/v1/sk_log_secret/generate/x`, { method: 'GET', headers: { 'x-api-key': 'sk_log_secret' } });
+    await fetch(`${emulator.url}/v1/${PROJECT}/image/${ID}`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': 'sk_log_secret' },
+    });
+    await fetch(`${emulator.url}/v1/sk_log_secret/generate/x`, {
+      method: 'GET',
+      headers: { 'x-api-key': 'sk_log_secret' },
+    });
 
     const log = emulator.requests.list();
     expect(log).toEqual([
-      { requestId: expect.stringMatching(/^req_/), method: 'GET', path: `/v1/${PROJECT}/image/${ID}`, route: 'get', projectId: PROJECT, imageId: ID, status: 503, fault: 'status' },
-      { requestId: expect.stringMatching(/^req_/), method: 'DELETE', path: `/v1/${PROJECT}/image/${ID}`, route: 'delete', projectId: PROJECT, imageId: ID, status: 404 },
-      { requestId: expect.stringMatching(/^req_/), method: 'GET', path: '/v1/[redacted]/generate/x', route: undefined, status: 405 },
+      {
+        requestId: expect.stringMatching(/^req_/),
+        method: 'GET',
+        path: `/v1/${PROJECT}/image/${ID}`,
+        route: 'get',
+        projectId: PROJECT,
+        imageId: ID,
+        status: 503,
+        fault: 'status',
+      },
+      {
+        requestId: expect.stringMatching(/^req_/),
+        method: 'DELETE',
+        path: `/v1/${PROJECT}/image/${ID}`,
+        route: 'delete',
+        projectId: PROJECT,
+        imageId: ID,
+        status: 404,
+      },
+      {
+        requestId: expect.stringMatching(/^req_/),
+        method: 'GET',
+        path: '/v1/[redacted]/generate/x',
+        route: undefined,
+        status: 405,
+      },
     ]);
     expect(Object.isFrozen(log) && Object.isFrozen(log[0])).toBe(true);
     emulator.requests.clear();
@@ -512,26 +596,31 @@ describe('uploads on disk under faults', () => {
     ['drop mid-body', { kind: 'drop', when: 'mid-body' }, true],
     ['status 503', { kind: 'status', status: 503 }, false],
     ['malformed', { kind: 'malformed', body: 'OK' }, false],
-  ] as Array<[string, Fault, boolean]>)('%s leaves a whole image or none, and no temporary file', async (_name, fault, stored) => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'genimix-faults-'));
-    onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
-    const emulator = await startEmulator({ dataDir });
-    emulator.faults.add({ ...fault, route: 'upload' });
-    await exchange(emulator, callOf('upload', 'photo')).catch(() => undefined);
-    // close() waits for requests being handled, so the folder is settled.
-    await emulator.close();
-    expect(emulator.requests.list()).toMatchObject([{ route: 'upload', status: stored || fault.kind !== 'drop' ? expect.anything() : 'dropped' }]);
+  ] as Array<[string, Fault, boolean]>)(
+    '%s leaves a whole image or none, and no temporary file',
+    async (_name, fault, stored) => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'genimix-faults-'));
+      onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+      const emulator = await startEmulator({ dataDir });
+      emulator.faults.add({ ...fault, route: 'upload' });
+      await exchange(emulator, callOf('upload', 'photo')).catch(() => undefined);
+      // close() waits for requests being handled, so the folder is settled.
+      await emulator.close();
+      expect(emulator.requests.list()).toMatchObject([
+        { route: 'upload', status: stored || fault.kind !== 'drop' ? expect.anything() : 'dropped' },
+      ]);
 
-    if (stored) {
-      expect(await files(dataDir)).toEqual(['photo', 'photo~meta.json']);
-      expect((await readFile(join(dataDir, PROJECT, 'photo'))).equals(NEW)).toBe(true);
-    } else {
-      expect(await files(dataDir)).toEqual([]);
-    }
-    const again = await createEmulator({ dataDir });
-    onTestFinished(() => again.close());
-    expect(await again.store.has(PROJECT, 'photo')).toBe(stored);
-  });
+      if (stored) {
+        expect(await files(dataDir)).toEqual(['photo', 'photo~meta.json']);
+        expect((await readFile(join(dataDir, PROJECT, 'photo'))).equals(NEW)).toBe(true);
+      } else {
+        expect(await files(dataDir)).toEqual([]);
+      }
+      const again = await createEmulator({ dataDir });
+      onTestFinished(() => again.close());
+      expect(await again.store.has(PROJECT, 'photo')).toBe(stored);
+    },
+  );
 });
 
 describe('close() during a fault', () => {
@@ -566,14 +655,18 @@ describe('close() during a fault', () => {
     const cut = new Promise<{ complete: boolean; bytes: number }>((resolve, reject) => {
       let bytes = 0;
       let complete = false;
-      const req = httpRequest(emulator.url + callOf('get').path, { headers: { 'x-api-key': KEY }, agent: false }, (res) => {
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          void emulator.close();
-        });
-        res.on('error', () => {});
-        res.on('end', () => (complete = true));
-      });
+      const req = httpRequest(
+        emulator.url + callOf('get').path,
+        { headers: { 'x-api-key': KEY }, agent: false },
+        (res) => {
+          res.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            void emulator.close();
+          });
+          res.on('error', () => {});
+          res.on('end', () => (complete = true));
+        },
+      );
       req.on('error', reject);
       req.on('close', () => resolve({ complete, bytes }));
       req.end();
@@ -597,17 +690,33 @@ describe('parseFaultSpec', () => {
     ['upload:drop=mid-body', { kind: 'drop', route: 'upload', when: 'mid-body', times: 1 }],
     ['any:latency=200,times=inf', { kind: 'latency', ms: 200, times: Infinity }],
     ['get:slow-body=1024/50', { kind: 'slow-body', route: 'get', chunkBytes: 1024, delayMs: 50, times: 1 }],
-    ['delete:drop=after-processing,project=demo,image=cat', { kind: 'drop', route: 'delete', when: 'after-processing', projectId: 'demo', imageId: 'cat', times: 1 }],
+    [
+      'delete:drop=after-processing,project=demo,image=cat',
+      { kind: 'drop', route: 'delete', when: 'after-processing', projectId: 'demo', imageId: 'cat', times: 1 },
+    ],
     [
       'generate:status=429,retry-after="Wed, 21 Oct 2026 07:28:00 GMT"',
       { kind: 'status', route: 'generate', status: 429, retryAfter: 'Wed, 21 Oct 2026 07:28:00 GMT', times: 1 },
     ],
     [
       'get:status=502,body="<h1>Bad, \\"gateway\\"</h1>",content-type=text/html',
-      { kind: 'status', route: 'get', status: 502, body: '<h1>Bad, "gateway"</h1>', contentType: 'text/html', times: 1 },
+      {
+        kind: 'status',
+        route: 'get',
+        status: 502,
+        body: '<h1>Bad, "gateway"</h1>',
+        contentType: 'text/html',
+        times: 1,
+      },
     ],
-    ['get:status=500,body=,content-type=none', { kind: 'status', route: 'get', status: 500, body: '', contentType: null, times: 1 }],
-    ['get:malformed=text', { kind: 'malformed', route: 'get', body: 'OK', contentType: 'text/plain; charset=utf-8', times: 1 }],
+    [
+      'get:status=500,body=,content-type=none',
+      { kind: 'status', route: 'get', status: 500, body: '', contentType: null, times: 1 },
+    ],
+    [
+      'get:malformed=text',
+      { kind: 'malformed', route: 'get', body: 'OK', contentType: 'text/plain; charset=utf-8', times: 1 },
+    ],
     ['upload:malformed,body={},status=201', { kind: 'malformed', route: 'upload', body: '{}', status: 201, times: 1 }],
     [' get : latency = 5 , times = 3 ', { kind: 'latency', route: 'get', ms: 5, times: 3 }],
   ];
@@ -624,13 +733,22 @@ describe('parseFaultSpec', () => {
     ['get:status=99', '"status=99": the status must be an HTTP status from 200 to 599.'],
     ['get:status=503x', '"status=503x": the status must be'],
     ['get:latency=-5', '"latency=-5": the latency must be a whole number of milliseconds'],
-    ['upload:drop=sometimes', '"drop=sometimes": say when to drop: drop=before-processing, drop=after-processing, drop=mid-body.'],
+    [
+      'upload:drop=sometimes',
+      '"drop=sometimes": say when to drop: drop=before-processing, drop=after-processing, drop=mid-body.',
+    ],
     ['get:slow-body=1024', '"slow-body=1024": write slow-body=<chunkBytes>/<delayMs>'],
     ['get:slow-body=0/50', '"slow-body=0/50": the chunk size must be a whole number of bytes ≥ 1.'],
-    ['get:malformed=xml', '"malformed=xml": unknown body; use malformed=json, malformed=broken-json, malformed=html, malformed=text, malformed=empty'],
+    [
+      'get:malformed=xml',
+      '"malformed=xml": unknown body; use malformed=json, malformed=broken-json, malformed=html, malformed=text, malformed=empty',
+    ],
     ['get:malformed', '"malformed": say which body'],
     ['get:status=503,times=0', '"times=0": times must be a whole number (or inf) ≥ 1.'],
-    ['get:status=503,tims=2', '"tims=2": unknown option for a status fault; use times, project, image, retry-after, body, content-type.'],
+    [
+      'get:status=503,tims=2',
+      '"tims=2": unknown option for a status fault; use times, project, image, retry-after, body, content-type.',
+    ],
     ['get:latency=5,retry-after=1', '"retry-after=1": unknown option for a latency fault'],
     ['get:status=503,times=2,times=3', '"times=3": times is given twice.'],
     ['get:status=503,times', '"times": an option needs a value'],
@@ -639,7 +757,10 @@ describe('parseFaultSpec', () => {
     ['get:status=503,body="open', '"body="open": the quoted value has no closing ".'],
     ['get:status=503,body="a"b', '"body="a"b": put a comma right after the closing ".'],
     ['get:status=503,body=a"b', '"body=a"b": a value with a quote in it must be quoted whole'],
-    ['get:malformed=json,status=500', '"status=500": a malformed body\'s status must be a success status from 200 to 299.'],
+    [
+      'get:malformed=json,status=500',
+      '"status=500": a malformed body\'s status must be a success status from 200 to 299.',
+    ],
   ];
   it.each(bad)('refuses %j, naming the bad part', (spec, detail) => {
     let error: unknown;
@@ -650,14 +771,20 @@ describe('parseFaultSpec', () => {
     }
     expect(error).toBeInstanceOf(TypeError);
     expect((error as { detail: string }).detail).toContain(detail);
-    expect((error as Error).message).toBe(`Fault spec ${JSON.stringify(spec)}: ${(error as { detail: string }).detail}`);
+    expect((error as Error).message).toBe(
+      `Fault spec ${JSON.stringify(spec)}: ${(error as { detail: string }).detail}`,
+    );
     expect((error as Error).message).not.toContain('\n');
   });
 
   it('describes faults for the start line', () => {
-    expect(describeFault(parseFaultSpec('get:status=503,times=2,retry-after=1'))).toBe('get: status 503 (Retry-After 1), 2 times');
+    expect(describeFault(parseFaultSpec('get:status=503,times=2,retry-after=1'))).toBe(
+      'get: status 503 (Retry-After 1), 2 times',
+    );
     expect(describeFault(parseFaultSpec('any:latency=200,times=inf'))).toBe('any: latency 200 ms, every time');
-    expect(describeFault(parseFaultSpec('upload:drop=mid-body,image=cat'))).toBe('upload image cat: drop mid-body, once');
+    expect(describeFault(parseFaultSpec('upload:drop=mid-body,image=cat'))).toBe(
+      'upload image cat: drop mid-body, once',
+    );
   });
 });
 
@@ -686,9 +813,18 @@ describe('genimix-emulator --fault', () => {
   }
 
   it('applies a fault given on the command line, says so at start and in the request lines', async () => {
-    const r = run(['--port', '0', '--fault', 'get:status=503,times=2,retry-after=1', '--fault', 'delete:drop=before-processing']);
+    const r = run([
+      '--port',
+      '0',
+      '--fault',
+      'get:status=503,times=2,retry-after=1',
+      '--fault',
+      'delete:drop=before-processing',
+    ]);
     const line = await r.firstLine;
-    expect(line).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(1 API key; images in memory; faults: get: status 503 \(Retry-After 1\), 2 times; delete: drop before-processing, once\)$/);
+    expect(line).toMatch(
+      /listening on http:\/\/127\.0\.0\.1:\d+ \(1 API key; images in memory; faults: get: status 503 \(Retry-After 1\), 2 times; delete: drop before-processing, once\)$/,
+    );
     const url = /http:\/\/[\d.:]+/.exec(line)![0];
 
     const statuses: Array<[number, string | null]> = [];
@@ -702,7 +838,9 @@ describe('genimix-emulator --fault', () => {
       [503, '1'],
       [404, null],
     ]);
-    await expect(fetch(`${url}/v1/demo/image/x`, { method: 'DELETE', headers: { 'x-api-key': 'dev-key' } })).rejects.toThrow(TypeError);
+    await expect(
+      fetch(`${url}/v1/demo/image/x`, { method: 'DELETE', headers: { 'x-api-key': 'dev-key' } }),
+    ).rejects.toThrow(TypeError);
 
     r.child.kill('SIGTERM');
     expect(await r.exit).toBe(0);

@@ -1,9 +1,19 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { call, errorMessage, generate, generatedBytes, MODEL, PROMPT, startEmulator, upload, sampleImage } from './helpers.js';
+import {
+  call,
+  errorMessage,
+  generate,
+  generatedBytes,
+  MODEL,
+  PROMPT,
+  sampleImage,
+  startEmulator,
+  upload,
+} from './helpers.js';
 
 describe('PUT /v1/:projectId/generate/:imageId', () => {
-  it('answers the contract\'s success body with the image URL, and stores a PNG there', async () => {
+  it("answers the contract's success body with the image URL, and stores a PNG there", async () => {
     const emulator = await startEmulator();
     const response = await generate(emulator, 'my-project', 'generated-id', { ...MODEL, prompt: PROMPT });
     expect(response.status).toBe(200);
@@ -41,14 +51,23 @@ describe('PUT /v1/:projectId/generate/:imageId', () => {
     const emulator = await startEmulator();
     const base = await generatedBytes(emulator, 'base', { ...MODEL, prompt: PROMPT });
     const otherPrompt = await generatedBytes(emulator, 'prompt', { ...MODEL, prompt: `${PROMPT}!` });
-    const otherModel = await generatedBytes(emulator, 'model', { provider: 'openai', modelId: 'dall-e-3', prompt: PROMPT });
+    const otherModel = await generatedBytes(emulator, 'model', {
+      provider: 'openai',
+      modelId: 'dall-e-3',
+      prompt: PROMPT,
+    });
     expect(otherPrompt.equals(base)).toBe(false);
     expect(otherModel.equals(base)).toBe(false);
   });
 
   it('draws prompts with markup characters, odd whitespace and the longest length', async () => {
     const emulator = await startEmulator();
-    for (const prompt of ['<b>bold</b> & "quotes" \'single\' </span>', 'tab\there\nnew line \u0007 bell', 'x'.repeat(4000), 'word '.repeat(800)]) {
+    for (const prompt of [
+      '<b>bold</b> & "quotes" \'single\' </span>',
+      'tab\there\nnew line \u0007 bell',
+      'x'.repeat(4000),
+      'word '.repeat(800),
+    ]) {
       const bytes = await generatedBytes(emulator, 'odd', { ...MODEL, prompt });
       expect(await sharp(bytes).metadata()).toMatchObject({ format: 'png', width: 1024, height: 1024 });
     }
@@ -87,9 +106,22 @@ describe('PUT /v1/:projectId/generate/:imageId', () => {
       ['a missing modelId', { provider: MODEL.provider, prompt: PROMPT }, /modelId/],
       ['an unknown provider', { provider: 'acme', modelId: MODEL.modelId, prompt: PROMPT }, /Unknown model.*acme/],
       ['an unknown modelId', { provider: 'openai', modelId: 'dall-e-9', prompt: PROMPT }, /Unknown model.*dall-e-9/],
-      ['a model of another provider', { provider: 'google', modelId: 'dall-e-3', prompt: PROMPT }, /belongs to provider "openai"/],
-      ['a "coming soon" model', { provider: 'stability', modelId: 'stable-image-ultra', prompt: PROMPT }, /not available yet/],
-      ['a body without Content-Type: application/json', { ...MODEL, prompt: PROMPT }, /application\/json/, { 'Content-Type': 'text/plain' }],
+      [
+        'a model of another provider',
+        { provider: 'google', modelId: 'dall-e-3', prompt: PROMPT },
+        /belongs to provider "openai"/,
+      ],
+      [
+        'a "coming soon" model',
+        { provider: 'stability', modelId: 'stable-image-ultra', prompt: PROMPT },
+        /not available yet/,
+      ],
+      [
+        'a body without Content-Type: application/json',
+        { ...MODEL, prompt: PROMPT },
+        /application\/json/,
+        { 'Content-Type': 'text/plain' },
+      ],
     ];
     for (const [name, body, message, headers] of cases) {
       it(name, async () => {
@@ -102,7 +134,7 @@ describe('PUT /v1/:projectId/generate/:imageId', () => {
     }
   });
 
-  it('refuses invalid ids with core checkId\'s message', async () => {
+  it("refuses invalid ids with core checkId's message", async () => {
     const emulator = await startEmulator();
     const badImage = await generate(emulator, 'demo', 'bad%20id', { ...MODEL, prompt: PROMPT });
     expect(badImage.status).toBe(400);

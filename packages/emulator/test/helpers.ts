@@ -33,7 +33,13 @@ export function call(emulator: Emulator, method: string, path: string, options: 
 }
 
 /** A generate request with a JSON body. */
-export function generate(emulator: Emulator, projectId: string, imageId: string, body: unknown, options: CallOptions = {}): Promise<Response> {
+export function generate(
+  emulator: Emulator,
+  projectId: string,
+  imageId: string,
+  body: unknown,
+  options: CallOptions = {},
+): Promise<Response> {
   return call(emulator, 'PUT', `/v1/${projectId}/generate/${imageId}`, {
     ...options,
     headers: { 'Content-Type': 'application/json', ...options.headers },
@@ -52,7 +58,14 @@ export async function generatedBytes(emulator: Emulator, imageId: string, body: 
 }
 
 /** An upload of `bytes` with the given Content-Type (none when `contentType` is undefined). */
-export function upload(emulator: Emulator, projectId: string, imageId: string, bytes: Uint8Array, contentType: string | undefined, options: CallOptions = {}): Promise<Response> {
+export function upload(
+  emulator: Emulator,
+  projectId: string,
+  imageId: string,
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  options: CallOptions = {},
+): Promise<Response> {
   return call(emulator, 'PUT', `/v1/${projectId}/image/${imageId}`, {
     ...options,
     headers: { ...(contentType === undefined ? {} : { 'Content-Type': contentType }), ...options.headers },
@@ -79,7 +92,8 @@ export async function sampleImage(format: 'png' | 'jpeg' | 'webp' | 'gif', seed 
 /** Counts of the handle kinds an emulator could leave open: servers, sockets, timers. */
 export function openHandles(): { TCPServerWrap: number; TCPSocketWrap: number; Timeout: number } {
   const counts = { TCPServerWrap: 0, TCPSocketWrap: 0, Timeout: 0 };
-  for (const kind of process.getActiveResourcesInfo()) if (Object.hasOwn(counts, kind)) counts[kind as keyof typeof counts] += 1;
+  for (const kind of process.getActiveResourcesInfo())
+    if (Object.hasOwn(counts, kind)) counts[kind as keyof typeof counts] += 1;
   return counts;
 }
 
@@ -111,7 +125,12 @@ export const MODEL = { provider: 'google', modelId: 'imagen-3.0-generate-002' } 
  * A request with the path sent exactly as given, for paths fetch would rewrite (it resolves
  * "..", "%2E%2E" included, before sending).
  */
-export function rawRequest(emulator: Emulator, method: string, path: string, headers: Record<string, string> = { 'x-api-key': KEY }): Promise<{ status: number; body: string }> {
+export function rawRequest(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  headers: Record<string, string> = { 'x-api-key': KEY },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(emulator.url, { method, path, headers }, (res) => {
       let body = '';

@@ -69,13 +69,33 @@ describe('PUT /v1/:projectId/image/:imageId and GET it back', () => {
 
 describe('refused uploads (400, nothing stored)', () => {
   const cases: Array<[string, () => Promise<Uint8Array>, string | undefined, RegExp]> = [
-    ['text bytes declared as PNG', async () => Buffer.from('hello, I am not an image'), 'image/png', /not a PNG, JPEG, WebP or GIF/],
-    ['base64 of a PNG', async () => Buffer.from((await sampleImage('png')).toString('base64')), 'image/png', /not a PNG/],
+    [
+      'text bytes declared as PNG',
+      async () => Buffer.from('hello, I am not an image'),
+      'image/png',
+      /not a PNG, JPEG, WebP or GIF/,
+    ],
+    [
+      'base64 of a PNG',
+      async () => Buffer.from((await sampleImage('png')).toString('base64')),
+      'image/png',
+      /not a PNG/,
+    ],
     ['a PNG declared as JPEG', () => sampleImage('png'), 'image/jpeg', /contradicts.*image\/png/],
     ['a JPEG declared as WebP', () => sampleImage('jpeg'), 'image/webp', /contradicts.*image\/jpeg/],
     ['a PNG without Content-Type', () => sampleImage('png'), undefined, /Content-Type header missing/],
-    ['a PNG declared as application/octet-stream', () => sampleImage('png'), 'application/octet-stream', /not an accepted image type/],
-    ['an SVG, not an accepted type', async () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), 'image/svg+xml', /not an accepted image type/],
+    [
+      'a PNG declared as application/octet-stream',
+      () => sampleImage('png'),
+      'application/octet-stream',
+      /not an accepted image type/,
+    ],
+    [
+      'an SVG, not an accepted type',
+      async () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'),
+      'image/svg+xml',
+      /not an accepted image type/,
+    ],
     ['an empty body', async () => new Uint8Array(0), 'image/png', /empty/],
   ];
   for (const [name, bytes, type, message] of cases) {
@@ -88,16 +108,24 @@ describe('refused uploads (400, nothing stored)', () => {
     });
   }
 
-  it('refuses invalid image ids with core checkId\'s message', async () => {
+  it("refuses invalid image ids with core checkId's message", async () => {
     const emulator = await startEmulator();
     const png = await sampleImage('png');
     const response = await upload(emulator, 'demo', 'a%2Fb', png, 'image/png');
     expect(response.status).toBe(400);
     expect(await errorMessage(response)).toMatch(/^imageId "a\/b" contains "\/"/);
-    for (const path of ['/v1/demo/image/..', '/v1/demo/image/%2E%2E', '/v1/%2e/image/x', '/v1/demo/image/..%2Fsecret']) {
+    for (const path of [
+      '/v1/demo/image/..',
+      '/v1/demo/image/%2E%2E',
+      '/v1/%2e/image/x',
+      '/v1/demo/image/..%2Fsecret',
+    ]) {
       const response = await rawRequest(emulator, 'GET', path);
       expect(response.status, path).toBe(400);
-      expect(JSON.parse(response.body)).toEqual({ success: false, message: expect.stringMatching(/^(imageId|projectId) /) });
+      expect(JSON.parse(response.body)).toEqual({
+        success: false,
+        message: expect.stringMatching(/^(imageId|projectId) /),
+      });
     }
     const long = await upload(emulator, 'demo', 'x'.repeat(129), png, 'image/png');
     expect(long.status).toBe(400);

@@ -7,7 +7,15 @@
 import { request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { createEmulator, MAX_LATENCY_MS, parseLatencySpec, REALISTIC_MODELS, type Emulator, type EmulatorOptions, type RequestLogEntry } from '../src/index.js';
+import {
+  createEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  MAX_LATENCY_MS,
+  parseLatencySpec,
+  REALISTIC_MODELS,
+  type RequestLogEntry,
+} from '../src/index.js';
 import { call, errorMessage, generate, KEY, longTimers, MODEL, PROMPT, startEmulator } from './helpers.js';
 
 const DALL_E_2 = { provider: 'openai', modelId: 'dall-e-2' } as const;
@@ -41,9 +49,19 @@ describe('model latency', () => {
     for (const m of REALISTIC_MODELS) {
       // Watched before the request is sent, so even a wait of a few ms is seen.
       const waiting = emulator.generations.whenWaiting({ imageId: m.modelId });
-      const response = await generate(emulator, 'demo', m.modelId, { provider: m.provider, modelId: m.modelId, prompt: PROMPT });
+      const response = await generate(emulator, 'demo', m.modelId, {
+        provider: m.provider,
+        modelId: m.modelId,
+        prompt: PROMPT,
+      });
       expect(response.status).toBe(200);
-      expect(await waiting).toMatchObject({ projectId: 'demo', imageId: m.modelId, provider: m.provider, modelId: m.modelId, latencyMs: Math.round(m.latencyMs * 0.001) });
+      expect(await waiting).toMatchObject({
+        projectId: 'demo',
+        imageId: m.modelId,
+        provider: m.provider,
+        modelId: m.modelId,
+        latencyMs: Math.round(m.latencyMs * 0.001),
+      });
       expect(await emulator.store.has('demo', m.modelId)).toBe(true);
     }
     // Unscaled, the four would take 50 s.
@@ -102,16 +120,25 @@ describe('model latency', () => {
     expect((await pending).status).toBe(200);
   });
 
-  it('latencyMs replaces a realistic model\'s figure, latencyScale 0 removes every latency', async () => {
-    const explicit = await startEmulator({ profile: 'realistic', latencyMs: { 'google/imagen-3.0-generate-002': 70_000 } });
+  it("latencyMs replaces a realistic model's figure, latencyScale 0 removes every latency", async () => {
+    const explicit = await startEmulator({
+      profile: 'realistic',
+      latencyMs: { 'google/imagen-3.0-generate-002': 70_000 },
+    });
     const pending = generate(explicit, 'demo', 'a', { ...MODEL, prompt: PROMPT });
     const waiting = await explicit.generations.whenWaiting();
     expect(waiting.latencyMs).toBe(70_000);
     waiting.endLatency();
     expect((await pending).status).toBe(200);
 
-    const none = await startEmulator({ profile: 'realistic', latencyScale: 0, latencyMs: { 'openai/dall-e-3': 70_000 } });
-    expect((await generate(none, 'demo', 'b', { provider: 'openai', modelId: 'dall-e-3', prompt: PROMPT })).status).toBe(200);
+    const none = await startEmulator({
+      profile: 'realistic',
+      latencyScale: 0,
+      latencyMs: { 'openai/dall-e-3': 70_000 },
+    });
+    expect(
+      (await generate(none, 'demo', 'b', { provider: 'openai', modelId: 'dall-e-3', prompt: PROMPT })).status,
+    ).toBe(200);
     expect(none.generations.waiting()).toEqual([]);
   });
 
@@ -171,17 +198,45 @@ describe('model latency', () => {
 
 describe('latency options', () => {
   const invalid: Array<[string, EmulatorOptions, RegExp]> = [
-    ['an unknown profile', { profile: 'fancy' as 'realistic' }, /profile must be "placeholder" or "realistic"; got "fancy"/],
+    [
+      'an unknown profile',
+      { profile: 'fancy' as 'realistic' },
+      /profile must be "placeholder" or "realistic"; got "fancy"/,
+    ],
     ['a negative latencyScale', { latencyScale: -1 }, /latencyScale must be a finite number ≥ 0.*got -1/],
     ['a NaN latencyScale', { latencyScale: Number.NaN }, /latencyScale must be a finite number/],
     ['an infinite latencyScale', { latencyScale: Infinity }, /latencyScale must be a finite number/],
-    ['a latencyScale that overflows a timer', { profile: 'realistic', latencyScale: 1e6 }, /latencyScale 1000000 makes the latency of google\/imagen-3.0-generate-002 12000000000 ms, over 2147483647 ms/],
-    ['latencyMs for an unknown model', { latencyMs: { 'openai/dall-e-9': 5 } }, /latencyMs\["openai\/dall-e-9"\]: "openai\/dall-e-9" is not an available model of the catalog; use one of google\/imagen/],
-    ['latencyMs for a model without its provider', { latencyMs: { 'dall-e-3': 5 } }, /not of the form <provider>\/<modelId>/],
-    ['latencyMs for a "coming soon" model', { latencyMs: { 'stability/stable-image-ultra': 5 } }, /not an available model/],
-    ['a negative latencyMs', { latencyMs: { 'openai/dall-e-3': -5 } }, /latencyMs\["openai\/dall-e-3"\] must be a whole number of ms from 0 to 2147483647; got -5/],
+    [
+      'a latencyScale that overflows a timer',
+      { profile: 'realistic', latencyScale: 1e6 },
+      /latencyScale 1000000 makes the latency of google\/imagen-3.0-generate-002 12000000000 ms, over 2147483647 ms/,
+    ],
+    [
+      'latencyMs for an unknown model',
+      { latencyMs: { 'openai/dall-e-9': 5 } },
+      /latencyMs\["openai\/dall-e-9"\]: "openai\/dall-e-9" is not an available model of the catalog; use one of google\/imagen/,
+    ],
+    [
+      'latencyMs for a model without its provider',
+      { latencyMs: { 'dall-e-3': 5 } },
+      /not of the form <provider>\/<modelId>/,
+    ],
+    [
+      'latencyMs for a "coming soon" model',
+      { latencyMs: { 'stability/stable-image-ultra': 5 } },
+      /not an available model/,
+    ],
+    [
+      'a negative latencyMs',
+      { latencyMs: { 'openai/dall-e-3': -5 } },
+      /latencyMs\["openai\/dall-e-3"\] must be a whole number of ms from 0 to 2147483647; got -5/,
+    ],
     ['a fractional latencyMs', { latencyMs: { 'openai/dall-e-3': 1.5 } }, /must be a whole number of ms/],
-    ['a latencyMs that is not a record', { latencyMs: [] as unknown as Record<string, number> }, /latencyMs must be a record/],
+    [
+      'a latencyMs that is not a record',
+      { latencyMs: [] as unknown as Record<string, number> },
+      /latencyMs must be a record/,
+    ],
   ];
   for (const [name, options, message] of invalid) {
     it(`createEmulator refuses ${name} with a TypeError`, async () => {

@@ -14,8 +14,16 @@ describe('createEmulator options', () => {
     ['a port out of range', { port: 70000 }, /port must be an integer from 0 to 65535/],
     ['an empty key list', { apiKeys: [] }, /apiKeys is empty/],
     ['an empty key record', { apiKeys: {} }, /apiKeys is empty/],
-    ['a key with a space', { apiKeys: ['good-key', 'sk secret'] }, /key #2 must be a non-empty string of visible ASCII/],
-    ['a record with an invalid project id', { apiKeys: { 'sk-key': ['ok', 'not ok'] } }, /key #1: projectId "not ok" contains " "/],
+    [
+      'a key with a space',
+      { apiKeys: ['good-key', 'sk secret'] },
+      /key #2 must be a non-empty string of visible ASCII/,
+    ],
+    [
+      'a record with an invalid project id',
+      { apiKeys: { 'sk-key': ['ok', 'not ok'] } },
+      /key #1: projectId "not ok" contains " "/,
+    ],
     ['a maxUploadBytes of 0', { maxUploadBytes: 0 }, /maxUploadBytes must be a positive whole number/],
   ];
   for (const [name, options, message] of invalid) {

@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { MAX_PHOTO_PIXELS, MAX_PHOTO_SIDE, renderPhoto, type PhotoOptions } from '../src/index.js';
+import { MAX_PHOTO_PIXELS, MAX_PHOTO_SIDE, type PhotoOptions, renderPhoto } from '../src/index.js';
 import { call, startEmulator, upload } from './helpers.js';
 
 const MB = 1_000_000;
@@ -37,13 +37,21 @@ describe('renderPhoto', () => {
     expect((await renderPhoto({ width: 640, height: 480, seed: 'cat' })).equals(a)).toBe(true);
     expect((await renderPhoto({ width: 640, height: 480, seed: 'dog' })).equals(a)).toBe(false);
     // Numbers and strings are different seeds; the default seed is 0.
-    expect((await renderPhoto({ width: 640, height: 480, seed: 0 })).equals(await renderPhoto({ width: 640, height: 480 }))).toBe(true);
-    expect((await renderPhoto({ width: 640, height: 480, seed: '0' })).equals(await renderPhoto({ width: 640, height: 480 }))).toBe(false);
+    expect(
+      (await renderPhoto({ width: 640, height: 480, seed: 0 })).equals(await renderPhoto({ width: 640, height: 480 })),
+    ).toBe(true);
+    expect(
+      (await renderPhoto({ width: 640, height: 480, seed: '0' })).equals(
+        await renderPhoto({ width: 640, height: 480 }),
+      ),
+    ).toBe(false);
   });
 
   it('makes smaller files with less grain', async () => {
     const size = { width: 1024, height: 768, seed: 3 };
-    const [none, some, standard] = await Promise.all([0, 2, undefined].map((grain) => renderPhoto({ ...size, ...(grain === undefined ? {} : { grain }) })));
+    const [none, some, standard] = await Promise.all(
+      [0, 2, undefined].map((grain) => renderPhoto({ ...size, ...(grain === undefined ? {} : { grain }) })),
+    );
     expect(none!.length).toBeLessThan(some!.length);
     expect(some!.length).toBeLessThan(standard!.length);
   });
@@ -53,7 +61,11 @@ describe('renderPhoto', () => {
     ['a fractional height', { width: 10, height: 10.5 }, /height must be a whole number/],
     ['a side over the limit', { width: MAX_PHOTO_SIDE + 1, height: 1 }, /width must be/],
     ['too many pixels', { width: 10_000, height: 5_000 }, new RegExp(`at most ${MAX_PHOTO_PIXELS}`)],
-    ['an unknown format', { width: 10, height: 10, format: 'gif' as 'png' }, /format must be "png" or "jpeg"; got "gif"/],
+    [
+      'an unknown format',
+      { width: 10, height: 10, format: 'gif' as 'png' },
+      /format must be "png" or "jpeg"; got "gif"/,
+    ],
     ['a NaN seed', { width: 10, height: 10, seed: Number.NaN }, /seed must be a string or a finite number/],
     ['a negative grain', { width: 10, height: 10, grain: -1 }, /grain must be a number from 0 to 64/],
   ];
@@ -66,7 +78,10 @@ describe('renderPhoto', () => {
 
   it('makes uploads the emulator stores and serves byte for byte', async () => {
     const emulator = await startEmulator();
-    for (const [format, type] of [['png', 'image/png'], ['jpeg', 'image/jpeg']] as const) {
+    for (const [format, type] of [
+      ['png', 'image/png'],
+      ['jpeg', 'image/jpeg'],
+    ] as const) {
       const photo = await renderPhoto({ width: 2000, height: 1500, seed: format, format });
       expect((await upload(emulator, 'demo', format, photo, type)).status).toBe(200);
       const served = await call(emulator, 'GET', `/v1/demo/image/${format}`);

@@ -6,7 +6,7 @@
 import { MODELS } from '@genimix/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { REALISTIC_MODELS, realisticImageSize, renderImage, renderRealistic, type ImageSize } from '../src/index.js';
+import { type ImageSize, REALISTIC_MODELS, realisticImageSize, renderImage, renderRealistic } from '../src/index.js';
 import { PANEL_PADDING, renderCaption } from '../src/text.js';
 import { generatedBytes, MODEL, PROMPT, startEmulator } from './helpers.js';
 
@@ -38,14 +38,24 @@ describe('the realistic profile', () => {
 
   // One image per size each model returns: DALL·E 3's three, the others' one.
   const cases = REALISTIC_MODELS.flatMap((m) =>
-    m.sizes.map((size) => ({ ...size, provider: m.provider, modelId: m.modelId, prompt: m.sizes.length === 1 ? PROMPT : promptFor(size) })),
+    m.sizes.map((size) => ({
+      ...size,
+      provider: m.provider,
+      modelId: m.modelId,
+      prompt: m.sizes.length === 1 ? PROMPT : promptFor(size),
+    })),
   );
   for (const c of cases) {
     it(`${c.provider}/${c.modelId}: a ${c.width}×${c.height} RGB PNG of 1–4 MB that does not compress`, async () => {
       const emulator = await startEmulator({ profile: 'realistic', latencyScale: 0 });
       const input = { provider: c.provider, modelId: c.modelId, prompt: c.prompt };
       const bytes = await generatedBytes(emulator, 'photo', input);
-      expect(await sharp(bytes).metadata()).toMatchObject({ format: 'png', width: c.width, height: c.height, channels: 3 });
+      expect(await sharp(bytes).metadata()).toMatchObject({
+        format: 'png',
+        width: c.width,
+        height: c.height,
+        channels: 3,
+      });
       expect(bytes.length).toBeGreaterThanOrEqual(1 * MB);
       expect(bytes.length).toBeLessThanOrEqual(4 * MB);
       // Photo-like: the grain leaves deflate little to take (flat colour would shrink to a few per cent).
@@ -69,7 +79,11 @@ describe('the realistic profile', () => {
   it('gives another image for another prompt, and another for the same prompt with another model', async () => {
     const base = await renderRealistic({ ...MODEL, prompt: PROMPT });
     const otherPrompt = await renderRealistic({ ...MODEL, prompt: `${PROMPT}!` });
-    const otherModel = await renderRealistic({ provider: 'google', modelId: 'gemini-2.0-flash-preview-image-generation', prompt: PROMPT });
+    const otherModel = await renderRealistic({
+      provider: 'google',
+      modelId: 'gemini-2.0-flash-preview-image-generation',
+      prompt: PROMPT,
+    });
     expect(otherPrompt.equals(base)).toBe(false);
     expect(otherModel.equals(base)).toBe(false);
   });

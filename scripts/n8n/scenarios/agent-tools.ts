@@ -30,7 +30,16 @@ function tool(name: string, parameters: Record<string, unknown>, index: number):
 }
 
 const tools = [
-  tool('Generate_image', { operation: 'generate', model: 'openai/dall-e-3', prompt: fromAI('prompt', 'What the image should show'), imageId: IMAGE_ID }, 0),
+  tool(
+    'Generate_image',
+    {
+      operation: 'generate',
+      model: 'openai/dall-e-3',
+      prompt: fromAI('prompt', 'What the image should show'),
+      imageId: IMAGE_ID,
+    },
+    0,
+  ),
   tool('Get_image', { operation: 'get', imageId: IMAGE_ID }, 1),
   tool('Delete_image', { operation: 'delete', imageId: IMAGE_ID }, 2),
   tool('Upload_image', { operation: 'upload', imageId: IMAGE_ID }, 3),
@@ -39,14 +48,35 @@ const tools = [
 const workflow: Workflow = {
   id: 'GenimixAgentTools',
   name: 'Genimix tools served over MCP',
-  nodes: [{ id: randomUUID(), name: TRIGGER, type: MCP_TRIGGER, typeVersion: 2, position: [300, 0], webhookId: randomUUID(), parameters: { path: PATH } }, ...tools],
-  connections: Object.fromEntries(tools.map((t) => [t.name, { ai_tool: [[{ node: TRIGGER, type: 'ai_tool', index: 0 }]] }])) as Workflow['connections'],
+  nodes: [
+    {
+      id: randomUUID(),
+      name: TRIGGER,
+      type: MCP_TRIGGER,
+      typeVersion: 2,
+      position: [300, 0],
+      webhookId: randomUUID(),
+      parameters: { path: PATH },
+    },
+    ...tools,
+  ],
+  connections: Object.fromEntries(
+    tools.map((t) => [t.name, { ai_tool: [[{ node: TRIGGER, type: 'ai_tool', index: 0 }]] }]),
+  ) as Workflow['connections'],
   settings: { executionOrder: 'v1' },
 };
 
 /** The JSON of a tool's answer: n8n sends the items' JSON as text (an array of one item here). */
-function answerOf(result: unknown): { text: string; json: Record<string, unknown> | undefined; isError: boolean; types: string[] } {
-  const { content = [], isError = false } = result as { content?: Array<{ type: string; text?: string }>; isError?: boolean };
+function answerOf(result: unknown): {
+  text: string;
+  json: Record<string, unknown> | undefined;
+  isError: boolean;
+  types: string[];
+} {
+  const { content = [], isError = false } = result as {
+    content?: Array<{ type: string; text?: string }>;
+    isError?: boolean;
+  };
   const text = content.map((c) => c.text ?? '').join('\n');
   let json: Record<string, unknown> | undefined;
   try {
@@ -71,34 +101,74 @@ export default {
     try {
       const listed = await client.listTools();
       const names = listed.tools.map((t) => t.name).sort();
-      c.equal(names.join(','), 'Delete_image,Generate_image,Get_image,Upload_image', 'tools/list names the four tool nodes');
+      c.equal(
+        names.join(','),
+        'Delete_image,Generate_image,Get_image,Upload_image',
+        'tools/list names the four tool nodes',
+      );
       const generateTool = listed.tools.find((t) => t.name === 'Generate_image');
-      const inputs = Object.keys((generateTool?.inputSchema as { properties?: object } | undefined)?.properties ?? {}).sort();
+      const inputs = Object.keys(
+        (generateTool?.inputSchema as { properties?: object } | undefined)?.properties ?? {},
+      ).sort();
       c.equal(inputs.join(','), 'imageId,prompt', "Generate's input schema is what $fromAI asks for");
 
       const before = standIn.requests.length;
-      const generated = answerOf(await client.callTool({ name: 'Generate_image', arguments: { prompt: 'A lighthouse at dusk', imageId: 'agent-1' } }));
+      const generated = answerOf(
+        await client.callTool({
+          name: 'Generate_image',
+          arguments: { prompt: 'A lighthouse at dusk', imageId: 'agent-1' },
+        }),
+      );
       const imageUrl = `${standIn.url}/v1/${ctx.projectId}/image/agent-1`;
       c.ok(!generated.isError && generated.json, `Generate answers with JSON: ${generated.text.slice(0, 300)}`);
-      c.equal(JSON.stringify(generated.json), JSON.stringify({ imageId: 'agent-1', projectId: ctx.projectId, imageUrl, provider: 'openai', modelId: 'dall-e-3' }), 'Generate: imageId, projectId, imageUrl, provider, modelId');
+      c.equal(
+        JSON.stringify(generated.json),
+        JSON.stringify({
+          imageId: 'agent-1',
+          projectId: ctx.projectId,
+          imageUrl,
+          provider: 'openai',
+          modelId: 'dall-e-3',
+        }),
+        'Generate: imageId, projectId, imageUrl, provider, modelId',
+      );
       const generateRequests = standIn.requests.slice(before).map((r) => `${r.method} ${r.path}`);
-      c.equal(generateRequests.join(', '), `PUT /v1/${ctx.projectId}/generate/agent-1`, 'Generate as a tool downloads nothing: one request to Genimix');
+      c.equal(
+        generateRequests.join(', '),
+        `PUT /v1/${ctx.projectId}/generate/agent-1`,
+        'Generate as a tool downloads nothing: one request to Genimix',
+      );
 
       const got = answerOf(await client.callTool({ name: 'Get_image', arguments: { imageId: 'agent-1' } }));
       const stored = await standIn.emulator.store.get(ctx.projectId, 'agent-1');
       c.ok(!got.isError && got.json, `Get answers with JSON: ${got.text.slice(0, 300)}`);
       c.equal(got.types.join(','), 'text', 'Get: text only, no binary or image the agent could not use');
-      for (const [key, value] of Object.entries({ imageId: 'agent-1', projectId: ctx.projectId, imageUrl, mimeType: 'image/png', size: stored?.size, width: 1024, height: 1024 })) {
+      for (const [key, value] of Object.entries({
+        imageId: 'agent-1',
+        projectId: ctx.projectId,
+        imageUrl,
+        mimeType: 'image/png',
+        size: stored?.size,
+        width: 1024,
+        height: 1024,
+      })) {
         c.equal(got.json?.[key], value, `Get: ${key}`);
       }
 
       const beforeUpload = standIn.requests.length;
       const upload = answerOf(await client.callTool({ name: 'Upload_image', arguments: { imageId: 'agent-2' } }));
-      c.ok(/Upload is not available as an AI Agent tool/.test(upload.text) && /cannot pass binary data/.test(upload.text), `Upload as a tool answers with its reason: ${upload.text.slice(0, 300)}`);
+      c.ok(
+        /Upload is not available as an AI Agent tool/.test(upload.text) && /cannot pass binary data/.test(upload.text),
+        `Upload as a tool answers with its reason: ${upload.text.slice(0, 300)}`,
+      );
       c.equal(standIn.requests.length - beforeUpload, 0, 'Upload as a tool sends nothing');
 
       const deleted = answerOf(await client.callTool({ name: 'Delete_image', arguments: { imageId: 'agent-1' } }));
-      c.equal(JSON.stringify(deleted.json), JSON.stringify({ deleted: true, imageId: 'agent-1', projectId: ctx.projectId, imageUrl }), 'Delete: deleted, imageId, projectId, imageUrl');
+      c.equal(
+        JSON.stringify(deleted.json),
+        JSON.stringify({ deleted: true, imageId: 'agent-1', projectId: ctx.projectId, imageUrl }),
+        'Delete: deleted, imageId, projectId, imageUrl',
+      );
       c.equal(await standIn.emulator.store.has(ctx.projectId, 'agent-1'), false, 'the image is gone from the store');
       return [`Tools: ${names.join(', ')}`, `Get answered: ${got.text.slice(0, 200)}`];
     } finally {

@@ -1,5 +1,5 @@
 /** The example workflow users import, run with `n8n execute` in regular mode (binary data on the file system). */
-import { EXAMPLE_WORKFLOW, checkRoundTrip } from '../round-trip.js';
+import { checkRoundTrip, EXAMPLE_WORKFLOW } from '../round-trip.js';
 import type { Scenario } from '../scenario.js';
 
 export default {
@@ -9,7 +9,17 @@ export default {
   async check(ctx, c) {
     const lines = await checkRoundTrip(ctx, c, 'GenimixRoundTrip');
     const failed = ctx.standIn.requests.filter((r) => r.aborted || r.status >= 300);
-    c.equal(failed.length, 0, `emulator requests that failed (${failed.map((r) => `${r.method} ${r.path} ${r.status}`).join(', ')})`);
-    return [...lines, 'Emulator requests:', ...ctx.standIn.requests.map((r) => `  ${r.method.padEnd(6)} ${r.path} → ${r.aborted ? 'aborted' : r.status} (${r.durationMs} ms)`)];
+    c.equal(
+      failed.length,
+      0,
+      `emulator requests that failed (${failed.map((r) => `${r.method} ${r.path} ${r.status}`).join(', ')})`,
+    );
+    return [
+      ...lines,
+      'Emulator requests:',
+      ...ctx.standIn.requests.map(
+        (r) => `  ${r.method.padEnd(6)} ${r.path} → ${r.aborted ? 'aborted' : r.status} (${r.durationMs} ms)`,
+      ),
+    ];
   },
 } satisfies Scenario;

@@ -6,7 +6,7 @@
  */
 import { sha } from '../emulator.js';
 import { outputsOf, type Workflow } from '../execution.js';
-import { EXAMPLE_WORKFLOW, checkRoundTrip, isPng } from '../round-trip.js';
+import { checkRoundTrip, EXAMPLE_WORKFLOW, isPng } from '../round-trip.js';
 import { checkRunSucceeded, type Scenario } from '../scenario.js';
 import { batchStart, genimixNode } from '../workflows.js';
 
@@ -28,7 +28,11 @@ const batchWorkflow: Workflow = {
       download: true,
       binaryPropertyName: 'data',
     }),
-    genimixNode('Upload Image', 600, { operation: 'upload', binaryPropertyName: 'data', imageId: '={{ $json.imageId }}-copy' }),
+    genimixNode('Upload Image', 600, {
+      operation: 'upload',
+      binaryPropertyName: 'data',
+      imageId: '={{ $json.imageId }}-copy',
+    }),
   ],
   connections: {
     ...start.connections,
@@ -38,7 +42,12 @@ const batchWorkflow: Workflow = {
   settings: { executionOrder: 'v1' },
 };
 
-const pairedIndex = (p: unknown) => (Array.isArray(p) ? (p[0] as { item?: number })?.item : typeof p === 'number' ? p : (p as { item?: number } | undefined)?.item);
+const pairedIndex = (p: unknown) =>
+  Array.isArray(p)
+    ? (p[0] as { item?: number })?.item
+    : typeof p === 'number'
+      ? p
+      : (p as { item?: number } | undefined)?.item;
 
 export default {
   name: 'queue-mode',
@@ -54,9 +63,15 @@ export default {
     for (const id of ['GenimixRoundTrip', BATCH_ID]) {
       const run = ctx.run(id);
       const exec = run.executionId ?? '?';
-      c.ok(new RegExp(`Enqueued execution ${exec} \\(`).test(instance.logOf('main')), `${id}: the main instance enqueued execution ${exec} (its log)`);
+      c.ok(
+        new RegExp(`Enqueued execution ${exec} \\(`).test(instance.logOf('main')),
+        `${id}: the main instance enqueued execution ${exec} (its log)`,
+      );
       c.ok(run.worker, `${id}: a worker ran execution ${exec} (${run.worker ?? 'no worker log says so'})`);
-      c.ok(!new RegExp(`started execution ${exec} \\(`).test(instance.logOf('main')), `${id}: the main instance did not run it`);
+      c.ok(
+        !new RegExp(`started execution ${exec} \\(`).test(instance.logOf('main')),
+        `${id}: the main instance did not run it`,
+      );
       c.equal(run.execution?.mode, 'webhook', `${id}: execution mode`);
     }
 
@@ -70,31 +85,56 @@ export default {
       c.equal(generated.length, BATCH, 'batch: Generate items on the success output');
       c.equal(genErrors.length, 0, 'batch: Generate items on an error output');
       const expectedIds = Array.from({ length: BATCH }, (_, i) => `batch-${i}`);
-      c.equal(generated.map((it) => it.json.imageId).join(','), expectedIds.join(','), 'batch: Generate output in input order (imageIds)');
-      c.ok(generated.every((it, i) => pairedIndex(it.pairedItem) === i), 'batch: each Generate item paired with its input item');
+      c.equal(
+        generated.map((it) => it.json.imageId).join(','),
+        expectedIds.join(','),
+        'batch: Generate output in input order (imageIds)',
+      );
+      c.ok(
+        generated.every((it, i) => pairedIndex(it.pairedItem) === i),
+        'batch: each Generate item paired with its input item',
+      );
       const inDatabase = generated.filter((it) => it.binary?.data?.id?.startsWith('database:'));
       c.equal(inDatabase.length, BATCH, 'batch: Generate binaries kept in the database (id database:…)');
       let sameBytes = 0;
       for (const it of generated) {
         const bytes = it.binary?.data && (await ctx.readBinary(it.binary.data));
         const stored = await standIn.emulator.store.get(projectId, String(it.json.imageId));
-        if (bytes && stored && isPng(bytes) && sha(bytes) === sha(stored.bytes) && bytes.length === it.json.size) sameBytes++;
+        if (bytes && stored && isPng(bytes) && sha(bytes) === sha(stored.bytes) && bytes.length === it.json.size)
+          sameBytes++;
       }
-      c.equal(sameBytes, BATCH, "batch: binaries read back from n8n's database that are the emulator's PNG, of json.size bytes");
+      c.equal(
+        sameBytes,
+        BATCH,
+        "batch: binaries read back from n8n's database that are the emulator's PNG, of json.size bytes",
+      );
       c.equal(uploaded.length, BATCH, 'batch: Upload items on the success output');
       c.equal(upErrors.length, 0, 'batch: Upload items on an error output');
-      c.equal(uploaded.map((it) => it.json.imageId).join(','), expectedIds.map((id) => `${id}-copy`).join(','), 'batch: Upload output in input order (imageIds)');
+      c.equal(
+        uploaded.map((it) => it.json.imageId).join(','),
+        expectedIds.map((id) => `${id}-copy`).join(','),
+        'batch: Upload output in input order (imageIds)',
+      );
       let copies = 0;
       for (const id of expectedIds) {
-        const [original, copy] = await Promise.all([standIn.emulator.store.get(projectId, id), standIn.emulator.store.get(projectId, `${id}-copy`)]);
+        const [original, copy] = await Promise.all([
+          standIn.emulator.store.get(projectId, id),
+          standIn.emulator.store.get(projectId, `${id}-copy`),
+        ]);
         if (original && copy && sha(original.bytes) === sha(copy.bytes) && copy.contentType === 'image/png') copies++;
       }
       c.equal(copies, BATCH, 'batch: uploads the emulator holds, byte for byte the generated image');
-      lines.push(`Batch: ${generated.length} generated, ${uploaded.length} uploaded, in ${batch.execution?.startedAt && batch.execution.stoppedAt ? Date.parse(batch.execution.stoppedAt) - Date.parse(batch.execution.startedAt) : '?'} ms, on ${batch.worker ?? '?'}`);
+      lines.push(
+        `Batch: ${generated.length} generated, ${uploaded.length} uploaded, in ${batch.execution?.startedAt && batch.execution.stoppedAt ? Date.parse(batch.execution.stoppedAt) - Date.parse(batch.execution.startedAt) : '?'} ms, on ${batch.worker ?? '?'}`,
+      );
     }
 
     const failed = standIn.requests.filter((r) => r.aborted || r.status >= 300);
-    c.equal(failed.length, 0, `emulator requests that failed (${failed.map((r) => `${r.method} ${r.path} ${r.status}`).join(', ')})`);
+    c.equal(
+      failed.length,
+      0,
+      `emulator requests that failed (${failed.map((r) => `${r.method} ${r.path} ${r.status}`).join(', ')})`,
+    );
     const workers = new Set([ctx.run('GenimixRoundTrip').worker, batch.worker]);
     lines.push(`Executions ran on: ${[...workers].filter(Boolean).join(' and ')}`);
     return lines;

@@ -9,8 +9,10 @@ import { checkFailedItem, checkRouted, errorWorkflow, generateById, getById } fr
 import { PROJECT_ID, type Scenario } from '../scenario.js';
 
 /** n8n's generic replacements for messages that mention an error code (n8n-workflow's NodeError). */
-const N8N_GENERIC = /retry the request immediately|closed unexpectedly|The connection timed out|The connection was aborted|The service was not able|The service failed/;
-const CHECK_WITH_GET = (imageId: string) => `Check with Get (Operation: Get, Image ID "${imageId}") before generating again`;
+const N8N_GENERIC =
+  /retry the request immediately|closed unexpectedly|The connection timed out|The connection was aborted|The service was not able|The service failed/;
+const CHECK_WITH_GET = (imageId: string) =>
+  `Check with Get (Operation: Get, Image ID "${imageId}") before generating again`;
 
 export default {
   name: 'timeouts',
@@ -24,7 +26,10 @@ export default {
   },
   workflows: [
     errorWorkflow('TimeoutGet', 'continueErrorOutput', ['t-slow'], { ...getById, options: { timeout: 1 } }),
-    errorWorkflow('TimeoutGenerate', 'continueErrorOutput', ['t-gen-slow'], { ...generateById, options: { timeout: 1 } }),
+    errorWorkflow('TimeoutGenerate', 'continueErrorOutput', ['t-gen-slow'], {
+      ...generateById,
+      options: { timeout: 1 },
+    }),
     errorWorkflow('ResetGenerate', 'stopWorkflow', ['t-reset'], generateById),
   ],
   async check(ctx, c) {
@@ -43,19 +48,39 @@ export default {
     c.equal(generate.error, 'Generate of image t-gen-slow timed out: 1 attempt of 1 s', 'TimeoutGenerate: error');
     const generateDetails = generate.details as Record<string, unknown>;
     c.equal(generateDetails.mayHaveBeenBilled, true, 'TimeoutGenerate: details.mayHaveBeenBilled');
-    c.ok(String(generateDetails.description).includes(CHECK_WITH_GET('t-gen-slow')), 'TimeoutGenerate: says to check with Get before generating again');
+    c.ok(
+      String(generateDetails.description).includes(CHECK_WITH_GET('t-gen-slow')),
+      'TimeoutGenerate: says to check with Get before generating again',
+    );
     c.equal(requestsFor('t-gen-slow').length, 1, 'TimeoutGenerate: sent once (billed)');
 
     const reset = ctx.run('ResetGenerate');
-    const stopped = reset.execution ?? (await ctx.instance.executionsOf('ResetGenerate').then((runs) => (runs[0] ? ctx.instance.readExecution(runs[0].id) : undefined)));
+    const stopped =
+      reset.execution ??
+      (await ctx.instance
+        .executionsOf('ResetGenerate')
+        .then((runs) => (runs[0] ? ctx.instance.readExecution(runs[0].id) : undefined)));
     c.ok(reset.exitCode !== 0, `ResetGenerate: n8n execute failed (exit ${String(reset.exitCode)})`);
     const runError = stopped?.data?.resultData?.error;
     const message = String(runError?.message ?? '');
-    c.ok(message.startsWith('Generate of image t-reset failed: '), `ResetGenerate: the run's error is the node's: ${message}`);
-    c.ok(!N8N_GENERIC.test(message), 'ResetGenerate: not replaced by n8n\'s generic text');
-    c.ok(String(runError?.description ?? '').includes(CHECK_WITH_GET('t-reset')), 'ResetGenerate: says to check with Get before generating again');
+    c.ok(
+      message.startsWith('Generate of image t-reset failed: '),
+      `ResetGenerate: the run's error is the node's: ${message}`,
+    );
+    c.ok(!N8N_GENERIC.test(message), "ResetGenerate: not replaced by n8n's generic text");
+    c.ok(
+      String(runError?.description ?? '').includes(CHECK_WITH_GET('t-reset')),
+      'ResetGenerate: says to check with Get before generating again',
+    );
     c.equal(requestsFor('t-reset').length, 1, 'ResetGenerate: sent once (billed)');
-    c.ok(await ctx.standIn.emulator.store.has(PROJECT_ID, 't-reset'), 'ResetGenerate: Genimix did make the image (so checking with Get is the right advice)');
-    return [`time-out: ${String(get.error)}`, `Generate time-out: ${String(generate.error)} (${String(generateDetails.description)})`, `reset: ${message} (${String(runError?.description)})`];
+    c.ok(
+      await ctx.standIn.emulator.store.has(PROJECT_ID, 't-reset'),
+      'ResetGenerate: Genimix did make the image (so checking with Get is the right advice)',
+    );
+    return [
+      `time-out: ${String(get.error)}`,
+      `Generate time-out: ${String(generate.error)} (${String(generateDetails.description)})`,
+      `reset: ${message} (${String(runError?.description)})`,
+    ];
   },
 } satisfies Scenario;

@@ -20,7 +20,11 @@ export interface BatchOptions {
  * @returns the outcome of each task by index; `undefined` for a task never started (after a
  *   stop or a cancellation). Never rejects.
  */
-export async function runBatch<T>(count: number, options: BatchOptions, task: (index: number, signal: AbortSignal) => Promise<T>): Promise<Array<PromiseSettledResult<T> | undefined>> {
+export async function runBatch<T>(
+  count: number,
+  options: BatchOptions,
+  task: (index: number, signal: AbortSignal) => Promise<T>,
+): Promise<Array<PromiseSettledResult<T> | undefined>> {
   const results: Array<PromiseSettledResult<T> | undefined> = new Array(count).fill(undefined);
   const inFlight = new Map<number, AbortController>();
   let next = 0;

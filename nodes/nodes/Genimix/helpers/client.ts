@@ -29,7 +29,9 @@ export async function createClient(ctx: IExecuteFunctions, settings: ClientSetti
       projectId: credentials.projectId,
       ...(credentials.baseUrl ? { baseUrl: credentials.baseUrl } : {}),
       transport: httpRequestTransport(ctx),
-      ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs, generateTimeoutMs: settings.timeoutMs }),
+      ...(settings.timeoutMs === undefined
+        ? {}
+        : { timeoutMs: settings.timeoutMs, generateTimeoutMs: settings.timeoutMs }),
       // n8n Cloud forbids timers in community nodes: waits between retries use n8n's own.
       sleep: (ms, signal) => sleep(ms, signal),
       logger: { debug: (message) => ctx.logger.debug(message) },
@@ -50,6 +52,8 @@ export async function createClient(ctx: IExecuteFunctions, settings: ClientSetti
  */
 export function credentialFieldProblem(error: GenimixValidationError): { message: string; description: string } {
   const field = CREDENTIAL_FIELDS[error.field] ?? error.field;
-  const description = error.message.startsWith(`${error.field} `) ? `${field}${error.message.slice(error.field.length)}` : error.message;
+  const description = error.message.startsWith(`${error.field} `)
+    ? `${field}${error.message.slice(error.field.length)}`
+    : error.message;
   return { message: `The Genimix API credential's ${field} is invalid`, description };
 }

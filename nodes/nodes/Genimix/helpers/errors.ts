@@ -8,7 +8,14 @@ import {
   mayHaveBeenBilled,
   statusText,
 } from '@genimix/core';
-import { type IDataObject, type IExecuteFunctions, type INodeExecutionData, type JsonObject, NodeApiError, NodeOperationError } from 'n8n-workflow';
+import {
+  type IDataObject,
+  type IExecuteFunctions,
+  type INodeExecutionData,
+  type JsonObject,
+  NodeApiError,
+  NodeOperationError,
+} from 'n8n-workflow';
 
 /** The node parameter each core input field comes from, by display name. */
 const PARAMETERS: Record<string, string> = {
@@ -22,7 +29,12 @@ const PARAMETERS: Record<string, string> = {
 };
 
 /** The operations' names as the node shows them. */
-const OPERATION_NAMES: Record<string, string> = { generate: 'Generate', upload: 'Upload', get: 'Get', delete: 'Delete' };
+const OPERATION_NAMES: Record<string, string> = {
+  generate: 'Generate',
+  upload: 'Upload',
+  get: 'Get',
+  delete: 'Delete',
+};
 
 /**
  * The `details` of a failed item (see {@link toErrorItem}); keys without a value are left out.
@@ -64,30 +76,42 @@ const failures = new WeakMap<NodeApiError | NodeOperationError, Failure>();
  * the item index. The message is set after construction: n8n replaces messages that mention some
  * error codes (ECONNRESET, ETIMEDOUT, …) with generic ones, which would hide the node's.
  */
-export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+export function toNodeError(
+  ctx: IExecuteFunctions,
+  error: unknown,
+  itemIndex: number,
+): NodeApiError | NodeOperationError {
   const node = ctx.getNode();
   const operation = operationOf(ctx, itemIndex);
   if (error instanceof NodeApiError || error instanceof NodeOperationError) {
     error.context.itemIndex ??= itemIndex;
-    if (error.message.trim() === '') error.message = `${OPERATION_NAMES[operation ?? ''] ?? 'The operation'} failed in item ${itemIndex}: ${reasonOf(error)}`;
+    if (error.message.trim() === '')
+      error.message = `${OPERATION_NAMES[operation ?? ''] ?? 'The operation'} failed in item ${itemIndex}: ${reasonOf(error)}`;
     if (!failures.has(error)) failures.set(error, { message: error.message, details: compact({ operation }) });
     return error;
   }
   if (error instanceof GenimixValidationError) {
     const parameter = PARAMETERS[error.field] ?? error.field;
-    const detail = error.field === 'data' || error.field === 'contentType' ? 'the input binary' : `the "${parameter}" parameter`;
+    const detail =
+      error.field === 'data' || error.field === 'contentType' ? 'the input binary' : `the "${parameter}" parameter`;
     const nodeError = new NodeOperationError(node, error.message, {
       itemIndex,
       description: `Fix ${detail} of item ${itemIndex}; nothing was sent to Genimix.`,
     });
-    return record(nodeError, `Invalid ${parameter} in item ${itemIndex}: ${error.message}`, { message: error.message, details: compact({ operation, parameter }) });
+    return record(nodeError, `Invalid ${parameter} in item ${itemIndex}: ${error.message}`, {
+      message: error.message,
+      details: compact({ operation, parameter }),
+    });
   }
   if (error instanceof GenimixError) return fromGenimixError(ctx, error, itemIndex, operation);
   // Anything else (n8n's helpers may throw anything, even an empty error): the item must still
   // say what failed, and n8n routes an item to the error output only when its `error` is not empty.
   const title = `${OPERATION_NAMES[operation ?? ''] ?? 'The operation'} failed in item ${itemIndex}: ${reasonOf(error)}`;
   const nodeError = new NodeOperationError(node, error instanceof Error ? error : title, { itemIndex });
-  return record(nodeError, nodeError.message.trim() === '' ? title : nodeError.message, { message: reasonOf(error), details: compact({ operation }) });
+  return record(nodeError, nodeError.message.trim() === '' ? title : nodeError.message, {
+    message: reasonOf(error),
+    details: compact({ operation }),
+  });
 }
 
 /**
@@ -99,11 +123,23 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
  */
 export function toErrorItem(nodeError: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
   const failure = failures.get(nodeError);
-  const details: FailureDetails = compact({ ...failure?.details, itemIndex, description: nodeError.description ?? undefined });
-  return { json: { error: nodeError.message, message: failure?.message ?? nodeError.message, details }, pairedItem: { item: itemIndex } };
+  const details: FailureDetails = compact({
+    ...failure?.details,
+    itemIndex,
+    description: nodeError.description ?? undefined,
+  });
+  return {
+    json: { error: nodeError.message, message: failure?.message ?? nodeError.message, details },
+    pairedItem: { item: itemIndex },
+  };
 }
 
-function fromGenimixError(ctx: IExecuteFunctions, error: GenimixError, itemIndex: number, operation: string | undefined): NodeApiError {
+function fromGenimixError(
+  ctx: IExecuteFunctions,
+  error: GenimixError,
+  itemIndex: number,
+  operation: string | undefined,
+): NodeApiError {
   const call = error.call;
   const imageId = call?.imageId;
   const subject = `${OPERATION_NAMES[operation ?? ''] ?? 'Request'}${imageId ? ` of image ${imageId}` : ''}`;
@@ -120,10 +156,20 @@ function fromGenimixError(ctx: IExecuteFunctions, error: GenimixError, itemIndex
     title = `${subject} failed: ${withoutAction(error.message)}`;
   }
   const advice = billed && imageId ? billedAdvice(imageId) : adviceFor(error, call?.projectId, imageId, seconds);
-  const retryAfterSeconds = error instanceof GenimixApiError && error.retryAfterMs !== undefined ? Math.ceil(error.retryAfterMs / 1000) : undefined;
+  const retryAfterSeconds =
+    error instanceof GenimixApiError && error.retryAfterMs !== undefined
+      ? Math.ceil(error.retryAfterMs / 1000)
+      : undefined;
   // A wait longer than the client makes (Retry-After over 60 s) is the user's to make: say how long.
-  const wait = retryAfterSeconds === undefined ? '' : `Genimix asked to wait ${duration(retryAfterSeconds)} before trying again.`;
-  const description = [advice, wait, error.requestId ? `Request id ${error.requestId}: quote it to Genimix support.` : ''].filter(Boolean).join(' ');
+  const wait =
+    retryAfterSeconds === undefined ? '' : `Genimix asked to wait ${duration(retryAfterSeconds)} before trying again.`;
+  const description = [
+    advice,
+    wait,
+    error.requestId ? `Request id ${error.requestId}: quote it to Genimix support.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const nodeError = new NodeApiError(ctx.getNode(), { message: title } as JsonObject, {
     itemIndex,
     message: title,
@@ -147,7 +193,12 @@ function fromGenimixError(ctx: IExecuteFunctions, error: GenimixError, itemIndex
 }
 
 /** What the user can do about a failure, by its kind. */
-function adviceFor(error: GenimixError, projectId: string | undefined, imageId: string | undefined, seconds: number | undefined): string {
+function adviceFor(
+  error: GenimixError,
+  projectId: string | undefined,
+  imageId: string | undefined,
+  seconds: number | undefined,
+): string {
   if (error instanceof GenimixTimeoutError) {
     return `Genimix did not answer within ${seconds ?? '?'} s. Raise Options → Timeout if it is busy, or try again later.`;
   }
@@ -168,13 +219,14 @@ function adviceFor(error: GenimixError, projectId: string | undefined, imageId: 
     case 413:
       return 'The image is larger than Genimix accepts: upload a smaller one.';
     case 402:
-      return 'The Genimix plan\'s quota is used up.';
+      return "The Genimix plan's quota is used up.";
     case 429:
       return 'Genimix is rate-limiting this API key: lower Options → Concurrency or try again later.';
     default:
       break;
   }
-  if (error.status !== undefined && error.status >= 500) return 'Genimix (or a proxy in front of it) failed: try again later.';
+  if (error.status !== undefined && error.status >= 500)
+    return 'Genimix (or a proxy in front of it) failed: try again later.';
   return error.message;
 }
 
@@ -219,5 +271,7 @@ function compact(details: FailureDetails): FailureDetails {
 export function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
   if (message.trim() !== '') return message.trim();
-  return error instanceof Error ? `${error.name} without a message` : `${error === undefined ? 'undefined' : typeof error} thrown, no message`;
+  return error instanceof Error
+    ? `${error.name} without a message`
+    : `${error === undefined ? 'undefined' : typeof error} thrown, no message`;
 }

@@ -44,7 +44,12 @@ export interface RunOptions {
 export function readRunOptions(ctx: IExecuteFunctions): RunOptions {
   const options = ctx.getNodeParameter('options', 0, {}) as { concurrency?: unknown; timeout?: unknown };
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+  if (
+    typeof concurrency !== 'number' ||
+    !Number.isInteger(concurrency) ||
+    concurrency < 1 ||
+    concurrency > MAX_CONCURRENCY
+  ) {
     throw invalid(ctx, 'Concurrency', concurrency, `a whole number from 1 to ${MAX_CONCURRENCY}`);
   }
   const timeout = options.timeout ?? 0;

@@ -9,7 +9,10 @@ import { legacyRequestTransport } from '../transport/legacy-request';
  * JSON 404). Anything else says which of the two looked wrong: "this URL does not look like the
  * Genimix API" or "the key was refused".
  */
-export async function genimixApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+export async function genimixApiTest(
+  this: ICredentialTestFunctions,
+  credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
   const data = (credential.data ?? {}) as Partial<GenimixCredentials>;
   try {
     const client = new GenimixClient({

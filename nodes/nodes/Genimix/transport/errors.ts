@@ -1,4 +1,10 @@
-import { GenimixAbortError, GenimixConnectionError, GenimixError, GenimixTimeoutError, type TransportRequest } from '@genimix/core';
+import {
+  GenimixAbortError,
+  GenimixConnectionError,
+  GenimixError,
+  GenimixTimeoutError,
+  type TransportRequest,
+} from '@genimix/core';
 
 /** Codes that name a timeout in axios (which n8n's helpers use) and Node. */
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_HEADERS_TIMEOUT']);
@@ -14,15 +20,23 @@ export function mapHelperError(error: unknown, req: TransportRequest): GenimixEr
   const code = findCode(error);
   if (code === 'ERR_CANCELED') return new GenimixAbortError(`${req.method} ${where} was cancelled.`, { cause: error });
   if (code && TIMEOUT_CODES.has(code)) {
-    return new GenimixTimeoutError(`${req.method} ${where} timed out${req.timeoutMs === undefined ? '' : ` after ${req.timeoutMs} ms`}.`, { cause: error });
+    return new GenimixTimeoutError(
+      `${req.method} ${where} timed out${req.timeoutMs === undefined ? '' : ` after ${req.timeoutMs} ms`}.`,
+      { cause: error },
+    );
   }
   const detail = code || (error instanceof Error ? error.message : String(error));
-  return new GenimixConnectionError(`${req.method} ${where} failed: no response (${detail}).`, { cause: error, ...(code ? { code } : {}) });
+  return new GenimixConnectionError(`${req.method} ${where} failed: no response (${detail}).`, {
+    cause: error,
+    ...(code ? { code } : {}),
+  });
 }
 
 /** The error for a response body that stopped arriving for `req.timeoutMs` (see `toTransportResponse`). */
 export function bodyTimeoutError(req: TransportRequest): GenimixTimeoutError {
-  return new GenimixTimeoutError(`${req.method} ${originOf(req.url)} timed out after ${req.timeoutMs} ms: the server answered, then its body stopped arriving.`);
+  return new GenimixTimeoutError(
+    `${req.method} ${originOf(req.url)} timed out after ${req.timeoutMs} ms: the server answered, then its body stopped arriving.`,
+  );
 }
 
 function findCode(error: unknown): string | undefined {

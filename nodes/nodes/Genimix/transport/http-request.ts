@@ -15,7 +15,9 @@ export function httpRequestTransport(ctx: IExecuteFunctions): Transport {
   return {
     async request(req: TransportRequest): Promise<TransportResponse> {
       // n8n adds the key from the credential; the core's copy of the header is dropped.
-      const headers: Record<string, string> = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'x-api-key'));
+      const headers: Record<string, string> = Object.fromEntries(
+        Object.entries(req.headers).filter(([name]) => name !== 'x-api-key'),
+      );
       // A server that answers an upload before its body is in (503 with Retry-After, 401, 413)
       // closes a "Connection: close" request at once, and the rest of the body then meets a reset
       // socket: the answer is lost to EPIPE and looks like a broken connection. On a keep-alive
@@ -44,8 +46,21 @@ export function httpRequestTransport(ctx: IExecuteFunctions): Transport {
       try {
         // n8n replaces `abortSignal` with the context's cancel signal: give it the call's.
         const self = req.signal === undefined ? ctx : withCancelSignal(ctx, req.signal);
-        const response = (await ctx.helpers.httpRequestWithAuthentication.call(self, CREDENTIAL_TYPE, options)) as FullResponse;
-        return toTransportResponse(response, req.timeoutMs === undefined ? undefined : { timeoutMs: req.timeoutMs, sleep: (ms, signal) => sleep(ms, signal), error: () => bodyTimeoutError(req) });
+        const response = (await ctx.helpers.httpRequestWithAuthentication.call(
+          self,
+          CREDENTIAL_TYPE,
+          options,
+        )) as FullResponse;
+        return toTransportResponse(
+          response,
+          req.timeoutMs === undefined
+            ? undefined
+            : {
+                timeoutMs: req.timeoutMs,
+                sleep: (ms, signal) => sleep(ms, signal),
+                error: () => bodyTimeoutError(req),
+              },
+        );
       } catch (error) {
         throw mapHelperError(error, req);
       }

@@ -14,7 +14,12 @@ interface StreamBody extends AsyncIterable<Uint8Array> {
 }
 
 function isStreamBody(body: unknown): body is StreamBody {
-  return typeof body === 'object' && body !== null && typeof (body as StreamBody).destroy === 'function' && Symbol.asyncIterator in body;
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as StreamBody).destroy === 'function' &&
+    Symbol.asyncIterator in body
+  );
 }
 
 /** How long a streamed body may pause, and what a stall is reported as (see {@link withIdleTimeout}). */
@@ -29,7 +34,11 @@ export type BodyIdleTimeout = Omit<IdleTimeoutOptions, 'onIdle'>;
 export function toTransportResponse(response: FullResponse, idle?: BodyIdleTimeout): TransportResponse {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(response.headers ?? {})) {
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value === undefined || value === null ? undefined : String(value);
+    headers[name.toLowerCase()] = Array.isArray(value)
+      ? value.join(', ')
+      : value === undefined || value === null
+        ? undefined
+        : String(value);
   }
   const body = response.body;
   if (isStreamBody(body)) {

@@ -41,7 +41,10 @@ export interface CredentialCheck {
  *
  * @throws {GenimixAbortError} when `options.signal` aborts
  */
-export async function checkCredentials(ctx: OperationContext, options: Pick<RequestOptions, 'signal'> = {}): Promise<CredentialCheck> {
+export async function checkCredentials(
+  ctx: OperationContext,
+  options: Pick<RequestOptions, 'signal'> = {},
+): Promise<CredentialCheck> {
   const where = ctx.requester.redactUrl(ctx.requester.baseUrl);
   const call: ApiCall = {
     method: 'GET',
@@ -65,14 +68,24 @@ export async function checkCredentials(ctx: OperationContext, options: Pick<Requ
       };
     }
     const keyed = await ctx.requester.probe(call);
-    if (keyed.status === 404 && isJsonError(keyed)) return { ok: true, message: 'Connection successful: Genimix accepted the API key for this project.' };
+    if (keyed.status === 404 && isJsonError(keyed))
+      return { ok: true, message: 'Connection successful: Genimix accepted the API key for this project.' };
     // An image under the probe's id is unlikely but still Genimix's answer.
-    if (keyed.status === 200 && sniffImageType(keyed.body)) return { ok: true, message: 'Connection successful: Genimix accepted the API key for this project.' };
+    if (keyed.status === 200 && sniffImageType(keyed.body))
+      return { ok: true, message: 'Connection successful: Genimix accepted the API key for this project.' };
     if (keyed.status === 401) {
-      return { ok: false, problem: 'key-refused', message: `The key was refused: Genimix answered ${said(keyed, ctx)}. Copy the API key again from the Genimix dashboard (Settings → API Keys).` };
+      return {
+        ok: false,
+        problem: 'key-refused',
+        message: `The key was refused: Genimix answered ${said(keyed, ctx)}. Copy the API key again from the Genimix dashboard (Settings → API Keys).`,
+      };
     }
     if (keyed.status === 403) {
-      return { ok: false, problem: 'no-project-access', message: `The key was refused for project "${ctx.projectId}": Genimix answered ${said(keyed, ctx)}. Check the Project ID, or use a key of that project.` };
+      return {
+        ok: false,
+        problem: 'no-project-access',
+        message: `The key was refused for project "${ctx.projectId}": Genimix answered ${said(keyed, ctx)}. Check the Project ID, or use a key of that project.`,
+      };
     }
     if (isBusy(keyed.status)) return unavailable(where, keyed, ctx);
     return {
@@ -82,7 +95,11 @@ export async function checkCredentials(ctx: OperationContext, options: Pick<Requ
     };
   } catch (error) {
     if (error instanceof GenimixAbortError || !(error instanceof GenimixError)) throw error;
-    return { ok: false, problem: 'unreachable', message: `Genimix could not be reached at ${where}: ${error.message} Check the Base URL and the network.` };
+    return {
+      ok: false,
+      problem: 'unreachable',
+      message: `Genimix could not be reached at ${where}: ${error.message} Check the Base URL and the network.`,
+    };
   }
 }
 
@@ -91,7 +108,11 @@ function isBusy(status: number): boolean {
 }
 
 function unavailable(where: string, response: ProbeResponse, ctx: OperationContext): CredentialCheck {
-  return { ok: false, problem: 'unavailable', message: `${where} answered ${said(response, ctx)}: the server is busy or failing, so the credentials could not be checked. Try again in a minute.` };
+  return {
+    ok: false,
+    problem: 'unavailable',
+    message: `${where} answered ${said(response, ctx)}: the server is busy or failing, so the credentials could not be checked. Try again in a minute.`,
+  };
 }
 
 /** A JSON object that carries an error message: how Genimix (and its emulator) answers a 404. */

@@ -1,9 +1,9 @@
 import { checkId } from '../identifiers.js';
+import type { Requester } from '../requester.js';
+import type { OpenedFile } from '../runtime/types.js';
 import { generateResponseSchema, isUsableImageUrl } from '../schemas.js';
 import type { TransportResponse } from '../transport.js';
 import { buildUrl } from '../url.js';
-import type { Requester } from '../requester.js';
-import type { OpenedFile } from '../runtime/types.js';
 
 /** What an operation needs from the client that runs it. */
 export interface OperationContext {
@@ -42,7 +42,14 @@ export function resolveImageRef(ctx: OperationContext, ref: ImageRef): { project
  * stored either way.
  * @throws {GenimixResponseError} when the body is not JSON of that shape
  */
-export async function readStoredAnswer(ctx: OperationContext, response: TransportResponse, action: string, ref: { projectId: string; imageId: string }): Promise<{ success: true; message: string; imageUrl: string }> {
+export async function readStoredAnswer(
+  ctx: OperationContext,
+  response: TransportResponse,
+  action: string,
+  ref: { projectId: string; imageId: string },
+): Promise<{ success: true; message: string; imageUrl: string }> {
   const answer = await ctx.requester.readJson(response, generateResponseSchema, action);
-  return isUsableImageUrl(answer.imageUrl) ? answer : { ...answer, imageUrl: buildUrl(ctx.requester.baseUrl, ref.projectId, 'image', ref.imageId) };
+  return isUsableImageUrl(answer.imageUrl)
+    ? answer
+    : { ...answer, imageUrl: buildUrl(ctx.requester.baseUrl, ref.projectId, 'image', ref.imageId) };
 }

@@ -19,15 +19,32 @@ export interface DeleteImageResult {
  * @throws {GenimixValidationError} for a bad id, before sending
  * @throws {GenimixNotFoundError} when there is no such image, other {@link GenimixApiError}s
  */
-export async function deleteImage(ctx: OperationContext, params: DeleteImageParams, options: RequestOptions = {}): Promise<DeleteImageResult> {
+export async function deleteImage(
+  ctx: OperationContext,
+  params: DeleteImageParams,
+  options: RequestOptions = {},
+): Promise<DeleteImageResult> {
   const { projectId, imageId } = resolveImageRef(ctx, params);
   const action = `delete image "${imageId}"`;
   return ctx.requester.call(
-    { method: 'DELETE', projectId, kind: 'image', imageId, action, retryClass: 'idempotent', maxRetries: options.maxRetries ?? ctx.maxRetries, signal: options.signal, timeoutMs: options.timeoutMs ?? ctx.timeoutMs },
+    {
+      method: 'DELETE',
+      projectId,
+      kind: 'image',
+      imageId,
+      action,
+      retryClass: 'idempotent',
+      maxRetries: options.maxRetries ?? ctx.maxRetries,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
+    },
     async (response) => {
       const result = await ctx.requester.readJson(response, deleteResponseSchema, action);
       if (result.deleted !== imageId) {
-        throw new GenimixResponseError(`${action}: the server answered that it deleted ${JSON.stringify(result.deleted)}, not "${imageId}".`, { status: response.status, requestId: requestIdOf(response.headers) });
+        throw new GenimixResponseError(
+          `${action}: the server answered that it deleted ${JSON.stringify(result.deleted)}, not "${imageId}".`,
+          { status: response.status, requestId: requestIdOf(response.headers) },
+        );
       }
       return result;
     },

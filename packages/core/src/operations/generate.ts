@@ -29,7 +29,11 @@ export interface GenerateImageResult {
  * @throws {GenimixApiError} subclass for an error status; {@link GenimixResponseError} for a
  *   2xx body of the wrong shape; connection, timeout and abort errors from the transport
  */
-export async function generateImage(ctx: OperationContext, params: GenerateImageParams, options: RequestOptions = {}): Promise<GenerateImageResult> {
+export async function generateImage(
+  ctx: OperationContext,
+  params: GenerateImageParams,
+  options: RequestOptions = {},
+): Promise<GenerateImageResult> {
   const { projectId, imageId } = resolveImageRef(ctx, params);
   const provider = checkModelField('provider', params.provider);
   const modelId = checkModelField('modelId', params.modelId);

@@ -30,25 +30,49 @@ export interface GetImageStreamResult {
  *
  * @throws {GenimixNotFoundError} and the other errors of {@link getImage}, before the stream starts
  */
-export async function getImageStream(ctx: OperationContext, params: GetImageStreamParams, options: RequestOptions = {}): Promise<GetImageStreamResult> {
+export async function getImageStream(
+  ctx: OperationContext,
+  params: GetImageStreamParams,
+  options: RequestOptions = {},
+): Promise<GetImageStreamResult> {
   const { projectId, imageId } = resolveImageRef(ctx, params);
   const action = `get image "${imageId}"`;
   return ctx.requester.call(
-    { method: 'GET', projectId, kind: 'image', imageId, action, retryClass: 'idempotent', maxRetries: options.maxRetries ?? ctx.maxRetries, signal: options.signal, timeoutMs: options.timeoutMs ?? ctx.timeoutMs },
+    {
+      method: 'GET',
+      projectId,
+      kind: 'image',
+      imageId,
+      action,
+      retryClass: 'idempotent',
+      maxRetries: options.maxRetries ?? ctx.maxRetries,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
+    },
     (response) => openStream(ctx, response, action),
   );
 }
 
-async function openStream(ctx: OperationContext, response: TransportResponse, action: string): Promise<GetImageStreamResult> {
+async function openStream(
+  ctx: OperationContext,
+  response: TransportResponse,
+  action: string,
+): Promise<GetImageStreamResult> {
   const details = { status: response.status, requestId: requestIdOf(response.headers) };
   const declaredLength = response.headers['content-length'];
-  const contentLength = declaredLength !== undefined && /^\d+$/.test(declaredLength) ? Number(declaredLength) : undefined;
+  const contentLength =
+    declaredLength !== undefined && /^\d+$/.test(declaredLength) ? Number(declaredLength) : undefined;
   const iterator = response.body[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
   let received = 0;
   let ended = false;
   const broken = (error: unknown) =>
-    error instanceof GenimixError ? error : new GenimixConnectionError(`${action} failed: the connection broke while the body was read.`, { ...details, cause: error });
+    error instanceof GenimixError
+      ? error
+      : new GenimixConnectionError(`${action} failed: the connection broke while the body was read.`, {
+          ...details,
+          cause: error,
+        });
   try {
     while (received < SNIFF_BYTES) {
       const next = await iterator.next();
@@ -68,7 +92,10 @@ async function openStream(ctx: OperationContext, response: TransportResponse, ac
   if (!contentType) {
     await response.dump().catch(() => {});
     const declared = normalizeMimeType(response.headers['content-type'] ?? '') || 'an untyped body';
-    throw new GenimixResponseError(`${action}: the server answered ${response.status} with ${declared} that is no PNG, JPEG, WebP or GIF image: ${ctx.requester.excerpt(first, response)}`, details);
+    throw new GenimixResponseError(
+      `${action}: the server answered ${response.status} with ${declared} that is no PNG, JPEG, WebP or GIF image: ${ctx.requester.excerpt(first, response)}`,
+      details,
+    );
   }
   let pending: Uint8Array | undefined = first.length > 0 ? first : undefined;
   const body = new ReadableStream<Uint8Array>({
@@ -86,7 +113,10 @@ async function openStream(ctx: OperationContext, response: TransportResponse, ac
           return;
         }
         if (contentLength !== undefined && received !== contentLength) {
-          throw new GenimixConnectionError(`${action} failed: the response was cut off (${received} of ${contentLength} bytes arrived).`, details);
+          throw new GenimixConnectionError(
+            `${action} failed: the response was cut off (${received} of ${contentLength} bytes arrived).`,
+            details,
+          );
         }
         controller.close();
       } catch (error) {

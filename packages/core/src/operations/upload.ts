@@ -1,5 +1,5 @@
-import { GenimixValidationError } from '../errors.js';
 import { isReopenableBody, prepareReopenableBody, type ReopenableBody } from '../body-source.js';
+import { GenimixValidationError } from '../errors.js';
 import { type ImageData, prepareUploadBody, releaseStream } from '../request-body.js';
 import { DEFAULT_MAX_IMAGE_BYTES, type RequestOptions } from '../request-options.js';
 import { type ImageRef, type OperationContext, readStoredAnswer, resolveImageRef } from './context.js';
@@ -46,13 +46,20 @@ export interface UploadImageResult {
  *   match its size (the upload is stopped before it completes)
  * @throws {GenimixApiError} subclass for an error status, and the transport's errors
  */
-export async function uploadImage(ctx: OperationContext, params: UploadImageParams, options: RequestOptions = {}): Promise<UploadImageResult> {
+export async function uploadImage(
+  ctx: OperationContext,
+  params: UploadImageParams,
+  options: RequestOptions = {},
+): Promise<UploadImageResult> {
   const action = `upload image "${String(params.imageId)}"`;
   let source: unknown = params.data;
   try {
     const { projectId, imageId } = resolveImageRef(ctx, params);
     if ((params.data === undefined) === (params.path === undefined)) {
-      throw new GenimixValidationError('data', 'Give exactly one of data (the image\'s bytes or a stream) and path (a local image file).');
+      throw new GenimixValidationError(
+        'data',
+        "Give exactly one of data (the image's bytes or a stream) and path (a local image file).",
+      );
     }
     source = params.path === undefined ? params.data : await fileBody(ctx, params.path);
     const prepared = isReopenableBody(source)
@@ -74,7 +81,12 @@ export async function uploadImage(ctx: OperationContext, params: UploadImagePara
         signal: options.signal,
         timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
       },
-      async (response) => ({ ...(await readStoredAnswer(ctx, response, action, { projectId, imageId })), contentType, ...(size === undefined ? {} : { size }), ...dimensions }),
+      async (response) => ({
+        ...(await readStoredAnswer(ctx, response, action, { projectId, imageId })),
+        contentType,
+        ...(size === undefined ? {} : { size }),
+        ...dimensions,
+      }),
     );
   } catch (error) {
     // A stream that was refused, or that the transport did not finish (a refused connection, an

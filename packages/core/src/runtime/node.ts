@@ -41,12 +41,19 @@ export async function openFile(path: string): Promise<OpenedFile> {
   let size: number;
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new GenimixValidationError('path', `path ${JSON.stringify(path)} is not a regular file: give the path of an image file.`);
+    if (!info.isFile())
+      throw new GenimixValidationError(
+        'path',
+        `path ${JSON.stringify(path)} is not a regular file: give the path of an image file.`,
+      );
     size = info.size;
   } catch (error) {
     if (error instanceof GenimixValidationError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new GenimixValidationError('path', `path ${JSON.stringify(path)} cannot be read (${code ?? String(error)}): give the path of an existing image file.`);
+    throw new GenimixValidationError(
+      'path',
+      `path ${JSON.stringify(path)} cannot be read (${code ?? String(error)}): give the path of an existing image file.`,
+    );
   }
   return { stream: createReadStream(path), size };
 }

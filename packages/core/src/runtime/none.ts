@@ -9,7 +9,10 @@ import type { GenimixLogger, OpenedFile, Sleep } from './types.js';
  * @throws {GenimixValidationError} always, field `transport`
  */
 export function defaultTransport(): Transport {
-  throw new GenimixValidationError('transport', 'No default transport in this runtime: pass a transport to GenimixClient (see the Transport interface).');
+  throw new GenimixValidationError(
+    'transport',
+    'No default transport in this runtime: pass a transport to GenimixClient (see the Transport interface).',
+  );
 }
 
 /**
@@ -19,7 +22,10 @@ export function defaultTransport(): Transport {
  * @throws {GenimixValidationError} always, field `sleep`
  */
 export const defaultSleep: Sleep = async () => {
-  throw new GenimixValidationError('sleep', 'No default sleep in this runtime: pass sleep to GenimixClient to allow retries.');
+  throw new GenimixValidationError(
+    'sleep',
+    'No default sleep in this runtime: pass sleep to GenimixClient to allow retries.',
+  );
 };
 
 /** No environment to read: logging is the host's `logger` option. */
@@ -32,5 +38,8 @@ export function defaultLogger(): GenimixLogger | undefined {
  * @throws {GenimixValidationError} always, field `path`
  */
 export async function openFile(): Promise<OpenedFile> {
-  throw new GenimixValidationError('path', 'Uploading from a file path needs Node: pass the image as data (bytes or a stream) instead.');
+  throw new GenimixValidationError(
+    'path',
+    'Uploading from a file path needs Node: pass the image as data (bytes or a stream) instead.',
+  );
 }

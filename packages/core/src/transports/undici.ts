@@ -46,7 +46,10 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         response = await request(req.url, {
           method: req.method,
           headers: req.headers,
-          body: req.body === undefined || req.body instanceof Uint8Array || req.body instanceof Readable ? req.body : Readable.from(req.body, { objectMode: false }),
+          body:
+            req.body === undefined || req.body instanceof Uint8Array || req.body instanceof Readable
+              ? req.body
+              : Readable.from(req.body, { objectMode: false }),
           ...(signal === undefined ? {} : { signal }),
           dispatcher,
           ...(req.timeoutMs === undefined ? {} : { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
@@ -116,7 +119,10 @@ function mapError(error: unknown, req: TransportRequest, timeout: AbortSignal | 
     return new GenimixTimeoutError(`${req.method} ${where} timed out after ${req.timeoutMs} ms.`, { cause: error });
   }
   const detail = code || (error instanceof Error ? error.message : String(error));
-  return new GenimixConnectionError(`${req.method} ${where} failed: no response (${detail}).`, { cause: error, ...(code ? { code } : {}) });
+  return new GenimixConnectionError(`${req.method} ${where} failed: no response (${detail}).`, {
+    cause: error,
+    ...(code ? { code } : {}),
+  });
 }
 
 function safeOrigin(url: string): string {

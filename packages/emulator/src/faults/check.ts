@@ -37,19 +37,23 @@ export function checkFault(input: unknown): Fault {
   }
   const allowed = new Set([...SCOPE_FIELDS, ...KIND_FIELDS[kind as FaultKind]]);
   for (const key of Object.keys(fields)) {
-    if (!allowed.has(key)) throw new TypeError(`fault.${key} is not a field of a ${kind} fault; it has ${[...allowed].join(', ')}.`);
+    if (!allowed.has(key))
+      throw new TypeError(`fault.${key} is not a field of a ${kind} fault; it has ${[...allowed].join(', ')}.`);
   }
 
   const out: Record<string, unknown> = { kind };
   if (fields.route !== undefined) {
     if (!ROUTE_NAMES.includes(fields.route as RouteName)) {
-      throw new TypeError(`fault.route must be one of ${ROUTE_NAMES.join(', ')} (or absent for all); got ${show(fields.route)}.`);
+      throw new TypeError(
+        `fault.route must be one of ${ROUTE_NAMES.join(', ')} (or absent for all); got ${show(fields.route)}.`,
+      );
     }
     out.route = fields.route;
   }
   for (const id of ['projectId', 'imageId'] as const) {
     if (fields[id] === undefined) continue;
-    if (typeof fields[id] !== 'string' || fields[id] === '') throw new TypeError(`fault.${id} must be a non-empty string; got ${show(fields[id])}.`);
+    if (typeof fields[id] !== 'string' || fields[id] === '')
+      throw new TypeError(`fault.${id} must be a non-empty string; got ${show(fields[id])}.`);
     out[id] = fields[id];
   }
   const times = fields.times ?? 1;
@@ -92,7 +96,9 @@ export function checkFault(input: unknown): Fault {
 
 function delay(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_DELAY_MS) {
-    throw new TypeError(`fault.${name} must be a number of milliseconds from 0 to ${MAX_DELAY_MS}; got ${show(value)}.`);
+    throw new TypeError(
+      `fault.${name} must be a number of milliseconds from 0 to ${MAX_DELAY_MS}; got ${show(value)}.`,
+    );
   }
   return value;
 }
@@ -107,7 +113,9 @@ function statusCode(name: string, value: unknown, min: number, max: number): num
 function retryAfter(value: unknown): string {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
   if (typeof value === 'string' && value !== '' && HEADER_VALUE.test(value)) return value;
-  throw new TypeError(`fault.retryAfter must be a header value (seconds, e.g. "1", or an HTTP date) without line breaks; got ${show(value)}.`);
+  throw new TypeError(
+    `fault.retryAfter must be a header value (seconds, e.g. "1", or an HTTP date) without line breaks; got ${show(value)}.`,
+  );
 }
 
 function body(value: unknown): string | Uint8Array {
@@ -119,13 +127,16 @@ function body(value: unknown): string | Uint8Array {
 
 function contentType(value: unknown): string | null {
   if (value === null || (typeof value === 'string' && value !== '' && HEADER_VALUE.test(value))) return value;
-  throw new TypeError(`fault.contentType must be a header value such as "text/html", or null for none; got ${show(value)}.`);
+  throw new TypeError(
+    `fault.contentType must be a header value such as "text/html", or null for none; got ${show(value)}.`,
+  );
 }
 
 /** A value for an error message: short, and never more than 60 characters of it. */
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
+    return String(value);
   return typeof value;
 }

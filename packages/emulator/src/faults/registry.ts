@@ -80,7 +80,9 @@ class Entry implements FaultHandle {
   }
 
   #never(count: number, why = 'it is spent'): Error {
-    return new Error(`The ${this.fault.kind} fault will not reach ${count} hit${count === 1 ? '' : 's'} (it has ${this.#hits}): ${why}.`);
+    return new Error(
+      `The ${this.fault.kind} fault will not reach ${count} hit${count === 1 ? '' : 's'} (it has ${this.#hits}): ${why}.`,
+    );
   }
 }
 

@@ -7,7 +7,12 @@ export function statusReply(fault: StatusFault): Reply {
   const headers: Record<string, string> = {};
   if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
   if (fault.body !== undefined) {
-    return bodyReply(fault.status, fault.body, fault.contentType === undefined ? 'text/plain; charset=utf-8' : fault.contentType, headers);
+    return bodyReply(
+      fault.status,
+      fault.body,
+      fault.contentType === undefined ? 'text/plain; charset=utf-8' : fault.contentType,
+      headers,
+    );
   }
   const text = STATUS_CODES[fault.status] ?? `Status ${fault.status}`;
   return errorReply(fault.status, `${text} (a fault injected by the emulator).`, headers);
@@ -15,5 +20,9 @@ export function statusReply(fault: StatusFault): Reply {
 
 /** The reply of a malformed fault: its body as given, with a 2xx status. */
 export function malformedReply(fault: MalformedFault): Reply {
-  return bodyReply(fault.status ?? 200, fault.body, fault.contentType === undefined ? 'application/json; charset=utf-8' : fault.contentType);
+  return bodyReply(
+    fault.status ?? 200,
+    fault.body,
+    fault.contentType === undefined ? 'application/json; charset=utf-8' : fault.contentType,
+  );
 }

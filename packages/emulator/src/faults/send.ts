@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { setTimeout as wait } from 'node:timers/promises';
 import type { Reply } from '../respond.js';
 
@@ -41,7 +41,13 @@ export async function sendCut(res: ServerResponse, reply: Reply): Promise<void> 
  * @param chunkBytes bytes per piece, ≥ 1
  * @param delayMs the wait between two pieces, in ms
  */
-export async function sendSlowly(res: ServerResponse, reply: Reply, chunkBytes: number, delayMs: number, signal: AbortSignal): Promise<void> {
+export async function sendSlowly(
+  res: ServerResponse,
+  reply: Reply,
+  chunkBytes: number,
+  delayMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(reply.status, reply.headers);
   for (let offset = 0; offset < reply.body.length; offset += chunkBytes) {

@@ -1,5 +1,5 @@
 import { ROUTE_NAMES, type RouteName } from '../target.js';
-import { DROP_WHEN, MAX_DELAY_MS, checkFault } from './check.js';
+import { checkFault, DROP_WHEN, MAX_DELAY_MS } from './check.js';
 import type { DropWhen, Fault, FaultKind } from './types.js';
 
 /**
@@ -22,19 +22,20 @@ import type { DropWhen, Fault, FaultKind } from './types.js';
 export const FAULT_SPEC_SYNTAX = '<operation>:<fault>[,<option>=<value>]...';
 
 /** The bodies `malformed=<name>` sends, with their content types. */
-export const MALFORMED_PRESETS: Readonly<Record<string, { readonly body: string; readonly contentType: string }>> = Object.freeze({
-  // A success without the contract's fields (no imageUrl, no deleted); JSON where Get has an image.
-  json: { body: '{"success":true,"message":"OK"}', contentType: 'application/json; charset=utf-8' },
-  // Cut off mid-value, with a Content-Length that matches: the body is whole, the JSON is not.
-  'broken-json': { body: '{"success":true,"imageUrl":"http://', contentType: 'application/json; charset=utf-8' },
-  // What a captive portal or a misrouted proxy answers with 200.
-  html: {
-    body: '<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Sign in to continue</h1><p>This network requires you to sign in.</p></body></html>',
-    contentType: 'text/html; charset=utf-8',
-  },
-  text: { body: 'OK', contentType: 'text/plain; charset=utf-8' },
-  empty: { body: '', contentType: 'application/json; charset=utf-8' },
-});
+export const MALFORMED_PRESETS: Readonly<Record<string, { readonly body: string; readonly contentType: string }>> =
+  Object.freeze({
+    // A success without the contract's fields (no imageUrl, no deleted); JSON where Get has an image.
+    json: { body: '{"success":true,"message":"OK"}', contentType: 'application/json; charset=utf-8' },
+    // Cut off mid-value, with a Content-Length that matches: the body is whole, the JSON is not.
+    'broken-json': { body: '{"success":true,"imageUrl":"http://', contentType: 'application/json; charset=utf-8' },
+    // What a captive portal or a misrouted proxy answers with 200.
+    html: {
+      body: '<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Sign in to continue</h1><p>This network requires you to sign in.</p></body></html>',
+      contentType: 'text/html; charset=utf-8',
+    },
+    text: { body: 'OK', contentType: 'text/plain; charset=utf-8' },
+    empty: { body: '', contentType: 'application/json; charset=utf-8' },
+  });
 
 /** A fault spec that does not parse. `detail` names the bad part, without repeating the whole spec. */
 export class FaultSpecError extends TypeError {
@@ -73,11 +74,14 @@ export function parseFaultSpec(spec: string): Fault {
   const fail = (detail: string): never => {
     throw new FaultSpecError(spec, detail);
   };
-  if (typeof spec !== 'string' || spec.trim() === '') fail(`empty: write ${FAULT_SPEC_SYNTAX}, e.g. get:status=503,times=2.`);
+  if (typeof spec !== 'string' || spec.trim() === '')
+    fail(`empty: write ${FAULT_SPEC_SYNTAX}, e.g. get:status=503,times=2.`);
   const colon = spec.indexOf(':');
-  if (colon < 0) fail(`no operation: start with one of ${OPERATIONS.map((o) => `${o}:`).join(', ')} (e.g. get:status=503).`);
+  if (colon < 0)
+    fail(`no operation: start with one of ${OPERATIONS.map((o) => `${o}:`).join(', ')} (e.g. get:status=503).`);
   const operation = spec.slice(0, colon).trim();
-  if (!(OPERATIONS as readonly string[]).includes(operation)) fail(`"${operation}": unknown operation; use ${OPERATIONS.join(', ')}.`);
+  if (!(OPERATIONS as readonly string[]).includes(operation))
+    fail(`"${operation}": unknown operation; use ${OPERATIONS.join(', ')}.`);
 
   const after = spec.slice(colon + 1);
   if (after.trim() === '') fail(`no fault after "${operation}:": use ${KIND_USAGE}.`);
@@ -88,12 +92,14 @@ export function parseFaultSpec(spec: string): Fault {
   const seen = new Set<string>();
   for (const item of rest) {
     if (item.value === undefined) fail(`"${item.raw}": an option needs a value, as in times=2.`);
-    if (!OPTIONS[kind].includes(item.name)) fail(`"${item.raw}": unknown option for a ${kind} fault; use ${OPTIONS[kind].join(', ')}.`);
+    if (!OPTIONS[kind].includes(item.name))
+      fail(`"${item.raw}": unknown option for a ${kind} fault; use ${OPTIONS[kind].join(', ')}.`);
     if (seen.has(item.name)) fail(`"${item.raw}": ${item.name} is given twice.`);
     seen.add(item.name);
     parseOption(kind, item as Item & { value: string }, fault, fail);
   }
-  if (kind === 'malformed' && fault.body === undefined) fail(`"${first!.raw}": say which body, as in malformed=html or malformed,body="...".`);
+  if (kind === 'malformed' && fault.body === undefined)
+    fail(`"${first!.raw}": say which body, as in malformed=html or malformed,body="...".`);
 
   try {
     return checkFault(fault);
@@ -130,16 +136,21 @@ function splitItems(text: string, fail: (detail: string) => never): Item[] {
           // \" and \\ inside quotes stand for " and \.
           value += c === '\\' && i < text.length ? text[i++]! : c;
         }
-        if (i < text.length && text[i] !== ',') fail(`"${text.slice(start, nextComma(text, i))}": put a comma right after the closing ".`);
+        if (i < text.length && text[i] !== ',')
+          fail(`"${text.slice(start, nextComma(text, i))}": put a comma right after the closing ".`);
       } else {
         const end = nextComma(text, i);
         value = text.slice(i, end).trim();
         i = end;
-        if (value.includes('"')) fail(`"${text.slice(start, i).trim()}": a value with a quote in it must be quoted whole, as in body="say \\"hi\\"".`);
+        if (value.includes('"'))
+          fail(
+            `"${text.slice(start, i).trim()}": a value with a quote in it must be quoted whole, as in body="say \\"hi\\"".`,
+          );
       }
     }
     const raw = text.slice(start, i).trim();
-    if (name === '') fail(raw === '' ? 'an empty part between commas: remove the extra comma.' : `"${raw}": a value without a name.`);
+    if (name === '')
+      fail(raw === '' ? 'an empty part between commas: remove the extra comma.' : `"${raw}": a value without a name.`);
     items.push({ name, value, raw });
     if (i >= text.length) return items;
     i++; // past the comma
@@ -165,14 +176,22 @@ function parseKind(item: Item, fault: Record<string, unknown>, fail: (detail: st
       return 'status';
     case 'drop':
       fault.kind = 'drop';
-      if (!DROP_WHEN.includes(value as DropWhen)) fail(`"${raw}": say when to drop: drop=${DROP_WHEN.join(', drop=')}.`);
+      if (!DROP_WHEN.includes(value as DropWhen))
+        fail(`"${raw}": say when to drop: drop=${DROP_WHEN.join(', drop=')}.`);
       fault.when = value;
       return 'drop';
     case 'slow-body': {
       fault.kind = 'slow-body';
       const match = /^(\d+)\/(\d+)$/.exec(value ?? '');
       if (!match) fail(`"${raw}": write slow-body=<chunkBytes>/<delayMs>, e.g. slow-body=1024/50.`);
-      fault.chunkBytes = whole(raw, match![1], 1, Number.MAX_SAFE_INTEGER, 'the chunk size must be a whole number of bytes', fail);
+      fault.chunkBytes = whole(
+        raw,
+        match![1],
+        1,
+        Number.MAX_SAFE_INTEGER,
+        'the chunk size must be a whole number of bytes',
+        fail,
+      );
       fault.delayMs = whole(raw, match![2], 0, MAX_DELAY_MS, 'the delay must be a whole number of milliseconds', fail);
       return 'slow-body';
     }
@@ -180,7 +199,10 @@ function parseKind(item: Item, fault: Record<string, unknown>, fail: (detail: st
       fault.kind = 'malformed';
       if (value === undefined) return 'malformed';
       const preset = Object.hasOwn(MALFORMED_PRESETS, value) ? MALFORMED_PRESETS[value] : undefined;
-      if (!preset) fail(`"${raw}": unknown body; use malformed=${Object.keys(MALFORMED_PRESETS).join(', malformed=')}, or body="...".`);
+      if (!preset)
+        fail(
+          `"${raw}": unknown body; use malformed=${Object.keys(MALFORMED_PRESETS).join(', malformed=')}, or body="...".`,
+        );
       fault.body = preset!.body;
       fault.contentType = preset!.contentType;
       return 'malformed';
@@ -190,11 +212,19 @@ function parseKind(item: Item, fault: Record<string, unknown>, fail: (detail: st
   }
 }
 
-function parseOption(kind: FaultKind, item: Item & { value: string }, fault: Record<string, unknown>, fail: (detail: string) => never): void {
+function parseOption(
+  kind: FaultKind,
+  item: Item & { value: string },
+  fault: Record<string, unknown>,
+  fail: (detail: string) => never,
+): void {
   const { name, value, raw } = item;
   switch (name) {
     case 'times':
-      fault.times = value === 'inf' ? Infinity : whole(raw, value, 1, Number.MAX_SAFE_INTEGER, 'times must be a whole number (or inf)', fail);
+      fault.times =
+        value === 'inf'
+          ? Infinity
+          : whole(raw, value, 1, Number.MAX_SAFE_INTEGER, 'times must be a whole number (or inf)', fail);
       return;
     case 'project':
     case 'image':
@@ -202,7 +232,8 @@ function parseOption(kind: FaultKind, item: Item & { value: string }, fault: Rec
       fault[name === 'project' ? 'projectId' : 'imageId'] = value;
       return;
     case 'retry-after':
-      if (value === '' || !/^[\t\x20-\x7e]*$/.test(value)) fail(`"${raw}": give seconds or an HTTP date (quoted, it has a comma).`);
+      if (value === '' || !/^[\t\x20-\x7e]*$/.test(value))
+        fail(`"${raw}": give seconds or an HTTP date (quoted, it has a comma).`);
       fault.retryAfter = value;
       return;
     case 'body':
@@ -219,7 +250,14 @@ function parseOption(kind: FaultKind, item: Item & { value: string }, fault: Rec
   }
 }
 
-function whole(raw: string, value: string | undefined, min: number, max: number, what: string, fail: (detail: string) => never): number {
+function whole(
+  raw: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+  what: string,
+  fail: (detail: string) => never,
+): number {
   const n = Number(value);
   if (value === undefined || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
     return fail(`"${raw}": ${what} ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}.`);
@@ -232,7 +270,13 @@ function whole(raw: string, value: string | undefined, min: number, max: number,
  * `get: status 503 (Retry-After 1), 2 times` or `any: latency 200 ms, every time`.
  */
 export function describeFault(fault: Fault): string {
-  const where = [fault.route ?? 'any', fault.projectId && `project ${fault.projectId}`, fault.imageId && `image ${fault.imageId}`].filter(Boolean).join(' ');
+  const where = [
+    fault.route ?? 'any',
+    fault.projectId && `project ${fault.projectId}`,
+    fault.imageId && `image ${fault.imageId}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
   const times = fault.times ?? 1;
   const count = times === Infinity ? 'every time' : times === 1 ? 'once' : `${times} times`;
   return `${where}: ${what(fault)}, ${count}`;

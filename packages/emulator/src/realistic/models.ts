@@ -50,11 +50,20 @@ export const REALISTIC_MODELS: readonly RealisticModel[] = Object.freeze(
  * For a model the table does not list (one the catalog adds later): a square image after 10 s,
  * so the emulator keeps working until the table catches up.
  */
-export const FALLBACK_MODEL: Omit<RealisticModel, 'provider' | 'modelId'> = Object.freeze({ sizes: Object.freeze([SQUARE]), latencyMs: 10_000 });
+export const FALLBACK_MODEL: Omit<RealisticModel, 'provider' | 'modelId'> = Object.freeze({
+  sizes: Object.freeze([SQUARE]),
+  latencyMs: 10_000,
+});
 
 /** The table's entry for a model, or {@link FALLBACK_MODEL}'s figures under its name. */
 export function realisticModel(provider: string, modelId: string): RealisticModel {
-  return REALISTIC_MODELS.find((m) => m.provider === provider && m.modelId === modelId) ?? { provider, modelId, ...FALLBACK_MODEL };
+  return (
+    REALISTIC_MODELS.find((m) => m.provider === provider && m.modelId === modelId) ?? {
+      provider,
+      modelId,
+      ...FALLBACK_MODEL,
+    }
+  );
 }
 
 /**

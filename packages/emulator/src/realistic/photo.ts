@@ -48,25 +48,38 @@ export interface PhotoOptions {
  */
 export async function renderPhoto(options: PhotoOptions): Promise<Buffer> {
   const { width, height } = options;
-  for (const [name, value] of [['width', width], ['height', height]] as const) {
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1 || value > MAX_PHOTO_SIDE) {
-      throw new TypeError(`renderPhoto: ${name} must be a whole number of pixels from 1 to ${MAX_PHOTO_SIDE}; got ${String(value)}.`);
+      throw new TypeError(
+        `renderPhoto: ${name} must be a whole number of pixels from 1 to ${MAX_PHOTO_SIDE}; got ${String(value)}.`,
+      );
     }
   }
   if (width * height > MAX_PHOTO_PIXELS) {
-    throw new TypeError(`renderPhoto: ${width}×${height} is ${width * height} pixels; at most ${MAX_PHOTO_PIXELS} are drawn.`);
+    throw new TypeError(
+      `renderPhoto: ${width}×${height} is ${width * height} pixels; at most ${MAX_PHOTO_PIXELS} are drawn.`,
+    );
   }
   const seed = options.seed ?? 0;
   if (typeof seed !== 'string' && !(typeof seed === 'number' && Number.isFinite(seed))) {
-    throw new TypeError(`renderPhoto: seed must be a string or a finite number; got ${typeof seed === 'number' ? String(seed) : typeof seed}.`);
+    throw new TypeError(
+      `renderPhoto: seed must be a string or a finite number; got ${typeof seed === 'number' ? String(seed) : typeof seed}.`,
+    );
   }
   const format = options.format ?? 'png';
-  if (format !== 'png' && format !== 'jpeg') throw new TypeError(`renderPhoto: format must be "png" or "jpeg"; got ${JSON.stringify(format)}.`);
+  if (format !== 'png' && format !== 'jpeg')
+    throw new TypeError(`renderPhoto: format must be "png" or "jpeg"; got ${JSON.stringify(format)}.`);
   const grain = options.grain ?? DEFAULT_GRAIN;
-  if (typeof grain !== 'number' || !(grain >= 0 && grain <= 64)) throw new TypeError(`renderPhoto: grain must be a number from 0 to 64 (8-bit levels); got ${String(grain)}.`);
+  if (typeof grain !== 'number' || !(grain >= 0 && grain <= 64))
+    throw new TypeError(`renderPhoto: grain must be a number from 0 to 64 (8-bit levels); got ${String(grain)}.`);
 
   // Hashed, so that seeds 1 and 2 give unrelated pictures, and a string seed works as well as a number.
-  const hash = createHash('sha256').update(JSON.stringify(['photo', seed]), 'utf8').digest();
+  const hash = createHash('sha256')
+    .update(JSON.stringify(['photo', seed]), 'utf8')
+    .digest();
   const pixels = await photoPixels(width, height, hash, grain);
   return encodePhoto(sharp(pixels, { raw: { width, height, channels: 3 } }), format);
 }
@@ -77,7 +90,12 @@ export async function renderPhoto(options: PhotoOptions): Promise<Buffer> {
  *
  * @param grain the brightness noise's standard deviation in 8-bit levels
  */
-export async function photoPixels(width: number, height: number, seed: Uint8Array, grain = DEFAULT_GRAIN): Promise<Buffer> {
+export async function photoPixels(
+  width: number,
+  height: number,
+  seed: Uint8Array,
+  grain = DEFAULT_GRAIN,
+): Promise<Buffer> {
   const scene = drawScene(width, height, seed);
   // Cubic enlargement keeps the sky's gradients smooth and the ridge lines soft.
   const pixels = await sharp(scene.data, { raw: { width: scene.width, height: scene.height, channels: 3 } })
@@ -93,7 +111,9 @@ export async function photoPixels(width: number, height: number, seed: Uint8Arra
  * (level 9 takes three times as long for a few per cent); JPEG: quality 90.
  */
 export function encodePhoto(image: Sharp, format: 'png' | 'jpeg'): Promise<Buffer> {
-  return format === 'png' ? image.png({ compressionLevel: 6, adaptiveFiltering: true }).toBuffer() : image.jpeg({ quality: 90 }).toBuffer();
+  return format === 'png'
+    ? image.png({ compressionLevel: 6, adaptiveFiltering: true }).toBuffer()
+    : image.jpeg({ quality: 90 }).toBuffer();
 }
 
 /**

@@ -23,17 +23,31 @@ const MARGIN = 112;
  */
 export async function renderRealistic(input: RenderInput): Promise<Buffer> {
   const { width, height } = realisticImageSize(input);
-  const [pixels, caption] = await Promise.all([photoPixels(width, height, inputHash(input)), renderCaption(input, width - 2 * MARGIN, height - 2 * MARGIN)]);
+  const [pixels, caption] = await Promise.all([
+    photoPixels(width, height, inputHash(input)),
+    renderCaption(input, width - 2 * MARGIN, height - 2 * MARGIN),
+  ]);
   const panelWidth = caption.width + 2 * PANEL_PADDING;
   const panelHeight = caption.height + 2 * PANEL_PADDING;
   const panel = `<svg xmlns="http://www.w3.org/2000/svg" width="${panelWidth}" height="${panelHeight}">${panelRect('0', '0', panelWidth, panelHeight)}</svg>`;
   const captioned = await sharp(pixels, { raw: { width, height, channels: 3 } })
     .composite([
-      { input: Buffer.from(panel), left: Math.round((width - panelWidth) / 2), top: Math.round((height - panelHeight) / 2) },
-      { input: caption.data, left: Math.round((width - caption.width) / 2), top: Math.round((height - caption.height) / 2) },
+      {
+        input: Buffer.from(panel),
+        left: Math.round((width - panelWidth) / 2),
+        top: Math.round((height - panelHeight) / 2),
+      },
+      {
+        input: caption.data,
+        left: Math.round((width - caption.width) / 2),
+        top: Math.round((height - caption.height) / 2),
+      },
     ])
     .raw()
     .toBuffer({ resolveWithObject: true });
   // Compositing adds an alpha channel, all opaque; a photo has none (and it would cost 12% more bytes).
-  return encodePhoto(sharp(captioned.data, { raw: { width, height, channels: captioned.info.channels } }).removeAlpha(), 'png');
+  return encodePhoto(
+    sharp(captioned.data, { raw: { width, height, channels: captioned.info.channels } }).removeAlpha(),
+    'png',
+  );
 }

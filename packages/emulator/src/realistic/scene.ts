@@ -41,13 +41,45 @@ interface Palette {
 
 const PALETTES: readonly Palette[] = [
   // golden hour
-  { skyTop: [0.25, 0.38, 0.62], skyHorizon: [0.98, 0.72, 0.42], sun: [1, 0.85, 0.55], mountains: [0.36, 0.3, 0.4], ground: [0.17, 0.14, 0.1], clouds: 0.6, sunHeight: 0.08 },
+  {
+    skyTop: [0.25, 0.38, 0.62],
+    skyHorizon: [0.98, 0.72, 0.42],
+    sun: [1, 0.85, 0.55],
+    mountains: [0.36, 0.3, 0.4],
+    ground: [0.17, 0.14, 0.1],
+    clouds: 0.6,
+    sunHeight: 0.08,
+  },
   // dusk
-  { skyTop: [0.1, 0.12, 0.3], skyHorizon: [0.86, 0.46, 0.4], sun: [1, 0.62, 0.45], mountains: [0.22, 0.19, 0.3], ground: [0.08, 0.07, 0.1], clouds: 0.45, sunHeight: 0.03 },
+  {
+    skyTop: [0.1, 0.12, 0.3],
+    skyHorizon: [0.86, 0.46, 0.4],
+    sun: [1, 0.62, 0.45],
+    mountains: [0.22, 0.19, 0.3],
+    ground: [0.08, 0.07, 0.1],
+    clouds: 0.45,
+    sunHeight: 0.03,
+  },
   // clear day
-  { skyTop: [0.2, 0.43, 0.8], skyHorizon: [0.7, 0.82, 0.93], sun: [1, 1, 0.92], mountains: [0.36, 0.45, 0.56], ground: [0.2, 0.32, 0.14], clouds: 0.5, sunHeight: 0.3 },
+  {
+    skyTop: [0.2, 0.43, 0.8],
+    skyHorizon: [0.7, 0.82, 0.93],
+    sun: [1, 1, 0.92],
+    mountains: [0.36, 0.45, 0.56],
+    ground: [0.2, 0.32, 0.14],
+    clouds: 0.5,
+    sunHeight: 0.3,
+  },
   // mist
-  { skyTop: [0.52, 0.58, 0.65], skyHorizon: [0.86, 0.87, 0.87], sun: [1, 0.97, 0.9], mountains: [0.46, 0.5, 0.53], ground: [0.22, 0.26, 0.22], clouds: 0.85, sunHeight: 0.2 },
+  {
+    skyTop: [0.52, 0.58, 0.65],
+    skyHorizon: [0.86, 0.87, 0.87],
+    sun: [1, 0.97, 0.9],
+    mountains: [0.46, 0.5, 0.53],
+    ground: [0.22, 0.26, 0.22],
+    clouds: 0.85,
+    sunHeight: 0.2,
+  },
 ];
 
 /**
@@ -63,7 +95,13 @@ export function drawScene(width: number, height: number, seed: Uint8Array): RawI
   const base = PALETTES[seed[0]! % PALETTES.length]!;
   // A tint per seed, so two scenes of the same time of day still differ in colour.
   const tint: Rgb = [0.9 + 0.2 * byte(1), 0.9 + 0.2 * byte(2), 0.9 + 0.2 * byte(3)];
-  const p = { ...base, skyTop: mul(base.skyTop, tint), skyHorizon: mul(base.skyHorizon, tint), mountains: mul(base.mountains, tint), ground: mul(base.ground, tint) };
+  const p = {
+    ...base,
+    skyTop: mul(base.skyTop, tint),
+    skyHorizon: mul(base.skyHorizon, tint),
+    mountains: mul(base.mountains, tint),
+    ground: mul(base.ground, tint),
+  };
 
   // Lengths in units of the longer side, so features keep their shape whatever the aspect ratio.
   const unit = Math.max(width, height);
@@ -79,12 +117,17 @@ export function drawScene(width: number, height: number, seed: Uint8Array): RawI
     const level = horizon + [-0.02, 0.06, 0.16][layer]!;
     for (let x = 0; x < lw; x++) {
       const X = (x * scale) / unit;
-      top[x] = level - rise * 2 * (fractal(noise, X * (2.5 + layer * 1.5) + layer * 41.7, 100 + layer * 7.3, 5) - 0.5) - rise * 0.4;
+      top[x] =
+        level -
+        rise * 2 * (fractal(noise, X * (2.5 + layer * 1.5) + layer * 41.7, 100 + layer * 7.3, 5) - 0.5) -
+        rise * 0.4;
     }
     return top;
   });
   const haze = [0.65, 0.4, 0.12];
-  const layerColour: Rgb[] = [0, 1, 2].map((layer) => mix(layer === 2 ? p.ground : p.mountains, p.skyHorizon, haze[layer]!));
+  const layerColour: Rgb[] = [0, 1, 2].map((layer) =>
+    mix(layer === 2 ? p.ground : p.mountains, p.skyHorizon, haze[layer]!),
+  );
 
   const data = Buffer.alloc(lw * lh * 3);
   const colour: [number, number, number] = [0, 0, 0];
@@ -129,7 +172,8 @@ export function drawScene(width: number, height: number, seed: Uint8Array): RawI
 /** The sky at `t` (0 at the top, 1 at the horizon) into `out`, with clouds where `cloud` is high. */
 function sky(out: [number, number, number], p: Palette, t: number, cloud: number, cloudiness: number): void {
   const k = Math.min(1, t) ** 1.6;
-  const amount = smoothstep(0.62 - 0.2 * cloudiness, 0.8, cloud) * Math.min(1, cloudiness) * (0.35 + 0.65 * Math.min(1, t));
+  const amount =
+    smoothstep(0.62 - 0.2 * cloudiness, 0.8, cloud) * Math.min(1, cloudiness) * (0.35 + 0.65 * Math.min(1, t));
   for (let c = 0; c < 3; c++) {
     const clear = p.skyTop[c]! + (p.skyHorizon[c]! - p.skyTop[c]!) * k;
     // Clouds take the horizon's light, brighter at their thick middles.

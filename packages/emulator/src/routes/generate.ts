@@ -1,4 +1,4 @@
-import { MODELS, checkModelField, checkPrompt, findModel, findModelById } from '@genimix/core';
+import { checkModelField, checkPrompt, findModel, findModelById, MODELS } from '@genimix/core';
 import { ClientAbortedError, readBody } from '../body.js';
 import type { GenerationRegistry } from '../generations.js';
 import type { LatencyOf } from '../latency.js';
@@ -32,7 +32,10 @@ export interface GenerateSettings {
 export async function generate(ctx: RouteContext): Promise<Reply> {
   const type = (ctx.req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new HttpError(400, `Content-Type must be application/json for generate; got ${type === '' ? 'none' : JSON.stringify(type)}.`);
+    throw new HttpError(
+      400,
+      `Content-Type must be application/json for generate; got ${type === '' ? 'none' : JSON.stringify(type)}.`,
+    );
   }
   const body = parseJson(await readBody(ctx.req, ctx.res, MAX_GENERATE_BODY_BYTES, 'generate request body'));
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -80,9 +83,15 @@ function checkModelAvailable(provider: string, modelId: string): void {
   if (!model) {
     const elsewhere = findModelById(modelId);
     const hint = elsewhere ? ` (modelId "${modelId}" belongs to provider "${elsewhere.provider}")` : '';
-    throw new HttpError(400, `Unknown model: provider "${provider}" has no modelId "${modelId}"${hint}. Available: ${available}.`);
+    throw new HttpError(
+      400,
+      `Unknown model: provider "${provider}" has no modelId "${modelId}"${hint}. Available: ${available}.`,
+    );
   }
   if (!model.available) {
-    throw new HttpError(400, `Model ${provider}/${modelId} (${model.name}) is not available yet (coming soon). Available: ${available}.`);
+    throw new HttpError(
+      400,
+      `Model ${provider}/${modelId} (${model.name}) is not available yet (coming soon). Available: ${available}.`,
+    );
   }
 }

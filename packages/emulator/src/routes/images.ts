@@ -1,6 +1,6 @@
 import { IMAGE_MIME_TYPES, isImageMimeType, normalizeMimeType, sniffImageType } from '@genimix/core';
 import { readBody } from '../body.js';
-import { HttpError, bodyReply, jsonReply, type Reply } from '../respond.js';
+import { bodyReply, HttpError, jsonReply, type Reply } from '../respond.js';
 import type { RouteContext } from './context.js';
 
 const ACCEPTED = IMAGE_MIME_TYPES.join(', ');
@@ -21,14 +21,20 @@ export async function putImage(ctx: RouteContext): Promise<Reply> {
   const declared = declaredImageType(ctx.req.headers['content-type']);
   const bytes = await readBody(ctx.req, ctx.res, ctx.maxUploadBytes, 'upload');
   if (bytes.length === 0) {
-    throw new HttpError(400, 'The upload is empty: send the image file\'s bytes as the request body.');
+    throw new HttpError(400, "The upload is empty: send the image file's bytes as the request body.");
   }
   const sniffed = sniffImageType(bytes);
   if (!sniffed) {
-    throw new HttpError(400, 'The upload is not a PNG, JPEG, WebP or GIF image (its first bytes match none of them): send the image file\'s bytes, not text, base64 or another format.');
+    throw new HttpError(
+      400,
+      "The upload is not a PNG, JPEG, WebP or GIF image (its first bytes match none of them): send the image file's bytes, not text, base64 or another format.",
+    );
   }
   if (sniffed !== declared) {
-    throw new HttpError(400, `Content-Type ${declared} contradicts the uploaded bytes, which are ${sniffed}: send Content-Type: ${sniffed}.`);
+    throw new HttpError(
+      400,
+      `Content-Type ${declared} contradicts the uploaded bytes, which are ${sniffed}: send Content-Type: ${sniffed}.`,
+    );
   }
   await ctx.store.put(ctx.projectId, ctx.imageId, { contentType: sniffed, bytes });
   return jsonReply(200, { success: true, message: 'Image uploaded successfully', imageUrl: ctx.imageUrl });
@@ -47,7 +53,10 @@ function declaredImageType(header: string | undefined): string {
   }
   const type = normalizeMimeType(header);
   if (!isImageMimeType(type)) {
-    throw new HttpError(400, `Content-Type ${JSON.stringify(type)} is not an accepted image type: use one of ${ACCEPTED}.`);
+    throw new HttpError(
+      400,
+      `Content-Type ${JSON.stringify(type)} is not an accepted image type: use one of ${ACCEPTED}.`,
+    );
   }
   return type;
 }

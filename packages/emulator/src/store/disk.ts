@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ID_PATTERN, isImageMimeType, sniffImageType, type ImageMimeType } from '@genimix/core';
+import { ID_PATTERN, type ImageMimeType, isImageMimeType, sniffImageType } from '@genimix/core';
 import { KeyedLock } from './lock.js';
 import { compareIds } from './memory.js';
 import type { ImageData, ImageStore } from './types.js';
@@ -138,7 +138,12 @@ async function readMeta(path: string): Promise<ImageMeta | undefined> {
   if (!raw) return undefined;
   try {
     const meta = JSON.parse(raw.toString('utf8')) as Partial<ImageMeta> | null;
-    if (meta && typeof meta.contentType === 'string' && isImageMimeType(meta.contentType) && Number.isSafeInteger(meta.size)) {
+    if (
+      meta &&
+      typeof meta.contentType === 'string' &&
+      isImageMimeType(meta.contentType) &&
+      Number.isSafeInteger(meta.size)
+    ) {
       return { contentType: meta.contentType, size: meta.size as number };
     }
   } catch {

@@ -56,7 +56,13 @@ export function readOnlyView(store: ImageStore): EmulatorStore {
     async get(projectId: string, imageId: string): Promise<StoredImage | undefined> {
       const image = await store.get(projectId, imageId);
       if (!image) return undefined;
-      return { projectId, imageId, contentType: image.contentType, size: image.bytes.length, bytes: new Uint8Array(image.bytes) };
+      return {
+        projectId,
+        imageId,
+        contentType: image.contentType,
+        size: image.bytes.length,
+        bytes: new Uint8Array(image.bytes),
+      };
     },
     has: async (projectId: string, imageId: string) => (await store.get(projectId, imageId)) !== undefined,
   });

@@ -5,9 +5,22 @@ import { projectOverride, requiredImageIdProperty, textParameter } from './share
 export const description: INodeProperties[] = [requiredImageIdProperty('delete', 'delete')];
 
 /** Delete: the core's `deleteImage`. Output JSON: `{ deleted: true, imageId, projectId, imageUrl }` (the URL the image had). */
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
+export async function execute(
+  this: IExecuteFunctions,
+  itemIndex: number,
+  client: GenimixClient,
+): Promise<INodeExecutionData[]> {
   const imageId = textParameter(this, 'imageId', 'Image ID', itemIndex);
   const projectId = projectOverride(this, itemIndex);
   await client.deleteImage({ imageId, projectId }, { signal: this.getExecutionCancelSignal() });
-  return [{ json: { deleted: true, imageId, projectId: projectId ?? client.projectId, imageUrl: client.imageUrl({ imageId, projectId }) } }];
+  return [
+    {
+      json: {
+        deleted: true,
+        imageId,
+        projectId: projectId ?? client.projectId,
+        imageUrl: client.imageUrl({ imageId, projectId }),
+      },
+    },
+  ];
 }

@@ -1,8 +1,21 @@
 import { createImageId, type GenimixClient, MODELS } from '@genimix/core';
-import { type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
-import { toBinary, fileNameFor } from '../../helpers/binary';
+import {
+  type IExecuteFunctions,
+  type INodeExecutionData,
+  type INodeProperties,
+  NodeOperationError,
+} from 'n8n-workflow';
+import { fileNameFor, toBinary } from '../../helpers/binary';
 import { toNodeError } from '../../helpers/errors';
-import { isToolMode, newImageIdProperty, optionalImageId, outputBinaryProperty, projectOverride, showFor, textParameter } from './shared';
+import {
+  isToolMode,
+  newImageIdProperty,
+  optionalImageId,
+  outputBinaryProperty,
+  projectOverride,
+  showFor,
+  textParameter,
+} from './shared';
 
 const CUSTOM = 'custom';
 
@@ -11,7 +24,9 @@ const modelOptions = [
   ...MODELS.map((m) => ({
     name: `${m.name} (${m.provider})${m.available ? '' : ' - Coming Soon'}`,
     value: `${m.provider}/${m.modelId}`,
-    description: m.available ? `${m.modelId}: ${m.costTokens} tokens per image` : `${m.modelId}: not available yet; the API may refuse it`,
+    description: m.available
+      ? `${m.modelId}: ${m.costTokens} tokens per image`
+      : `${m.modelId}: not available yet; the API may refuse it`,
   })),
   { name: 'Custom Model', value: CUSTOM, description: 'A provider and model ID the list does not know yet' },
 ];
@@ -68,7 +83,10 @@ export const description: INodeProperties[] = [
     // An AI Agent sees JSON only (n8n#38357): as a tool, Generate never downloads.
     displayOptions: { show: { resource: ['image'], operation: ['generate'] }, hide: { '@tool': [true] } },
   },
-  outputBinaryProperty({ show: { resource: ['image'], operation: ['generate'], download: [true] }, hide: { '@tool': [true] } }),
+  outputBinaryProperty({
+    show: { resource: ['image'], operation: ['generate'], download: [true] },
+    hide: { '@tool': [true] },
+  }),
 ];
 
 /**
@@ -77,15 +95,24 @@ export const description: INodeProperties[] = [
  * size (bytes), width and height (pixels) and fileName. As an AI Agent's tool it never
  * downloads: the agent could not see the bytes, and the JSON names the image for a later Get.
  */
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
+export async function execute(
+  this: IExecuteFunctions,
+  itemIndex: number,
+  client: GenimixClient,
+): Promise<INodeExecutionData[]> {
   const model = textParameter(this, 'model', 'Model', itemIndex);
   const slash = model.indexOf('/');
   if (model !== CUSTOM && slash <= 0) {
     // Never guess: Generate is billed, and the contract forbids swapping a model silently.
-    throw new NodeOperationError(this.getNode(), `Invalid Model in item ${itemIndex}: "${model}" is not "provider/modelId"`, {
-      itemIndex,
-      description: 'Pick a model from the list, give "provider/modelId" (e.g. "google/imagen-3.0-generate-002"), or choose Custom Model and fill in Provider and Model ID.',
-    });
+    throw new NodeOperationError(
+      this.getNode(),
+      `Invalid Model in item ${itemIndex}: "${model}" is not "provider/modelId"`,
+      {
+        itemIndex,
+        description:
+          'Pick a model from the list, give "provider/modelId" (e.g. "google/imagen-3.0-generate-002"), or choose Custom Model and fill in Provider and Model ID.',
+      },
+    );
   }
   const [provider, modelId] =
     model === CUSTOM
@@ -94,7 +121,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
   const prompt = textParameter(this, 'prompt', 'Prompt', itemIndex);
   const imageId = optionalImageId(this, itemIndex) ?? createImageId();
   const projectId = projectOverride(this, itemIndex);
-  const { imageUrl } = await client.generateImage({ imageId, provider, modelId, prompt, projectId }, { signal: this.getExecutionCancelSignal() });
+  const { imageUrl } = await client.generateImage(
+    { imageId, provider, modelId, prompt, projectId },
+    { signal: this.getExecutionCancelSignal() },
+  );
   const json = { imageId, projectId: projectId ?? client.projectId, imageUrl, provider, modelId };
   if (isToolMode(this) || !(this.getNodeParameter('download', itemIndex, true) as boolean)) return [{ json }];
 
@@ -103,14 +133,30 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
     const image = await client.getImage({ imageId, projectId }, { signal: this.getExecutionCancelSignal() });
     return [
       {
-        json: { ...json, mimeType: image.contentType, size: image.size, ...(image.width === undefined ? {} : { width: image.width, height: image.height }), fileName: fileNameFor(imageId, image.contentType) },
-        binary: { [binaryPropertyName]: await toBinary(this, image.data, imageId, image.contentType, itemIndex, binaryPropertyName) },
+        json: {
+          ...json,
+          mimeType: image.contentType,
+          size: image.size,
+          ...(image.width === undefined ? {} : { width: image.width, height: image.height }),
+          fileName: fileNameFor(imageId, image.contentType),
+        },
+        binary: {
+          [binaryPropertyName]: await toBinary(
+            this,
+            image.data,
+            imageId,
+            image.contentType,
+            itemIndex,
+            binaryPropertyName,
+          ),
+        },
       },
     ];
   } catch (error) {
     // Generate is billed: say that the image exists, so that nobody generates it again to get it.
     const nodeError = toNodeError(this, error, itemIndex);
-    nodeError.description = `The image was generated and stored as "${imageId}" (${imageUrl}), but downloading it failed: fetch it with the Get operation rather than generating it again. ${nodeError.description ?? ''}`.trim();
+    nodeError.description =
+      `The image was generated and stored as "${imageId}" (${imageUrl}), but downloading it failed: fetch it with the Get operation rather than generating it again. ${nodeError.description ?? ''}`.trim();
     throw nodeError;
   }
 }

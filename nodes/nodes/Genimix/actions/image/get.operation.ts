@@ -15,7 +15,11 @@ export const description: INodeProperties[] = [
  * mimeType, size (bytes), width and height (pixels, when the header is readable), fileName.
  * As a tool, no binary is attached: the agent could not see it.
  */
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
+export async function execute(
+  this: IExecuteFunctions,
+  itemIndex: number,
+  client: GenimixClient,
+): Promise<INodeExecutionData[]> {
   const imageId = textParameter(this, 'imageId', 'Image ID', itemIndex);
   const projectId = projectOverride(this, itemIndex);
   const image = await client.getImage({ imageId, projectId }, { signal: this.getExecutionCancelSignal() });
@@ -30,5 +34,19 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
   };
   if (isToolMode(this)) return [{ json }];
   const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
-  return [{ json, binary: { [binaryPropertyName]: await toBinary(this, image.data, imageId, image.contentType, itemIndex, binaryPropertyName) } }];
+  return [
+    {
+      json,
+      binary: {
+        [binaryPropertyName]: await toBinary(
+          this,
+          image.data,
+          imageId,
+          image.contentType,
+          itemIndex,
+          binaryPropertyName,
+        ),
+      },
+    },
+  ];
 }

@@ -12,7 +12,12 @@ export type ImageOperation = keyof typeof operations;
 
 const OPERATIONS = [
   { name: 'Delete', value: 'delete', action: 'Delete an image', description: 'Delete a stored image' },
-  { name: 'Generate', value: 'generate', action: 'Generate an image', description: 'Generate an image from a prompt with a model of your choice' },
+  {
+    name: 'Generate',
+    value: 'generate',
+    action: 'Generate an image',
+    description: 'Generate an image from a prompt with a model of your choice',
+  },
   { name: 'Get', value: 'get', action: 'Get an image', description: 'Download a stored image as binary data' },
   { name: 'Upload', value: 'upload', action: 'Upload an image', description: 'Store an image from a binary field' },
 ];

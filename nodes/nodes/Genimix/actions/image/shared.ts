@@ -18,14 +18,25 @@ export function showFor(...operation: string[]): INodeProperties['displayOptions
  * A text parameter as a string: an expression may well give a number (`{{ $json.id }}`), which is
  * a valid id once written out; anything else is refused naming the parameter.
  */
-export function textParameter(ctx: IExecuteFunctions, name: string, displayName: string, itemIndex: number, fallback?: string): string {
-  const value = fallback === undefined ? ctx.getNodeParameter(name, itemIndex) : ctx.getNodeParameter(name, itemIndex, fallback);
+export function textParameter(
+  ctx: IExecuteFunctions,
+  name: string,
+  displayName: string,
+  itemIndex: number,
+  fallback?: string,
+): string {
+  const value =
+    fallback === undefined ? ctx.getNodeParameter(name, itemIndex) : ctx.getNodeParameter(name, itemIndex, fallback);
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new NodeOperationError(ctx.getNode(), `Invalid ${displayName} in item ${itemIndex}: expected text, got ${value === null ? 'null' : typeof value}`, {
-    itemIndex,
-    description: `Set "${displayName}" to text, or make its expression return text.`,
-  });
+  throw new NodeOperationError(
+    ctx.getNode(),
+    `Invalid ${displayName} in item ${itemIndex}: expected text, got ${value === null ? 'null' : typeof value}`,
+    {
+      itemIndex,
+      description: `Set "${displayName}" to text, or make its expression return text.`,
+    },
+  );
 }
 
 /** The per-node project override of the "Options" collection, or undefined for the credential's. */
@@ -34,7 +45,11 @@ export function projectOverride(ctx: IExecuteFunctions, itemIndex: number): stri
   if (options.projectId === undefined || options.projectId === '') return undefined;
   const value = typeof options.projectId === 'number' ? String(options.projectId) : options.projectId;
   if (typeof value !== 'string') {
-    throw new NodeOperationError(ctx.getNode(), `Invalid Project ID in item ${itemIndex}: expected text, got ${typeof value}`, { itemIndex });
+    throw new NodeOperationError(
+      ctx.getNode(),
+      `Invalid Project ID in item ${itemIndex}: expected text, got ${typeof value}`,
+      { itemIndex },
+    );
   }
   return value.trim() ? value : undefined;
 }
@@ -67,7 +82,8 @@ export function newImageIdProperty(operation: string): INodeProperties {
     type: 'string',
     default: '',
     placeholder: 'Leave empty for a fresh unique ID',
-    description: 'The ID to store the image under: letters, digits, ".", "_" and "-", up to 128. An image with this ID is replaced. Empty: a fresh unique ID.',
+    description:
+      'The ID to store the image under: letters, digits, ".", "_" and "-", up to 128. An image with this ID is replaced. Empty: a fresh unique ID.',
     displayOptions: showFor(operation),
   };
 }

@@ -1,5 +1,18 @@
-import { createImageId, formatBytes, type GenimixClient, GenimixTooLargeError, GenimixValidationError, IMAGE_MIME_TYPES, normalizeMimeType } from '@genimix/core';
-import { type IExecuteFunctions, type INodeExecutionData, type INodeProperties, NodeOperationError } from 'n8n-workflow';
+import {
+  createImageId,
+  formatBytes,
+  type GenimixClient,
+  GenimixTooLargeError,
+  GenimixValidationError,
+  IMAGE_MIME_TYPES,
+  normalizeMimeType,
+} from '@genimix/core';
+import {
+  type IExecuteFunctions,
+  type INodeExecutionData,
+  type INodeProperties,
+  NodeOperationError,
+} from 'n8n-workflow';
 import { binaryUploadBody } from '../../helpers/binary';
 import { isToolMode, newImageIdProperty, optionalImageId, projectOverride, showFor } from './shared';
 
@@ -26,12 +39,17 @@ export const description: INodeProperties[] = [
  * Output JSON: imageId, projectId, imageUrl, mimeType, size (bytes), width and height (pixels,
  * when the image's header is within its first 64 KiB).
  */
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: GenimixClient): Promise<INodeExecutionData[]> {
+export async function execute(
+  this: IExecuteFunctions,
+  itemIndex: number,
+  client: GenimixClient,
+): Promise<INodeExecutionData[]> {
   if (isToolMode(this)) {
     // Not offered to agents (the tool's Operation list leaves it out); a workflow saved otherwise still gets a clear answer.
     throw new NodeOperationError(this.getNode(), 'Upload is not available as an AI Agent tool', {
       itemIndex,
-      description: 'An agent cannot pass binary data to a tool. Use Generate (its JSON names the image), or upload in a workflow: a node that outputs the file, then Genimix → Upload.',
+      description:
+        'An agent cannot pass binary data to a tool. Use Generate (its JSON names the image), or upload in a workflow: a node that outputs the file, then Genimix → Upload.',
     });
   }
   const binaryPropertyName = this.getNodeParameter('binaryPropertyName', itemIndex, 'data') as string;
@@ -42,7 +60,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
     const present = Object.keys(item?.binary ?? {});
     throw new NodeOperationError(this.getNode(), `Item ${itemIndex} has no binary field "${binaryPropertyName}"`, {
       itemIndex,
-      description: present.length > 0 ? `Its binary fields are: ${present.map((n) => `"${n}"`).join(', ')}. Set "Input Binary Field" to one of them.` : 'It has no binary data at all: connect a node that outputs a file (e.g. Read/Write Files, HTTP Request with a file response).',
+      description:
+        present.length > 0
+          ? `Its binary fields are: ${present.map((n) => `"${n}"`).join(', ')}. Set "Input Binary Field" to one of them.`
+          : 'It has no binary data at all: connect a node that outputs a file (e.g. Read/Write Files, HTTP Request with a file response).',
     });
   }
   const data = await binaryUploadBody(this, itemIndex, binaryPropertyName, binary);
@@ -50,10 +71,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
   const imageId = optionalImageId(this, itemIndex) ?? createImageId();
   const projectId = projectOverride(this, itemIndex);
   const result = await client
-    .uploadImage({ imageId, data, projectId, ...(declared.startsWith('image/') ? { contentType: declared } : {}) }, { signal: this.getExecutionCancelSignal() })
+    .uploadImage(
+      { imageId, data, projectId, ...(declared.startsWith('image/') ? { contentType: declared } : {}) },
+      { signal: this.getExecutionCancelSignal() },
+    )
     .catch((error: unknown) => {
       if (error instanceof GenimixTooLargeError) throw tooLarge(this, itemIndex, binaryPropertyName, error);
-      if (error instanceof GenimixValidationError && error.field === 'contentType') throw mislabelled(this, itemIndex, binaryPropertyName, binary.mimeType, error);
+      if (error instanceof GenimixValidationError && error.field === 'contentType')
+        throw mislabelled(this, itemIndex, binaryPropertyName, binary.mimeType, error);
       throw error;
     });
   const { width, height } = result;
@@ -72,19 +97,45 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 }
 
 /** The size cap's refusal in n8n's terms: the binary field, its size, the cap, what to do. */
-function tooLarge(ctx: IExecuteFunctions, itemIndex: number, binaryPropertyName: string, error: GenimixTooLargeError): NodeOperationError {
+function tooLarge(
+  ctx: IExecuteFunctions,
+  itemIndex: number,
+  binaryPropertyName: string,
+  error: GenimixTooLargeError,
+): NodeOperationError {
   const size = error.size === undefined ? 'is larger' : `is ${formatBytes(error.size)}`;
-  return new NodeOperationError(ctx.getNode(), `The binary field "${binaryPropertyName}" of item ${itemIndex} ${size}, more than the ${formatBytes(error.limitBytes)} Genimix accepts for an upload`, {
-    itemIndex,
-    description: `Nothing was sent to Genimix. Make the image smaller (resize or recompress it, e.g. with the Edit Image node, or export it as JPEG or WebP) so that it is at most ${formatBytes(error.limitBytes)}.`,
-  });
+  return new NodeOperationError(
+    ctx.getNode(),
+    `The binary field "${binaryPropertyName}" of item ${itemIndex} ${size}, more than the ${formatBytes(error.limitBytes)} Genimix accepts for an upload`,
+    {
+      itemIndex,
+      description: `Nothing was sent to Genimix. Make the image smaller (resize or recompress it, e.g. with the Edit Image node, or export it as JPEG or WebP) so that it is at most ${formatBytes(error.limitBytes)}.`,
+    },
+  );
 }
 
 /** A binary whose MIME type is not its bytes' (or no type Genimix takes), in n8n's terms: the label, the field, where to fix it. */
-function mislabelled(ctx: IExecuteFunctions, itemIndex: number, binaryPropertyName: string, mimeType: string, error: GenimixValidationError): NodeOperationError {
+function mislabelled(
+  ctx: IExecuteFunctions,
+  itemIndex: number,
+  binaryPropertyName: string,
+  mimeType: string,
+  error: GenimixValidationError,
+): NodeOperationError {
   const accepted = IMAGE_MIME_TYPES.join(', ');
-  return new NodeOperationError(ctx.getNode(), `The binary field "${binaryPropertyName}" of item ${itemIndex} is labelled "${mimeType}", which does not fit its bytes`, {
-    itemIndex,
-    description: `Nothing was sent to Genimix, which takes ${accepted} and checks the label against the bytes (${error.message.replace(/^contentType /, 'the label ').replace(/: remove contentType or set it to /, ': label it ').replace(/, or leave it out to detect it from the bytes/, '').replace(/\.$/, '')}). Set the right MIME type where the file comes from (e.g. the HTTP Request or Read/Write Files node), or convert the file to one of these formats.`,
-  });
+  return new NodeOperationError(
+    ctx.getNode(),
+    `The binary field "${binaryPropertyName}" of item ${itemIndex} is labelled "${mimeType}", which does not fit its bytes`,
+    {
+      itemIndex,
+      description: `Nothing was sent to Genimix, which takes ${accepted} and checks the label against the bytes (${error.message
+        .replace(/^contentType /, 'the label ')
+        .replace(/: remove contentType or set it to /, ': label it ')
+        .replace(/, or leave it out to detect it from the bytes/, '')
+        .replace(
+          /\.$/,
+          '',
+        )}). Set the right MIME type where the file comes from (e.g. the HTTP Request or Read/Write Files node), or convert the file to one of these formats.`,
+    },
+  );
 }
