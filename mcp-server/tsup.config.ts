@@ -1,11 +1,50 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { defineConfig } from 'tsup';
+import { writeThirdPartyLicenses } from './scripts/third-party-licenses.js';
+import { CODEC_SCRIPTS, CODEC_WASM } from './src/preview/codec-files.js';
 
+const require = createRequire(import.meta.url);
+
+/**
+ * One self-contained bundle: everything the server imports (the MCP SDK, zod, @genimix/core,
+ * undici, image-size, the codecs) is in dist/, so the published package has no dependency to
+ * install. `splitting` keeps what only some calls need in chunks of their own, loaded on first
+ * use: undici (the first request) and the codecs (the first preview, in its worker).
+ */
 export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  entry: {
+    index: 'src/index.ts',
+    cli: 'src/cli.ts',
+    // The preview worker loads each codec by file: one entry each, named as src/preview/codec-files.ts says.
+    ...Object.fromEntries(
+      Object.entries(CODEC_SCRIPTS).map(([name, file]) => [`codecs/${name}`, require.resolve(file.package)]),
+    ),
+  },
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: { entry: { index: 'src/index.ts' } },
-  sourcemap: true,
+  noExternal: [/./],
+  splitting: true,
+  minify: true,
+  sourcemap: false,
   clean: true,
+  metafile: true,
+  define: { __GENIMIX_BUNDLE__: 'true' },
+  // CommonJS dependencies (undici, omggif) call require() for Node's own modules, which an ES module lacks.
+  banner: {
+    js: "import { createRequire as __genimixCreateRequire } from 'node:module'; const require = __genimixCreateRequire(import.meta.url);",
+  },
+  // The library's types refer to @genimix/core and @modelcontextprotocol/server, which code that
+  // type-checks against them installs itself (as peer dependencies, changesets would turn every
+  // core release into a major release of this package).
+  dts: { entry: { index: 'src/index.ts' } },
+  async onSuccess() {
+    await mkdir('dist/wasm', { recursive: true });
+    for (const file of Object.values(CODEC_WASM)) {
+      await copyFile(require.resolve(file.package), path.join('dist/wasm', file.bundled));
+    }
+    await writeThirdPartyLicenses('dist/metafile-esm.json', '.', 'dist/THIRD-PARTY-LICENSES.md');
+  },
 });

@@ -32,10 +32,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type ImageMimeType, sniffImageType } from '@genimix/core';
 import { imageSize } from 'image-size';
+import { CODEC_SCRIPTS, CODEC_WASM } from './preview/codec-files.js';
 import {
   type CodecName,
   type PreviewSettings,
@@ -294,27 +295,13 @@ export function jpegFrame(data: Uint8Array): { width: number; height: number; co
 }
 
 // ---------------------------------------------------------------------------------------------
-// Codecs: jSquash (Squoosh's codecs as WASM) and omggif (GIF, plain JS), resolved from this
-// module's location, so they are found wherever the package is installed, bundled or not.
+// Codecs: jSquash (Squoosh's codecs as WASM) and omggif (GIF, plain JS), found from this module's
+// location (see ./preview/codec-files.ts), wherever the package is installed, bundled or not.
 
-/** Scripts, by the name the worker knows them by. jSquash has no `exports` map, so its files can be named. */
-const SCRIPTS: Record<CodecName, string> = {
-  pngDecode: '@jsquash/png/decode.js',
-  jpegDecode: '@jsquash/jpeg/decode.js',
-  webpDecode: '@jsquash/webp/decode.js',
-  gifDecode: 'omggif',
-  resize: '@jsquash/resize/index.js',
-  jpegEncode: '@jsquash/jpeg/encode.js',
-};
+/** Defined (true) by the bundle's build: the codecs are files beside the bundle. */
+declare const __GENIMIX_BUNDLE__: boolean | undefined;
 
-/** The WASM of each jSquash script (Node cannot `fetch` a file URL, so jSquash's own loading fails there). */
-const WASM: Partial<Record<CodecName, string>> = {
-  pngDecode: '@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
-  jpegDecode: '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
-  webpDecode: '@jsquash/webp/codec/dec/webp_dec.wasm',
-  resize: '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm',
-  jpegEncode: '@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm',
-};
+const BUNDLED = typeof __GENIMIX_BUNDLE__ !== 'undefined' && __GENIMIX_BUNDLE__;
 
 const DECODERS: Record<ImageMimeType, CodecName> = {
   'image/png': 'pngDecode',
@@ -331,10 +318,24 @@ declare const WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> };
 /** Compiled WASM modules by codec, compiled on first use; a failed compile is tried again next time. */
 const compiled = new Map<CodecName, Promise<WasmModule>>();
 
-function compile(name: CodecName, file: string): Promise<WasmModule> {
+/** The file URL of a codec's script. */
+function scriptUrl(name: CodecName): string {
+  return BUNDLED
+    ? new URL(`./codecs/${name}.js`, import.meta.url).href
+    : pathToFileURL(requireHere.resolve(CODEC_SCRIPTS[name].package)).href;
+}
+
+/** The path of a codec's WASM file. */
+function wasmPath(file: { package: string; bundled: string }): string {
+  return BUNDLED
+    ? fileURLToPath(new URL(`./wasm/${file.bundled}`, import.meta.url))
+    : requireHere.resolve(file.package);
+}
+
+function compile(name: CodecName, file: { package: string; bundled: string }): Promise<WasmModule> {
   let module = compiled.get(name);
   if (!module) {
-    module = readFile(requireHere.resolve(file)).then((bytes) => WebAssembly.compile(bytes));
+    module = readFile(wasmPath(file)).then((bytes) => WebAssembly.compile(bytes));
     module.catch(() => compiled.delete(name));
     compiled.set(name, module);
   }
@@ -346,8 +347,8 @@ async function loadCodecs(type: ImageMimeType): Promise<Pick<WorkerJob, 'urls' |
   const urls: WorkerJob['urls'] = {};
   const modules: WorkerJob['modules'] = {};
   for (const name of [DECODERS[type], 'resize', 'jpegEncode'] as const) {
-    urls[name] = pathToFileURL(requireHere.resolve(SCRIPTS[name])).href;
-    const wasm = WASM[name];
+    urls[name] = scriptUrl(name);
+    const wasm = CODEC_WASM[name];
     if (wasm) modules[name] = await compile(name, wasm);
   }
   return { urls, modules };

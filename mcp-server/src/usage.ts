@@ -21,6 +21,6 @@ Environment:
 ${variables}
 
 Example (Claude Code):
-  claude mcp add genimix -e GENIMIX_API_KEY=sk_... -e GENIMIX_PROJECT_ID=my-project -- node /path/to/genimix-integrations/mcp-server/bin/genimix-mcp.js
+  claude mcp add genimix -e GENIMIX_API_KEY=sk_... -e GENIMIX_PROJECT_ID=my-project -- npx -y @genimix/mcp-server
 `;
 }

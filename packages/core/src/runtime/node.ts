@@ -3,20 +3,41 @@ import { stat } from 'node:fs/promises';
 import { setTimeout as wait } from 'node:timers/promises';
 import { GenimixAbortError, GenimixValidationError } from '../errors.js';
 import type { Transport } from '../transport.js';
-import { createUndiciTransport } from '../transports/undici.js';
 import type { GenimixLogger, OpenedFile, Sleep } from './types.js';
 
 let shared: Transport | undefined;
+let loading: Promise<Transport> | undefined;
+
+/**
+ * undici, loaded on the first request rather than when the core is imported: parsing it is most
+ * of the start-up time of a small program such as the MCP server, which may never send one. One
+ * transport for the whole process, however many callers ask at once.
+ */
+function undiciTransport(): Promise<Transport> {
+  if (!loading) {
+    loading = import('../transports/undici.js').then(({ createUndiciTransport }) => createUndiciTransport());
+    // A failed load (a broken install) is tried again by the next request rather than remembered.
+    loading.catch(() => {
+      loading = undefined;
+    });
+  }
+  return loading;
+}
 
 /**
  * The transport of clients built without one, under Node: one undici keep-alive pool shared by
- * all of them, so that many clients do not each hold their own sockets.
+ * all of them, so that many clients do not each hold their own sockets. undici itself is loaded
+ * by the first request.
  */
 export function defaultTransport(): Transport {
-  shared ??= createUndiciTransport();
+  shared ??= {
+    request: async (request) => (await undiciTransport()).request(request),
+    close: async () => {
+      if (loading) await (await loading).close?.();
+    },
+  };
   return shared;
 }
-
 /** A timer that an AbortSignal cancels at once, with {@link GenimixAbortError}. */
 export const defaultSleep: Sleep = async (ms, signal) => {
   try {
