@@ -16,11 +16,14 @@ function fail(message: string): never {
 }
 
 let flags: { help?: boolean; version?: boolean };
+// Folders as arguments: hosts that pass a list of folders expand it into arguments, as Claude
+// Desktop does for an extension's folder setting (it cannot put a list in one variable).
+let folderArguments: string[];
 try {
-  ({ values: flags } = parseArgs({
+  ({ values: flags, positionals: folderArguments } = parseArgs({
     options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
   }));
 } catch (error) {
   process.stderr.write(`genimix-mcp: ${(error as Error).message}\nRun genimix-mcp --help for usage.\n`);
@@ -37,7 +40,7 @@ if (flags.version) {
 
 let config: ReturnType<typeof loadConfig>;
 try {
-  config = loadConfig();
+  config = loadConfig(process.env, process.cwd(), folderArguments);
   await checkOutputFolder(config.outputDir);
 } catch (error) {
   fail(

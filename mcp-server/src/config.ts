@@ -111,10 +111,15 @@ export class ConfigError extends Error {
 }
 
 /**
- * Reads the configuration from environment variables.
+ * Reads the configuration from environment variables; `folders` (the command line's arguments)
+ * are allowed to `upload_image` beside those of `GENIMIX_ALLOWED_DIRS`.
  * @throws {ConfigError} naming the variable to set or fix
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ServerConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+  folders: readonly string[] = [],
+): ServerConfig {
   const apiKey = env.GENIMIX_API_KEY;
   if (!apiKey?.trim())
     throw new ConfigError(
@@ -143,12 +148,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     cwd,
     env.GENIMIX_OUTPUT_DIR?.trim() || path.join(os.homedir(), '.cache', 'genimix-mcp'),
   );
-  const listed = env.GENIMIX_ALLOWED_DIRS?.split(path.delimiter)
+  const listed = [...(env.GENIMIX_ALLOWED_DIRS?.split(path.delimiter) ?? []), ...folders]
     .map((d) => d.trim())
     .filter(Boolean);
   // A filesystem root as the default would let the model read any image on the machine.
   const defaults = path.parse(cwd).root === path.resolve(cwd) ? [] : [cwd];
-  const allowedDirs = (listed && listed.length > 0 ? listed : defaults).map((d) => path.resolve(cwd, d));
+  const allowedDirs = (listed.length > 0 ? listed : defaults).map((d) => path.resolve(cwd, d));
   return {
     apiKey,
     projectId,
