@@ -1,11 +1,32 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 import { writeThirdPartyLicenses } from './scripts/third-party-licenses.js';
 import { CODEC_SCRIPTS, CODEC_WASM } from './src/preview/codec-files.js';
 
 const require = createRequire(import.meta.url);
+
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * zod's `z.locales` (its messages in some 40 languages, 260 KB: a third of what the server
+ * parses at start) cut down to English, the only one the server speaks and the one zod sets.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer)
+        ? { path: path.resolve(args.resolveDir, args.path), namespace: 'zod-locales' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(args.path), 'en.js'))};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
 
 /**
  * One self-contained bundle: everything the server imports (the MCP SDK, zod, @genimix/core,
@@ -32,6 +53,7 @@ export default defineConfig({
   clean: true,
   metafile: true,
   define: { __GENIMIX_BUNDLE__: 'true' },
+  esbuildPlugins: [zodEnglishOnly],
   // CommonJS dependencies (undici, omggif) call require() for Node's own modules, which an ES module lacks.
   banner: {
     js: "import { createRequire as __genimixCreateRequire } from 'node:module'; const require = __genimixCreateRequire(import.meta.url);",
