@@ -27,7 +27,8 @@ async function packageDirOf(file: string): Promise<string | undefined> {
 export async function writeThirdPartyLicenses(metafile: string, root: string, out: string): Promise<void> {
   const meta = JSON.parse(await readFile(metafile, 'utf8')) as { inputs: Record<string, unknown> };
   const dirs = new Set<string>();
-  for (const input of Object.keys(meta.inputs)) {
+  for (const key of Object.keys(meta.inputs)) {
+    const input = key.replace(/^[\w-]+:/, ''); // a plugin's namespace ("zod-locales:/…/index.js")
     if (!input.includes('node_modules/')) continue; // this workspace's own code: the package's own licence
     const dir = await packageDirOf(path.resolve(root, input));
     if (dir) dirs.add(dir);

@@ -49,6 +49,11 @@ describe('the packed @genimix/mcp-server, installed alone with npm --offline', (
     const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
     expect(bytes).toBeLessThan(10 * 1024 * 1024);
     expect(files.filter((f) => f.path.endsWith('.node') || path.basename(f.path) === 'binding.gyp')).toEqual([]);
+    // The bundle carries others' code, so it carries their licences, and none of its own package as a third party.
+    const notices = await readFile(path.join(installed.packageDir, 'dist', 'THIRD-PARTY-LICENSES.md'), 'utf8');
+    for (const name of ['@modelcontextprotocol/server', 'zod', 'undici', '@jsquash/jpeg', 'omggif'])
+      expect(notices).toContain(`## ${name} `);
+    expect(notices).not.toContain('## @genimix/');
     console.info(
       `@genimix/mcp-server: tarball ${(installed.tarballBytes / 1024).toFixed(0)} KB, installed ${(bytes / 1024 / 1024).toFixed(2)} MB in ${files.length} files`,
     );
