@@ -94,6 +94,18 @@ describe.each(packages)('the packed $name tarball', ({ name, relativeDir }) => {
     for (const target of [manifest.main, manifest.types].filter(Boolean)) expect(has(target), target).toBe(true);
   });
 
+  it('ships every file its code opens beside itself (new URL(…, import.meta.url))', async () => {
+    const { root, files } = packed.get(name)!;
+    // A missing asset fails quietly at times (sharp falls back to a system font), so look for it here.
+    for (const file of [...files.keys()].filter((f) => /\.[cm]?js$/.test(f))) {
+      const code = await readFile(path.join(root, file), 'utf8');
+      for (const [, target] of code.matchAll(/new URL\(\s*["'](\.\.?\/[^"'`$]+)["']\s*,\s*import\.meta\.url\s*\)/g)) {
+        const resolved = path.posix.join(path.posix.dirname(file), target!);
+        expect(files.has(resolved), `${file} opens ${target}`).toBe(true);
+      }
+    }
+  });
+
   it('ships its commands executable, with a node shebang', async () => {
     const manifest = await manifestOf(name);
     const { root, files } = packed.get(name)!;

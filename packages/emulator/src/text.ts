@@ -2,7 +2,7 @@
  * The caption every generated image carries, whatever the profile: the prompt and
  * "provider / modelId", so a person looking at an image can tell which request made it.
  */
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { RenderInput } from './render.js';
 
@@ -12,8 +12,10 @@ export const MAX_DRAWN_PROMPT_CHARS = 280;
 /** Room between the caption and the edge of its dark panel, in pixels. */
 export const PANEL_PADDING = 40;
 
-// The font ships with the package, so the text looks the same with or without system fonts.
-const FONT_FILE = createRequire(import.meta.url).resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
+// The font ships with the package (fonts/, DejaVu Sans 2.37 with its licence), so the text looks the
+// same with or without system fonts. It is the one face drawn: depending on dejavu-fonts-ttf added
+// its other 21 faces (12 MB) to every install. src/ and dist/ sit at the same depth.
+const FONT_FILE = fileURLToPath(new URL('../fonts/DejaVuSans.ttf', import.meta.url));
 
 /** A caption drawn by {@link renderCaption}: a transparent PNG and its size in pixels. */
 export interface Caption {
