@@ -127,7 +127,9 @@ describe('the Claude Desktop extension', () => {
 
 describe('server.json for the MCP Registry', () => {
   it('is valid against the registry schema', async () => {
-    const schema = JSON.parse(await readFile(path.join(import.meta.dirname, 'registry-schema', 'server.schema.json'), 'utf8'));
+    const schema = JSON.parse(
+      await readFile(path.join(import.meta.dirname, 'registry-schema', 'server.schema.json'), 'utf8'),
+    );
     // strict: false, as the registry's own validation: its schema uses the OpenAPI keyword `example`.
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats.default(ajv);
