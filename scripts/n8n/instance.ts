@@ -34,13 +34,20 @@ export interface N8nSettings {
   workerConcurrency?: number;
   /** More environment for every n8n process (wins over the harness's). */
   env?: Record<string, string>;
+  /**
+   * Where the Genimix node comes from: `staged` (default) the workspace's build through
+   * `N8N_CUSTOM_EXTENSIONS` (`CUSTOM.genimix`); `installed` a package in the user folder's
+   * `.n8n/nodes`, as n8n's community-package install leaves it (`n8n-nodes-genimix.genimix`).
+   */
+  nodePackage?: 'staged' | 'installed';
 }
 
 /** What every instance shares: Node 24, n8n's CLI, the staged node package, PostgreSQL, Redis (queue mode). */
 export interface Toolbox {
   nodeBin: string;
   n8nScript: string;
-  staged: StagedPackage;
+  /** The workspace's node package for `N8N_CUSTOM_EXTENSIONS` (absent: instances load only installed packages). */
+  staged?: StagedPackage;
   postgres: Postgres;
   /** Started on first use by a queue-mode instance. */
   redis: () => Promise<{ port: number }>;
@@ -80,6 +87,8 @@ export class N8nInstance {
   readonly mode: 'regular' | 'queue';
   readonly binaryMode: BinaryMode;
   readonly storagePath: string;
+  /** `N8N_USER_FOLDER`: n8n keeps its settings and community packages (`.n8n/nodes`) there. */
+  readonly userFolder: string;
   /** Main instance's HTTP port (queue mode: webhooks). */
   readonly port: number;
   readonly services: Service[] = [];
@@ -94,6 +103,7 @@ export class N8nInstance {
     this.mode = settings.mode ?? 'regular';
     this.binaryMode = (env.N8N_DEFAULT_BINARY_DATA_MODE as BinaryMode) ?? 'filesystem';
     this.storagePath = env.N8N_STORAGE_PATH!;
+    this.userFolder = env.N8N_USER_FOLDER!;
     this.port = Number(env.N8N_PORT);
     this.workerCount = settings.workers ?? 2;
     this.workerConcurrency = settings.workerConcurrency ?? 5;
@@ -141,7 +151,7 @@ export class N8nInstance {
       N8N_USER_FOLDER: userFolder,
       N8N_STORAGE_PATH: path.join(dir, 'n8n-storage'), // binary data in filesystem mode, read back by the checks
       N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
-      N8N_CUSTOM_EXTENSIONS: tools.staged.dir,
+      ...(tools.staged ? { N8N_CUSTOM_EXTENSIONS: tools.staged.dir } : {}),
       DB_TYPE: 'postgresdb',
       DB_POSTGRESDB_HOST: '127.0.0.1',
       DB_POSTGRESDB_PORT: String(tools.postgres.port),

@@ -113,8 +113,9 @@ export async function runScenario(scenario: Scenario, dir: string, tools: Toolbo
 async function runIn(scenario: Scenario, standIn: StandIn, instance: N8nInstance): Promise<Checks> {
   const queue = instance.mode === 'queue';
   const i = '    ';
+  const installed = scenario.n8n?.nodePackage === 'installed';
   const workflows = (await Promise.all(scenario.workflows.map(loadWorkflow))).map((w) =>
-    adaptWorkflow(w, CREDENTIAL, queue),
+    adaptWorkflow(w, CREDENTIAL, queue, installed),
   );
   const served = workflows.filter(isServed);
   const runnable = workflows.filter((w) => !isServed(w));

@@ -11,8 +11,12 @@ import { ensurePostgres, startPostgres } from './postgres.js';
 import { step } from './processes.js';
 import { ensureRedis, startRedis } from './redis.js';
 
-/** Prepares everything the instances share, in `tmp` (a temporary folder the caller removes). */
-export async function prepareToolbox(tmp: string): Promise<Toolbox> {
+/**
+ * Prepares everything the instances share, in `tmp` (a temporary folder the caller removes).
+ * `stagePackage: false` leaves the workspace's node package out (instances then get the node only
+ * from a package installed in their user folder, as test:registry's do).
+ */
+export async function prepareToolbox(tmp: string, { stagePackage = true } = {}): Promise<Toolbox> {
   const node = await step(`Node ${NODE_MAJOR} for n8n`, ensureNode, (n) => `${n.version} (${n.how})`);
   const n8n = await step(`n8n ${N8N_VERSION}`, ensureN8n, (n) => n.how);
   const pgBin = await step('PostgreSQL', ensurePostgres, (p) => `${p.bin} (${p.how})`);
@@ -21,12 +25,14 @@ export async function prepareToolbox(tmp: string): Promise<Toolbox> {
     () => startPostgres(pgBin.bin, tmp),
     (p) => `${p.version} on 127.0.0.1:${p.port}, data in a temporary folder`,
   );
-  const staged = await step(
-    'node package staged',
-    () => stageNodePackage(tmp),
-    (s) =>
-      `n8n-nodes-genimix ${s.version}: ${s.nodes} node(s), ${s.credentials} credential(s), via N8N_CUSTOM_EXTENSIONS`,
-  );
+  const staged = stagePackage
+    ? await step(
+        'node package staged',
+        () => stageNodePackage(tmp),
+        (s) =>
+          `n8n-nodes-genimix ${s.version}: ${s.nodes} node(s), ${s.credentials} credential(s), via N8N_CUSTOM_EXTENSIONS`,
+      )
+    : undefined;
   let redis: Promise<{ port: number }> | undefined;
   const startRedisOnce = () =>
     (redis ??= (async () => {

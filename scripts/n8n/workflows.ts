@@ -56,14 +56,20 @@ export const webhookPathOf = (workflow: Workflow): string | undefined => {
 };
 
 /**
- * The workflow as this harness imports it (a copy): custom node types, the credential, and with
- * `webhookTrigger` its manual trigger replaced by a POST webhook of the same name (so connections
- * hold) at path `genimix-<workflow id>`, answering at once.
+ * The workflow as this harness imports it (a copy): custom node types (published ones with
+ * `keepTypes`, for an installed package), the credential, and with `webhookTrigger` its manual
+ * trigger replaced by a POST webhook of the same name (so connections hold) at path
+ * `genimix-<workflow id>`, answering at once.
  */
-export function adaptWorkflow(workflow: Workflow, credential: CredentialRef, webhookTrigger: boolean): Workflow {
+export function adaptWorkflow(
+  workflow: Workflow,
+  credential: CredentialRef,
+  webhookTrigger: boolean,
+  keepTypes = false,
+): Workflow {
   const copy = structuredClone(workflow);
   copy.nodes = copy.nodes.map((node) => {
-    const n = { ...node, type: customType(node.type) };
+    const n = { ...node, type: keepTypes ? node.type : customType(node.type) };
     if (n.credentials?.[CREDENTIAL_TYPE]) n.credentials = { ...n.credentials, [CREDENTIAL_TYPE]: { ...credential } };
     if (webhookTrigger && node.type === MANUAL_TRIGGER) {
       return {

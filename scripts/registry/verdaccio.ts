@@ -61,10 +61,7 @@ export interface Registry {
   /** Its storage folder: `<storage>/<package>/<package>-<version>.tgz` for what was published. */
   readonly storage: string;
   readonly service: Service;
-  /**
-   * Every request Verdaccio logged so far, oldest first: method, path (URL-decoded), status, and
-   * the user (undefined when anonymous).
-   */
+  /** Every request Verdaccio logged so far, oldest first. */
   requests(): RegistryRequest[];
   /** Verdaccio's log: one JSON line per event, every request included. */
   readonly logFile: string;
@@ -72,9 +69,8 @@ export interface Registry {
 
 export interface RegistryRequest {
   method: string;
+  /** URL-decoded (`/@genimix/core`, `/n8n-nodes-genimix/-/n8n-nodes-genimix-0.1.0.tgz`). */
   path: string;
-  status: number;
-  user?: string;
 }
 
 /** Starts Verdaccio in `dir` (its config, storage and user file); stopped with every other child. */
@@ -152,30 +148,28 @@ async function waitForPing(url: string, service: Service): Promise<void> {
   }
 }
 
-/** Verdaccio's JSON log lines of answered requests (`"msg": "@{status}, user: @{user}(...), req: '@{request.method} @{request.url}'…"`). */
-function parseRequests(output: string): RegistryRequest[] {
+/**
+ * Verdaccio's JSON log: one `"… requested 'GET /path'"` line (level 30, `req`) as each request
+ * arrives; its answer lines may repeat, so requests are counted by their arrival.
+ */
+function parseRequests(log: string): RegistryRequest[] {
   const requests: RegistryRequest[] = [];
-  for (const line of output.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let entry: { status?: number; request?: { method?: string; url?: string }; user?: string | null };
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"req":')) continue;
+    let entry: { req?: { method?: string; url?: string } };
     try {
       entry = JSON.parse(line);
     } catch {
       continue;
     }
-    if (typeof entry.status !== 'number' || !entry.request?.method || !entry.request.url) continue;
-    let requestPath = entry.request.url;
+    if (!entry.req?.method || !entry.req.url) continue;
+    let requestPath = entry.req.url;
     try {
       requestPath = decodeURIComponent(requestPath);
     } catch {
       /* keep it as logged */
     }
-    requests.push({
-      method: entry.request.method,
-      path: requestPath,
-      status: entry.status,
-      user: entry.user ?? undefined,
-    });
+    requests.push({ method: entry.req.method, path: requestPath });
   }
   return requests;
 }
