@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJson } from '../n8n/install.js';
-import { freePort, MINUTE, runOk, type Service, startService } from '../n8n/processes.js';
+import { commandOk, freePort, MINUTE, runOk, type Service, startService } from '../n8n/processes.js';
 
 export const VERDACCIO_VERSION = '6.8.0';
 /** Packages that exist only in the test registry: published by the run, never fetched from the uplink. */
@@ -115,7 +115,7 @@ export async function startRegistry(bin: string, dir: string): Promise<Registry>
     {
       cwd: dir,
       // The machine's CA and proxy settings reach npmjs.org; HOME keeps its defaults out of ours.
-      env: { ...process.env, HOME: dir, NODE_ENV: 'production' },
+      env: { ...process.env, ...uplinkCa(), HOME: dir, NODE_ENV: 'production' },
     },
   );
   const url = `http://127.0.0.1:${port}/`;
@@ -129,6 +129,17 @@ export async function startRegistry(bin: string, dir: string): Promise<Registry>
     requests: () => parseRequests(existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     logFile,
   };
+}
+
+/**
+ * Where npm is told to trust an extra CA (`cafile`, e.g. a TLS-inspecting egress proxy's) and Node
+ * is not, Verdaccio's uplink would fail every request with a 404 to its clients: hand npm's CA to
+ * Node as `NODE_EXTRA_CA_CERTS`.
+ */
+function uplinkCa(): NodeJS.ProcessEnv {
+  if (process.env.NODE_EXTRA_CA_CERTS) return {};
+  const cafile = commandOk('npm', ['config', 'get', 'cafile']);
+  return cafile && cafile !== 'null' && existsSync(cafile) ? { NODE_EXTRA_CA_CERTS: cafile } : {};
 }
 
 async function waitForPing(url: string, service: Service): Promise<void> {
