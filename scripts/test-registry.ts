@@ -18,7 +18,10 @@
  * emulator by npx, n8n installing the node, the README's install snippets.
  *
  * Prints ✓/✗ per step and check, a summary per flow and `PASS`/`FAIL`; exits 1 on any failure,
- * after showing the log of every child process (Verdaccio's requests included).
+ * after showing the log of every child process. Verdaccio's own log (every request, JSON lines) is
+ * `registry/verdaccio.log` in the temporary folder, which `GENIMIX_N8N_KEEP_TEMP=1` keeps;
+ * `GENIMIX_REGISTRY_CACHE` moves Verdaccio's install. About 3 minutes in CI once the caches are
+ * there (Verdaccio's install: about 25 s the first time; n8n's is test:n8n's).
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
