@@ -1,15 +1,18 @@
 /**
- * n8n 2.41 (test:n8n's cached install, Node 24, PostgreSQL) getting `n8n-nodes-genimix` from the
- * test registry the ways the README's n8n section says, then running the example workflow with
- * the node as installed (`n8n-nodes-genimix.genimix`, not the workspace's build):
- * 1. `n8n start` with the README's variables (`N8N_COMMUNITY_PACKAGES_MANAGED_BY_ENV`,
- *    `N8N_COMMUNITY_PACKAGES`, and `N8N_COMMUNITY_PACKAGES_REGISTRY` set to the test registry):
- *    n8n installs the package by itself, or (n8n's Community edition, no Enterprise licence) says
- *    it may not use another registry, which the README says too;
- * 2. where it installed nothing, the README's npm line in `<user folder>/.n8n/nodes` with only the
- *    test registry configured (n8n's manual installation);
- * then checks the installed package came from the registry (its package.json, npm's lock and
- * Verdaccio's log of the tarball request) and runs the example workflow.
+ * n8n 2.41 (test:n8n's cached install, Node 24, PostgreSQL) getting `n8n-nodes-genimix` the ways
+ * the README's n8n section says, then running the example workflow with the node as installed
+ * (`n8n-nodes-genimix.genimix`, not the workspace's build):
+ * 1. `n8n start` with the README's variables and `N8N_COMMUNITY_PACKAGES_REGISTRY` set to the test
+ *    registry: n8n's Community edition (no Enterprise licence) refuses another registry, as the
+ *    README says, and installs nothing (with a licence it would install: checked either way);
+ * 2. `n8n start` with the README's variables alone: n8n installs the package by itself from its
+ *    default registry, https://registry.npmjs.org, played by the npmjs.org stand-in in front of
+ *    the test registry (npmjs-stand-in.ts; its proxy and throw-away CA reach n8n by environment
+ *    only), as every Community-edition user will get it once it is published;
+ * 3. the README's npm line for n8n's nodes folder, with only the test registry configured, in a
+ *    folder of its own (n8n's manual installation: resolves from the registry, nothing to compile);
+ * then checks where the package n8n installed came from (its package.json, the stand-in's and
+ * Verdaccio's tarball requests) and runs the example workflow with it.
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
@@ -17,17 +20,20 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Checks } from '../../n8n/checks.js';
 import { readJson } from '../../n8n/install.js';
+import type { N8nInstance } from '../../n8n/instance.js';
 import { root } from '../../n8n/package.js';
 import { runOk, secs, step } from '../../n8n/processes.js';
 import { checkRoundTrip, EXAMPLE_WORKFLOW } from '../../n8n/round-trip.js';
 import { runScenario, type Scenario } from '../../n8n/scenario.js';
 import { prepareToolbox } from '../../n8n/toolbox.js';
-import { type Flow, type FlowContext, versionOf } from '../flow.js';
+import { type Flow, type FlowContext, timed, versionOf } from '../flow.js';
+import { NPMJS_HOST, startNpmjsStandIn } from '../npmjs-stand-in.js';
 import { n8nNpmInstall, n8nVariables } from '../readme-snippets.js';
 import { userFolder } from '../user-env.js';
 
 const PACKAGE = 'n8n-nodes-genimix';
 const LICENCE_REFUSAL = /Your license does not allow for feat:communityNodes:customRegistry/;
+const INSTALLED = new RegExp(`Installed community package '${PACKAGE}[^']*' from env`);
 
 export default {
   name: 'n8n',
@@ -47,7 +53,9 @@ export default {
       listed.some((p) => p.name === PACKAGE || p.name.startsWith(`${PACKAGE}@`)),
       `the README's N8N_COMMUNITY_PACKAGES lists ${PACKAGE}`,
     );
-    const env = { ...vars, N8N_COMMUNITY_PACKAGES_REGISTRY: ctx.registry.url.replace(/\/$/, '') };
+    // The README's variables, less the registry (step 1 adds it, step 2 goes without).
+    const env = { ...vars };
+    delete env.N8N_COMMUNITY_PACKAGES_REGISTRY;
 
     const toolsDir = path.join(ctx.dir, 'n8n');
     await mkdir(toolsDir, { recursive: true });
@@ -64,42 +72,109 @@ export default {
       async prepare({ instance }) {
         const nodesDir = path.join(instance.userFolder, '.n8n', 'nodes');
         const installedManifest = path.join(nodesDir, 'node_modules', PACKAGE, 'package.json');
-        const tarballsBefore = tarballRequests(ctx, version).length;
+
+        // 1. The README's variables with a registry of their own.
+        Object.assign(instance.env, { N8N_COMMUNITY_PACKAGES_REGISTRY: ctx.registry.url.replace(/\/$/, '') });
         await step(
-          "n8n start with the README's variables (registry: the test registry)",
+          "n8n start with the README's variables and N8N_COMMUNITY_PACKAGES_REGISTRY",
           () => instance.start(),
           () => 'started',
           '    ',
         );
+        const firstLog = lastMainLog(instance);
         await instance.stop();
-        const log = instance.logOf('main');
-        const installedByN8n = /Installed community package 'n8n-nodes-genimix[^']*' from env/.test(log);
-        const refused = LICENCE_REFUSAL.test(log);
-        if (installedByN8n) {
-          c.ok(true, `n8n installed ${PACKAGE} by itself from N8N_COMMUNITY_PACKAGES_REGISTRY`);
-          lines.push('n8n installed the package itself (an Enterprise licence is active)');
+
+        const refused = LICENCE_REFUSAL.test(firstLog);
+        if (refused) {
+          c.ok(
+            !existsSync(installedManifest),
+            'n8n without an Enterprise licence refuses N8N_COMMUNITY_PACKAGES_REGISTRY, as the README says ("Your license does not allow for feat:communityNodes:customRegistry"), and installs nothing',
+          );
+          lines.push(
+            '1. N8N_COMMUNITY_PACKAGES_REGISTRY: refused by n8n\'s Community edition ("Your license does not allow for feat:communityNodes:customRegistry"), as the README says',
+          );
         } else {
           c.ok(
-            refused,
-            `n8n without an Enterprise licence refuses N8N_COMMUNITY_PACKAGES_REGISTRY, as the README says ("Your license does not allow for feat:communityNodes:customRegistry")${refused ? '' : `; its log: ${grepLog(log)}`}`,
+            INSTALLED.test(firstLog),
+            `n8n with N8N_COMMUNITY_PACKAGES_REGISTRY either refuses it (no licence) or installs ${PACKAGE}: ${grepLog(firstLog)}`,
           );
-          c.ok(!existsSync(installedManifest), 'and installs nothing');
-          lines.push(
-            'n8n (Community edition) refused the custom registry: "Your license does not allow for feat:communityNodes:customRegistry"; installed with the README\'s npm line instead',
+          lines.push('1. N8N_COMMUNITY_PACKAGES_REGISTRY: n8n installed the package (an Enterprise licence is active)');
+        }
+
+        // 2. The README's variables alone: n8n's default registry, played by the stand-in.
+        if (!existsSync(installedManifest)) {
+          const npmjs = await step(
+            `${NPMJS_HOST} stand-in started`,
+            () => startNpmjsStandIn({ registryUrl: ctx.registry.url, logDir: ctx.dir }),
+            (s) => `${s.proxyUrl} → ${ctx.registry.url}`,
+            '    ',
           );
-          // The README's way for that case: npm in n8n's nodes folder, with only the test registry configured.
-          const user = await userFolder(ctx.dir, 'n8n-admin', ctx.registry);
-          await mkdir(nodesDir, { recursive: true });
-          const [npm, ...args] = npmLine!.npm;
-          const t0 = performance.now();
-          await runOk(`${npmLine!.npm.join(' ')} (in ${npmLine!.cd})`, npm!, [...args, '--no-audit'], {
-            cwd: nodesDir,
+          try {
+            delete instance.env.N8N_COMMUNITY_PACKAGES_REGISTRY;
+            Object.assign(instance.env, npmjs.env);
+            const tarballsBefore = tarballRequests(ctx, version).length;
+            const t0 = performance.now();
+            await step(
+              "n8n start with the README's variables alone (registry: n8n's default)",
+              () => instance.start(),
+              () => 'started',
+              '    ',
+            );
+            const log = lastMainLog(instance);
+            await instance.stop();
+
+            c.ok(
+              INSTALLED.test(log),
+              `n8n logged "Installed community package '${PACKAGE}' from env"${INSTALLED.test(log) ? '' : `; its log: ${grepLog(log)}`}`,
+            );
+            c.ok(
+              npmjs.requests.includes(`GET https://${NPMJS_HOST}/${PACKAGE}/-/${PACKAGE}-${version}.tgz`),
+              `n8n's npm fetched https://${NPMJS_HOST}/${PACKAGE}/-/${PACKAGE}-${version}.tgz (through the stand-in)`,
+            );
+            await checkInstalled(ctx, c, installedManifest, version, tarballsBefore);
+            lines.push(
+              `2. N8N_COMMUNITY_PACKAGES + N8N_COMMUNITY_PACKAGES_MANAGED_BY_ENV: n8n installed ${PACKAGE} by itself from ${NPMJS_HOST} (the stand-in) at start-up; n8n start ${secs(performance.now() - t0)}`,
+            );
+          } finally {
+            for (const name of Object.keys(npmjs.env)) delete instance.env[name];
+            await npmjs.close();
+          }
+        }
+
+        // 3. The README's npm line, in a nodes folder of its own.
+        const user = await userFolder(ctx.dir, 'n8n-admin', ctx.registry);
+        const manualNodes = path.join(user.home, '.n8n', 'nodes');
+        await mkdir(manualNodes, { recursive: true });
+        const [npm, ...args] = npmLine!.npm;
+        const tarballsBefore = tarballRequests(ctx, version).length;
+        const [, npmMs] = await timed(() =>
+          runOk(`${npmLine!.npm.join(' ')} (in ${npmLine!.cd})`, npm!, [...args, '--no-audit'], {
+            cwd: manualNodes,
             env: user.env,
             timeoutMs: 5 * 60_000,
-          });
-          lines.push(`npm install ${PACKAGE} in .n8n/nodes: ${secs(performance.now() - t0)}`);
-        }
-        await checkInstalled(ctx, c, nodesDir, installedManifest, version, tarballsBefore);
+          }),
+        );
+        await checkInstalled(
+          ctx,
+          c,
+          path.join(manualNodes, 'node_modules', PACKAGE, 'package.json'),
+          version,
+          tarballsBefore,
+        );
+        const lock = await readJson<{ packages?: Record<string, { resolved?: string }> }>(
+          path.join(manualNodes, 'node_modules', '.package-lock.json'),
+        ).catch(() => undefined);
+        const resolved = lock?.packages?.[`node_modules/${PACKAGE}`]?.resolved ?? '';
+        c.ok(
+          resolved.startsWith(ctx.registry.url),
+          `the README's npm line resolved it from the test registry (${resolved})`,
+        );
+        c.equal(
+          Object.keys(lock?.packages ?? {}).filter((k) => k.startsWith('node_modules/')).length,
+          1,
+          "the README's npm line installs the package alone (no n8n-workflow to compile)",
+        );
+        lines.push(`3. ${npmLine!.npm.join(' ')}: ${secs(npmMs)}, from the test registry`);
       },
       async check(result, checks) {
         return checkRoundTrip(result, checks, 'GenimixRoundTrip');
@@ -122,21 +197,25 @@ function tarballRequests(ctx: FlowContext, version: string) {
 async function checkInstalled(
   ctx: FlowContext,
   c: Checks,
-  nodesDir: string,
   manifestFile: string,
   version: string,
   tarballsBefore: number,
 ): Promise<void> {
+  const where = path.relative(ctx.dir, manifestFile);
   const manifest = await readJson<{ name?: string; version?: string }>(manifestFile).catch(() => undefined);
-  c.equal(manifest?.version, version, `.n8n/nodes/node_modules/${PACKAGE}/package.json version`);
-  const lock = await readJson<{ packages?: Record<string, { resolved?: string; integrity?: string }> }>(
-    path.join(nodesDir, 'node_modules', '.package-lock.json'),
-  ).catch(() => undefined);
-  const resolved = lock?.packages?.[`node_modules/${PACKAGE}`]?.resolved;
-  if (resolved !== undefined)
-    c.ok(resolved.startsWith(ctx.registry.url), `npm resolved it from the test registry (${resolved})`);
+  c.equal(manifest?.version, version, `${where}: version`);
   const tarballs = tarballRequests(ctx, version).length - tarballsBefore;
   c.ok(tarballs >= 1, `Verdaccio's log has the tarball's GET /${PACKAGE}/-/${PACKAGE}-${version}.tgz (${tarballs})`);
+}
+
+/** What the running `n8n start` of the instance printed so far (read before stop(), which reorders the services). */
+function lastMainLog(instance: N8nInstance): string {
+  return (
+    instance.services
+      .filter((s) => s.name.endsWith(':main'))
+      .at(-1)
+      ?.output() ?? ''
+  );
 }
 
 function grepLog(log: string): string {
