@@ -55,7 +55,9 @@ export interface NpmjsStandIn {
    * (the throw-away CA), and npm's own `npm_config_https_proxy`, `npm_config_proxy`,
    * `npm_config_noproxy` and `npm_config_cafile` (npm 11's proxied requests do not trust
    * `NODE_EXTRA_CA_CERTS`: they fail with UNABLE_TO_VERIFY_LEAF_SIGNATURE without it; the CA
-   * file alone is enough, as every host but npmjs.org is refused anyway).
+   * file alone is enough, as every host but npmjs.org is refused anyway), and `npm_config_cache`,
+   * a cache of its own: npm keys its cache by URL and falls back to stale entries when the
+   * registry fails, so answers given under npmjs.org's name must never reach the user's cache.
    */
   readonly env: Record<string, string>;
   /**
@@ -66,7 +68,7 @@ export interface NpmjsStandIn {
   readonly requests: string[];
   /** `http://127.0.0.1:PORT` */
   readonly proxyUrl: string;
-  /** The CA certificate file (PEM) that `NODE_EXTRA_CA_CERTS` names; removed by `close`. */
+  /** The CA certificate file (PEM) that `NODE_EXTRA_CA_CERTS` names; removed by `close` with the npm cache. */
   readonly caFile: string;
   /** Stops listening, ends open tunnels and removes the temporary folder. */
   close(): Promise<void>;
@@ -75,7 +77,7 @@ export interface NpmjsStandIn {
 /**
  * Starts the stand-in on 127.0.0.1, port 0, with a new CA and a certificate for registry.npmjs.org
  * (EC P-256, valid one day; the keys stay in memory, only the CA certificate is written, to a
- * temporary folder). Throws when `registryUrl` is not an http(s) URL.
+ * temporary folder that also holds the npm cache its env names). Throws when `registryUrl` is not an http(s) URL.
  */
 export async function startNpmjsStandIn(options: NpmjsStandInOptions): Promise<NpmjsStandIn> {
   const upstream = new URL(options.registryUrl);
@@ -173,6 +175,7 @@ export async function startNpmjsStandIn(options: NpmjsStandInOptions): Promise<N
     npm_config_proxy: proxyUrl,
     npm_config_noproxy: NO_PROXY,
     npm_config_cafile: caFile,
+    npm_config_cache: path.join(dir, 'npm-cache'),
   };
 
   return {

@@ -61,7 +61,7 @@ function fakeRegistry(): http.Server {
   });
 }
 
-/** npm as a new user runs it: no npmrc, an empty cache, no retries; plus `extra`. */
+/** npm as a new user runs it: no npmrc, an empty cache (unless `extra` names one), no retries; plus `extra`. */
 function npmEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -129,6 +129,10 @@ describe('npmjs.org stand-in', () => {
     const { stdout: file } = await npm(['pack', `${NAME}@${VERSION}`, '--silent'], env, into);
     expect(await readFile(path.join(into, file.trim()))).toEqual(tarball);
     expect(standIn.requests).toContain(`GET ${NPMJS}${TARBALL_PATH}`);
+    const { stdout: cached } = await exec('npm', ['cache', 'ls', NAME], { env, encoding: 'utf8' });
+    // npm cached it in the stand-in's cache, which close() removes, not in the user's.
+    expect(cached).toContain(`${NPMJS}${TARBALL_PATH}`);
+    expect(standIn.env.npm_config_cache?.startsWith(path.dirname(standIn.caFile))).toBe(true);
     expect(seen).toContainEqual({ method: 'GET', url: TARBALL_PATH, host: 'registry.npmjs.org', proto: 'https' });
     const log = await readFile(path.join(tmp, 'npmjs-stand-in.log'), 'utf8');
     expect(log).toContain(`GET ${NPMJS}${TARBALL_PATH} → 200`);
@@ -161,7 +165,13 @@ describe('npmjs.org stand-in', () => {
   });
 
   it('is not trusted without its CA: npm through the proxy alone fails on the certificate', async () => {
-    const { NODE_EXTRA_CA_CERTS: _ca, npm_config_cafile: _cafile, ...proxyOnly } = standIn.env;
+    // A fresh cache too: npm answers from stale cache entries when the registry fails.
+    const {
+      NODE_EXTRA_CA_CERTS: _ca,
+      npm_config_cafile: _cafile,
+      npm_config_cache: _cache,
+      ...proxyOnly
+    } = standIn.env;
     const before = seen.length;
     const failed = await npm(['view', NAME, 'version'], npmEnv(proxyOnly)).then(
       () => undefined,
