@@ -241,22 +241,34 @@ export class N8nInstance {
     // Workers start once the main instance has migrated the database, so they do not race it.
     await main.waitFor(/Editor is now accessible via/, N8N_TIMEOUT);
     if (this.mode !== 'queue') return;
-    const workers: Service[] = [];
-    for (let i = 1; i <= this.workerCount; i++) {
-      const env = {
-        ...this.env,
-        QUEUE_HEALTH_CHECK_PORT: String(await freePort()),
-        N8N_RUNNERS_BROKER_PORT: String(await freePort()),
-      };
-      workers.push(
-        startService(`${this.name}:worker-${i}`, node, [script, 'worker', `--concurrency=${this.workerConcurrency}`], {
-          cwd: this.dir,
-          env,
-        }),
-      );
-    }
-    this.services.push(...workers);
-    await Promise.all(workers.map((w) => w.waitFor(/n8n worker is now ready|Worker ready/i, N8N_TIMEOUT)));
+    const workers: Promise<Service>[] = [];
+    for (let i = 1; i <= this.workerCount; i++) workers.push(this.startWorker(`worker-${i}`));
+    await Promise.all(workers);
+  }
+
+  /**
+   * Queue mode: starts one more `n8n worker`, named `role` (`worker-3`; {@link workerOf} finds it),
+   * with this instance's environment plus `env` (e.g. a user folder of its own), and resolves once
+   * it says it is ready (5 minutes at most).
+   */
+  async startWorker(role: string, env: NodeJS.ProcessEnv = {}): Promise<Service> {
+    const worker = startService(
+      `${this.name}:${role}`,
+      this.tools.nodeBin,
+      [this.tools.n8nScript, 'worker', `--concurrency=${this.workerConcurrency}`],
+      {
+        cwd: this.dir,
+        env: {
+          ...this.env,
+          QUEUE_HEALTH_CHECK_PORT: String(await freePort()),
+          N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+          ...env,
+        },
+      },
+    );
+    this.services.push(worker);
+    await worker.waitFor(/n8n worker is now ready|Worker ready/i, N8N_TIMEOUT);
+    return worker;
   }
 
   /** Stops the main instance and the workers. */

@@ -12,7 +12,10 @@
  * 3. the README's npm line for n8n's nodes folder, with only the test registry configured, in a
  *    folder of its own (n8n's manual installation: resolves from the registry, nothing to compile);
  * then checks where the package n8n installed came from (its package.json, the stand-in's and
- * Verdaccio's tarball requests) and runs the example workflow with it.
+ * Verdaccio's tarball requests) and runs the example workflow with it;
+ * 4. queue mode as the README says (n8n-queue-mode.ts): the main instance installs the package,
+ *    each worker, on a user folder of its own, installs it with N8N_REINSTALL_MISSING_PACKAGES=true,
+ *    and the example workflow started by the main's webhook runs on that worker.
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
@@ -27,6 +30,7 @@ import { checkRoundTrip, EXAMPLE_WORKFLOW } from '../../n8n/round-trip.js';
 import { runScenario, type Scenario } from '../../n8n/scenario.js';
 import { prepareToolbox } from '../../n8n/toolbox.js';
 import { type Flow, type FlowContext, timed, versionOf } from '../flow.js';
+import { runQueueMode } from '../n8n-queue-mode.js';
 import { NPMJS_HOST, startNpmjsStandIn } from '../npmjs-stand-in.js';
 import { n8nNpmInstall, n8nVariables } from '../readme-snippets.js';
 import { userFolder } from '../user-env.js';
@@ -53,9 +57,16 @@ export default {
       listed.some((p) => p.name === PACKAGE || p.name.startsWith(`${PACKAGE}@`)),
       `the README's N8N_COMMUNITY_PACKAGES lists ${PACKAGE}`,
     );
-    // The README's variables, less the registry (step 1 adds it, step 2 goes without).
+    c.equal(
+      vars.N8N_REINSTALL_MISSING_PACKAGES,
+      'true',
+      "the README's queue-mode paragraph gives the workers N8N_REINSTALL_MISSING_PACKAGES=true",
+    );
+    // The README's variables, less the registry (step 1 adds it, step 2 goes without) and the workers' own.
     const env = { ...vars };
     delete env.N8N_COMMUNITY_PACKAGES_REGISTRY;
+    delete env.N8N_REINSTALL_MISSING_PACKAGES;
+    const workerEnv = { ...env, N8N_REINSTALL_MISSING_PACKAGES: vars.N8N_REINSTALL_MISSING_PACKAGES ?? '' };
 
     const toolsDir = path.join(ctx.dir, 'n8n');
     await mkdir(toolsDir, { recursive: true });
@@ -183,6 +194,8 @@ export default {
     const inner = await runScenario(scenario, path.join(ctx.dir, 'scenario'), tools);
     c.passed += inner.passed;
     c.failures.push(...inner.failures);
+    console.log(`\n    queue mode (main, Redis, workers with user folders of their own):`);
+    lines.push(...(await runQueueMode(ctx, c, tools, { main: env, worker: workerEnv }, version)));
     return lines;
   },
 } satisfies Flow;
