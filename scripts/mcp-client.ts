@@ -29,7 +29,7 @@ export interface ToolResult {
 /** A real MCP client connected over stdio to a freshly spawned `genimix-mcp`. */
 export async function connectServer(
   env: Record<string, string>,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; args?: readonly string[] } = {},
 ): Promise<{
   client: Client;
   stderr: () => string;
@@ -38,7 +38,7 @@ export async function connectServer(
 }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [SERVER_BIN],
+    args: [...(options.args ?? [SERVER_BIN])],
     env: { PATH: process.env.PATH ?? '', ...env },
     stderr: 'pipe',
     ...(options.cwd ? { cwd: options.cwd } : {}),

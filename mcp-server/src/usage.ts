@@ -6,7 +6,7 @@ export function usage(): string {
   const variables = SETTINGS.map(
     (s) => `  ${s.name.padEnd(width)}  ${s.required ? '(required) ' : ''}${s.description}`,
   ).join('\n');
-  return `Usage: genimix-mcp [--help] [--version] [folder ...]
+  return `Usage: genimix-mcp [--help] [--version] [--] [folder ...]
 
 The Genimix MCP server: generate, fetch, upload and delete images with the Genimix API from
 Claude and other MCP hosts. It speaks MCP on stdin/stdout; the host starts it. Tools:
@@ -15,6 +15,7 @@ genimix://images/{projectId}/{imageId} (the full image).
 
 Arguments:
   folder         a folder upload_image may read a path from, beside GENIMIX_ALLOWED_DIRS
+  --             what follows is folders, even a name starting with "-"
 
 Options:
   -h, --help     print this help and exit

@@ -18,7 +18,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detailsOf, imageOf, type ToolResult, textOf } from '../../scripts/mcp-client.js';
+import { connectServer, detailsOf, imageOf, type ToolResult, textOf } from '../../scripts/mcp-client.js';
 import { filesUnder, MCP_SERVER_DIR } from '../../scripts/packed-mcp-server.js';
 
 const run = promisify(execFile);
@@ -83,7 +83,7 @@ describe('the Claude Desktop extension', () => {
       pathSeparator: path.sep,
     });
     if (!config) throw new Error('getMcpConfigForManifest gave no configuration');
-    expect(config.args).toEqual([path.join(unpacked, 'dist', 'cli.js'), pictures, downloads]);
+    expect(config.args).toEqual([path.join(unpacked, 'dist', 'cli.js'), '--', pictures, downloads]);
     const transport = new StdioClientTransport({
       command: config.command === 'node' ? process.execPath : config.command,
       args: config.args ?? [],
@@ -123,6 +123,35 @@ describe('the Claude Desktop extension', () => {
       await client.close();
     }
   });
+  it.each([['-h'], ['--version'], ['-v', '--help', '--no-such-flag']])(
+    'started with folders named like flags (%s), stays a server and serves tools/list',
+    async (...folders) => {
+      const manifest = (await readJson('manifest.json')) as McpbManifestAny;
+      const config = await getMcpConfigForManifest({
+        manifest,
+        extensionPath: MCP_SERVER_DIR,
+        systemDirs: { HOME: workDir },
+        userConfig: { api_key: API_KEY, project_id: 'flags', base_url: emulator.url, allowed_directories: folders },
+        pathSeparator: path.sep,
+      });
+      if (!config) throw new Error('getMcpConfigForManifest gave no configuration');
+      // Claude Desktop runs `node` with its own Node: this one.
+      expect(config.command).toBe('node');
+      const server = await connectServer(
+        { HOME: workDir, ...config.env },
+        { args: config.args ?? [], cwd: path.parse(process.cwd()).root },
+      );
+      try {
+        const { tools } = await server.client.listTools();
+        expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
+      } finally {
+        await server.close();
+      }
+      const stderr = server.stderr();
+      // Each was taken as a folder (relative to Claude Desktop's working directory, /), not as a flag.
+      for (const folder of folders) expect(stderr).toContain(path.resolve('/', folder));
+    },
+  );
 });
 
 describe('server.json for the MCP Registry', () => {
