@@ -62,7 +62,12 @@ describe.each(packages)('the packed $name tarball', ({ name, relativeDir }) => {
     expect(manifest.bugs?.url ?? manifest.bugs).toBe(`${REPOSITORY}/issues`);
     expect(manifest.keywords).toContain('genimix');
     expect(manifest.author?.name ?? manifest.author).toMatch(/\w/);
-    expect(manifest.engines).toEqual({ node: '>=20.19' });
+    // The ES-module-only packages are require()d from CommonJS, which Node does without a flag from
+    // 20.19 within 20.x and from 22.12 (Node 21 and 22.0-22.11 throw ERR_REQUIRE_ESM); the bundled
+    // ones (MCP server, n8n node) load no ES module with require().
+    expect(manifest.engines).toEqual({
+      node: name === '@genimix/core' || name === '@genimix/emulator' ? '^20.19.0 || >=22.12.0' : '>=20.19',
+    });
     if (name.startsWith('@')) expect(manifest.publishConfig).toMatchObject({ access: 'public' });
   });
 

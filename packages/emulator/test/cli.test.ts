@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -96,6 +99,28 @@ describe('genimix-emulator CLI', () => {
     expect(r.stdout()).toBe('');
     expect(r.stderr().trim().split('\n')).toEqual([
       `genimix-emulator: --data-dir ${file} is a file, not a folder: name a folder (it is created if missing).`,
+    ]);
+  });
+
+  // A recursive mkdir under /proc never returns: the emulator used to spin there without a word.
+  it.runIf(process.platform === 'linux').each([
+    ['/proc/genimix-data', '/proc'],
+    ['/sys/genimix/data', '/sys'],
+    ['/dev/genimix', '/dev'],
+    ['a symbolic link to /proc', '/proc'],
+  ])('exits with 1 and one line when --data-dir is %s', async (dir, root) => {
+    let dataDir = dir;
+    if (dir.startsWith('a symbolic link')) {
+      const parent = await mkdtemp(path.join(os.tmpdir(), 'genimix-emulator-link-'));
+      onTestFinished(() => rm(parent, { recursive: true, force: true }));
+      await symlink('/proc', path.join(parent, 'proc'));
+      dataDir = path.join(parent, 'proc', 'data');
+    }
+    const r = run(['--port', '0', '--data-dir', dataDir]);
+    expect(await r.exit).toBe(1);
+    expect(r.stdout()).toBe('');
+    expect(r.stderr().trim().split('\n')).toEqual([
+      `genimix-emulator: the data folder ${dataDir} is on the kernel's ${root} file system, where no file can be kept: name a folder on a disk.`,
     ]);
   });
 });

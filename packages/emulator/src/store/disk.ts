@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { ID_PATTERN, type ImageMimeType, isImageMimeType, sniffImageType } from '@genimix/core';
 import { KeyedLock } from './lock.js';
 import { compareIds } from './memory.js';
@@ -43,10 +43,12 @@ export class DiskStore implements ImageStore {
    * Opens (creating it when missing) the folder `dataDir`, and removes temporary files an
    * earlier process left behind when it stopped mid-write.
    *
-   * @throws the file system's error when the folder cannot be created or read (EACCES, ENOTDIR, ...)
+   * @throws the file system's error when the folder cannot be created or read (EACCES, ENOTDIR, ...);
+   *   an Error when it lies under /proc, /sys or /dev
    */
   static async open(dataDir: string): Promise<DiskStore> {
     const store = new DiskStore(resolve(dataDir));
+    await refusePseudoFileSystem(store.dataDir);
     await mkdir(store.dataDir, { recursive: true });
     await store.#removeTemporaryFiles();
     return store;
@@ -173,4 +175,27 @@ async function removeIfExists(path: string): Promise<boolean> {
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/**
+ * Refuses a folder under /proc, /sys or /dev, also one reached through a symbolic link: no file can
+ * be kept there, and a recursive mkdir on /proc never returns (it answers ENOENT for ever).
+ */
+async function refusePseudoFileSystem(dataDir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  let existing = dataDir;
+  while (!(await exists(existing)) && dirname(existing) !== existing) existing = dirname(existing);
+  const real = await realpath(existing).catch(() => existing);
+  const root = ['/proc', '/sys', '/dev'].find((r) => real === r || real.startsWith(`${r}/`));
+  if (root)
+    throw new Error(
+      `the data folder ${dataDir} is on the kernel's ${root} file system, where no file can be kept: name a folder on a disk.`,
+    );
+}
+
+function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
