@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import { version } from '../package.json';
 import { ConfigError, loadConfig } from './config.js';
+import { folderProblems } from './folders.js';
 import { logError } from './log.js';
 import { checkOutputFolder } from './output-folder.js';
 import { createGenimixServer, MAX_MESSAGE_BYTES } from './server.js';
@@ -65,8 +66,15 @@ const leave = () => {
 };
 process.stdin.once('end', leave);
 process.stdin.once('close', leave);
+// Paths JSON-quoted: a newline in a folder's name must not forge a line of the host's log.
 const folders =
-  serverConfig.allowedDirs.length > 0 ? serverConfig.allowedDirs.join(', ') : 'none (set GENIMIX_ALLOWED_DIRS)';
+  serverConfig.allowedDirs.length > 0
+    ? serverConfig.allowedDirs.map((d) => JSON.stringify(d)).join(', ')
+    : 'none (set GENIMIX_ALLOWED_DIRS)';
 logError(
   `serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio; upload_image may read files from: ${folders}`,
 );
+// A mistyped folder would otherwise show only when an upload from it is refused.
+for (const problem of await folderProblems(serverConfig.allowedDirs)) {
+  logError(`warning: upload folder ${problem}; upload_image cannot read files from it.`);
+}

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { checkApiKey, checkId, DEFAULT_BASE_URL, GenimixError, normalizeBaseUrl, Redactor } from '@genimix/core';
+import { expandHome } from './folders.js';
 import { DEFAULT_PREVIEW_MAX_BYTES } from './preview.js';
 
 /** The server's settings, read from its environment. */
@@ -20,7 +21,8 @@ export interface ServerConfig {
   /**
    * `GENIMIX_ALLOWED_DIRS` (separated by the platform's path delimiter, `:` or `;`): the only
    * folders `upload_image` may read a `path` from. Default: the working directory, unless that is
-   * a filesystem root (as under some desktop hosts), in which case none until configured.
+   * a filesystem root (as under some desktop hosts), in which case none until configured. A
+   * leading `~` is the home folder.
    */
   allowedDirs: string[];
   /** `GENIMIX_PREVIEW_MAX_BYTES`: the largest image shown to the model inline, in bytes; larger ones are shown as a preview. */
@@ -146,14 +148,14 @@ export function loadConfig(
   }
   const outputDir = path.resolve(
     cwd,
-    env.GENIMIX_OUTPUT_DIR?.trim() || path.join(os.homedir(), '.cache', 'genimix-mcp'),
+    expandHome(env.GENIMIX_OUTPUT_DIR?.trim() || path.join(os.homedir(), '.cache', 'genimix-mcp')),
   );
   const listed = [...(env.GENIMIX_ALLOWED_DIRS?.split(path.delimiter) ?? []), ...folders]
     .map((d) => d.trim())
     .filter(Boolean);
   // A filesystem root as the default would let the model read any image on the machine.
   const defaults = path.parse(cwd).root === path.resolve(cwd) ? [] : [cwd];
-  const allowedDirs = (listed.length > 0 ? listed : defaults).map((d) => path.resolve(cwd, d));
+  const allowedDirs = (listed.length > 0 ? listed : defaults).map((d) => path.resolve(cwd, expandHome(d)));
   return {
     apiKey,
     projectId,

@@ -149,7 +149,8 @@ describe('the Claude Desktop extension', () => {
       }
       const stderr = server.stderr();
       // Each was taken as a folder (relative to Claude Desktop's working directory, /), not as a flag.
-      for (const folder of folders) expect(stderr).toContain(path.resolve('/', folder));
+      for (const folder of folders)
+        expect(stderr).toContain(`${JSON.stringify(path.resolve('/', folder))} does not exist`);
     },
   );
 });
