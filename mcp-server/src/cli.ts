@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import { version } from '../package.json';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, UPLOAD_FOLDERS_SETTING } from './config.js';
 import { folderProblems } from './folders.js';
 import { logError } from './log.js';
 import { checkOutputFolder } from './output-folder.js';
@@ -70,7 +70,7 @@ process.stdin.once('close', leave);
 const folders =
   serverConfig.allowedDirs.length > 0
     ? serverConfig.allowedDirs.map((d) => JSON.stringify(d)).join(', ')
-    : 'none (set GENIMIX_ALLOWED_DIRS)';
+    : `none (set ${UPLOAD_FOLDERS_SETTING})`;
 logError(
   `serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio; upload_image may read files from: ${folders}`,
 );

@@ -54,6 +54,18 @@ export const MIN_PREVIEW_MAX_BYTES = 16 * 1024;
  */
 export const MAX_PREVIEW_MAX_BYTES = 700_000;
 
+/**
+ * How a user sets the upload folders, for messages: the variable, the command's arguments and
+ * the Claude Desktop extension's setting (its title in manifest.json), for extension users have
+ * settings, not variables.
+ */
+export const UPLOAD_FOLDERS_SETTING =
+  "GENIMIX_ALLOWED_DIRS or the folder arguments (the Claude Desktop extension's 'Folders to upload from' setting)";
+
+/** How a user sets the folder for large images, for messages: the variable and the extension's setting. */
+export const OUTPUT_FOLDER_SETTING =
+  "GENIMIX_OUTPUT_DIR (the Claude Desktop extension's 'Folder for large images' setting)";
+
 /** One environment variable of the server, as `--help` lists it. */
 export interface Setting {
   name: string;

@@ -9,6 +9,7 @@ import {
   type ImageMimeType,
   isImageMimeType,
 } from '@genimix/core';
+import { OUTPUT_FOLDER_SETTING } from './config.js';
 import {
   checkOutputFolder,
   checkProjectFolder,
@@ -126,7 +127,7 @@ export async function writeImageFile(
     if (error instanceof OutputFolderError || error instanceof GenimixError) throw error;
     const code = error as NodeJS.ErrnoException;
     throw new OutputFolderError(
-      `Could not write ${file} in the folder for large images (GENIMIX_OUTPUT_DIR): ${describeCode(code)}. The image was not saved: the user must free space on that disk or set GENIMIX_OUTPUT_DIR to a private folder that can be written.`,
+      `Could not write ${file} in the folder for large images (GENIMIX_OUTPUT_DIR): ${describeCode(code)}. The image was not saved: the user must free space on that disk or set ${OUTPUT_FOLDER_SETTING} to a private folder that can be written.`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { access, lstat, mkdir, realpath, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
+import { OUTPUT_FOLDER_SETTING } from './config.js';
 import { PathAccessError } from './paths.js';
 
 /**
@@ -41,8 +42,7 @@ const PSEUDO_FS_TYPES = new Set([
 ]);
 
 const POSIX = process.platform !== 'win32';
-const FIX =
-  "the user must set GENIMIX_OUTPUT_DIR in the server's configuration to a private folder of theirs (or leave it unset for ~/.cache/genimix-mcp) and restart the server.";
+const FIX = `the user must set ${OUTPUT_FOLDER_SETTING} to a private folder of theirs (or leave it unset for ~/.cache/genimix-mcp) and restart the server.`;
 
 /**
  * Makes sure `dir` can hold the images too large to return inline: creates it private (mode
@@ -109,8 +109,8 @@ export async function checkOutputFolder(dir: string): Promise<void> {
   // system, so the advice is a folder of the user's own inside it.
   const fix =
     info.mode & 0o1000
-      ? `set GENIMIX_OUTPUT_DIR to a folder of the user's own, e.g. ${path.join(absolute, 'genimix-mcp')}, which the server creates private`
-      : `the user must make it private (chmod 700 ${absolute}) or set GENIMIX_OUTPUT_DIR to a private folder of theirs; the server does not change the mode of an existing folder`;
+      ? `set ${OUTPUT_FOLDER_SETTING} to a folder of the user's own, e.g. ${path.join(absolute, 'genimix-mcp')}, which the server creates private`
+      : `the user must make it private (chmod 700 ${absolute}) or set ${OUTPUT_FOLDER_SETTING} to a private folder of theirs; the server does not change the mode of an existing folder`;
   if (shared) throw refuse(shared, `${fix}.`);
   await access(real, constants.W_OK | constants.X_OK).catch((error: NodeJS.ErrnoException) => {
     throw refuse(`cannot be written (${describeCode(error)})`);

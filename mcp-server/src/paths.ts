@@ -2,6 +2,7 @@ import { type BigIntStats, constants } from 'node:fs';
 import { type FileHandle, lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { GenimixValidationError } from '@genimix/core';
+import { UPLOAD_FOLDERS_SETTING } from './config.js';
 import { quote } from './text.js';
 
 /**
@@ -66,7 +67,7 @@ export async function openInsideFolders(
   const quoted = `${field} ${quote(requested, 200)}`;
   if (allowedDirs.length === 0) {
     throw new PathAccessError(
-      `${quoted} cannot be read: this server may read no local files: the user must set GENIMIX_ALLOWED_DIRS in this MCP server's configuration to the folders it may read (separated by "${path.delimiter}") and restart it. Meanwhile pass the image's bytes as data (base64) instead.`,
+      `${quoted} cannot be read: this server may read no local files: the user must set ${UPLOAD_FOLDERS_SETTING} to the folders it may read and restart it. Meanwhile pass the image's bytes as data (base64) instead.`,
     );
   }
   const where = `allowed folders: ${allowedDirs.join(', ')}`;
@@ -76,7 +77,7 @@ export async function openInsideFolders(
   // Cheap refusals, not the authority: the normalised path (so `..` cannot climb out)...
   if (![...roots.lexical, ...roots.real].some((root) => isInside(absolute, root))) {
     throw new PathAccessError(
-      `${quoted} is outside the folders this server may read (${where}). Move the file into one of them, or ask the user to add its folder to GENIMIX_ALLOWED_DIRS.`,
+      `${quoted} is outside the folders this server may read (${where}). Move the file into one of them, or ask the user to add its folder to ${UPLOAD_FOLDERS_SETTING}.`,
     );
   }
   // ...and what it is now: opening a device can have effects of its own, so do not open one
@@ -226,7 +227,7 @@ function openError(error: unknown, quoted: string): Error {
 export function allowedFoldersText(allowedDirs: readonly string[]): string {
   return allowedDirs.length > 0
     ? allowedDirs.join(', ')
-    : 'no folder at all (the user has not set GENIMIX_ALLOWED_DIRS, so path cannot be used: pass data instead)';
+    : `no folder at all (the user has not set ${UPLOAD_FOLDERS_SETTING}, so path cannot be used: pass data instead)`;
 }
 
 /** True when `candidate` is `root` or lies below it. Case-insensitive on Windows (drive letters, NTFS). */

@@ -7,6 +7,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmulator, type Emulator } from '@genimix/emulator';
+import { UPLOAD_FOLDERS_SETTING } from '@genimix/mcp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectServer, SERVER_BIN, textOf } from '../../scripts/mcp-client.js';
 
@@ -80,5 +81,14 @@ describe('upload folders given to the server', () => {
     expect(warnings[0]).toContain(`${JSON.stringify(missing)} does not exist`);
     expect(warnings[1]).toContain(`${JSON.stringify(file)} is not a folder`);
     expect(warnings[2]).toContain(`${JSON.stringify(forged)} does not exist`);
+  });
+
+  it('when there are none, the start-up log names the variable and the extension setting that give them', async () => {
+    const server = await connectServer(
+      { HOME: home, GENIMIX_API_KEY: API_KEY, GENIMIX_PROJECT_ID: 'none', GENIMIX_BASE_URL: emulator.url },
+      { args: [SERVER_BIN, '--'], cwd: '/' },
+    );
+    await server.close();
+    expect(server.stderr()).toContain(`may read files from: none (set ${UPLOAD_FOLDERS_SETTING})`);
   });
 });

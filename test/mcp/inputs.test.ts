@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Emulator } from '@genimix/emulator';
+import { UPLOAD_FOLDERS_SETTING } from '@genimix/mcp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textOf } from '../../scripts/mcp-client.js';
 import { TINY_PNG } from '../helpers/images.js';
@@ -69,7 +70,8 @@ describe('with no allowed folder', () => {
     expect(upload.description).not.toMatch(/inside \)|inside \.|inside ,/);
     const result = await server.call('upload_image', { path: path.join(fx.workDir, 'a.png') });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/GENIMIX_ALLOWED_DIRS/);
+    expect(textOf(result)).toContain(UPLOAD_FOLDERS_SETTING);
+    expect(upload.description).toContain(UPLOAD_FOLDERS_SETTING);
     expect(textOf(result)).not.toMatch(/\(\)|inside \)|folders: \)/);
   });
 });

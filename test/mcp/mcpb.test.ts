@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { getMcpConfigForManifest, type McpbManifestAny } from '@anthropic-ai/mcpb';
 import { createEmulator, type Emulator } from '@genimix/emulator';
-import { SETTINGS } from '@genimix/mcp-server';
+import { OUTPUT_FOLDER_SETTING, SETTINGS, UPLOAD_FOLDERS_SETTING } from '@genimix/mcp-server';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Ajv } from 'ajv';
@@ -69,6 +69,7 @@ describe('the Claude Desktop extension', () => {
       path.join(MCP_SERVER_DIR, '..', 'fixtures', 'stm32f3-discovery.jpg'),
       path.join(downloads, 'photo.jpg'),
     );
+    const large = path.join(workDir, 'large images');
     const manifest = JSON.parse(await readFile(path.join(unpacked, 'manifest.json'), 'utf8')) as McpbManifestAny;
     const config = await getMcpConfigForManifest({
       manifest,
@@ -79,6 +80,7 @@ describe('the Claude Desktop extension', () => {
         project_id: 'desktop',
         base_url: emulator.url,
         allowed_directories: [pictures, downloads],
+        output_dir: large,
       },
       pathSeparator: path.sep,
     });
@@ -111,6 +113,8 @@ describe('the Claude Desktop extension', () => {
       expect(generated.isError, textOf(generated)).toBeFalsy();
       expect(detailsOf(generated).imageId).toBe('kite');
       expect(imageOf(generated).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+      // The 'Folder for large images' setting reached the server: the full image is saved there.
+      expect(String(detailsOf(generated).savedTo)).toContain(path.join(large, 'desktop'));
 
       // The second folder of the list setting reached the server as its own argument.
       const uploaded = (await client.callTool({
@@ -135,6 +139,8 @@ describe('the Claude Desktop extension', () => {
         pathSeparator: path.sep,
       });
       if (!config) throw new Error('getMcpConfigForManifest gave no configuration');
+      // No 'Folder for large images': the variable is empty, which is the server's default, not the placeholder.
+      expect(config.env?.GENIMIX_OUTPUT_DIR).toBe('');
       // Claude Desktop runs `node` with its own Node: this one.
       expect(config.command).toBe('node');
       const server = await connectServer(
@@ -153,6 +159,48 @@ describe('the Claude Desktop extension', () => {
         expect(stderr).toContain(`${JSON.stringify(path.resolve('/', folder))} does not exist`);
     },
   );
+});
+
+describe('the settings', () => {
+  it('manifest.json (the extension) and server.json (the MCP Registry) describe the same settings', async () => {
+    const [manifest, server] = await Promise.all([readJson('manifest.json'), readJson('server.json')]);
+    const mcpConfig = manifest.server.mcp_config as { args: string[]; env: Record<string, string> };
+    // Each extension setting as the variable it stands for: the folder list is passed as arguments,
+    // the server's equivalent of GENIMIX_ALLOWED_DIRS.
+    const viaManifest = Object.entries(
+      manifest.user_config as Record<string, { required?: boolean; sensitive?: boolean; default?: unknown }>,
+    ).map(([key, option]) => {
+      const placeholder = `\${user_config.${key}}`;
+      const variable = mcpConfig.args.includes(placeholder)
+        ? 'GENIMIX_ALLOWED_DIRS'
+        : Object.entries(mcpConfig.env).find(([, value]) => value === placeholder)?.[0];
+      return {
+        name: variable,
+        isRequired: option.required === true,
+        isSecret: option.sensitive === true,
+        default: typeof option.default === 'string' && option.default !== '' ? option.default : undefined,
+      };
+    });
+    const npm = server.packages.find((p: { registryType: string }) => p.registryType === 'npm');
+    const viaRegistry = (
+      npm.environmentVariables as { name: string; isRequired?: boolean; isSecret?: boolean; default?: string }[]
+    ).map((v) => ({
+      name: v.name,
+      isRequired: v.isRequired === true,
+      isSecret: v.isSecret === true,
+      default: v.default,
+    }));
+    const byName = (a: { name?: string }, b: { name?: string }) => String(a.name).localeCompare(String(b.name));
+    expect(viaManifest.sort(byName)).toEqual(viaRegistry.sort(byName));
+  });
+
+  it('messages that tell the user to set a folder name the extension setting by its title, beside the variable', async () => {
+    const manifest = await readJson('manifest.json');
+    expect(UPLOAD_FOLDERS_SETTING).toContain(`'${manifest.user_config.allowed_directories.title}'`);
+    expect(UPLOAD_FOLDERS_SETTING).toContain('GENIMIX_ALLOWED_DIRS');
+    expect(OUTPUT_FOLDER_SETTING).toContain(`'${manifest.user_config.output_dir.title}'`);
+    expect(OUTPUT_FOLDER_SETTING).toContain('GENIMIX_OUTPUT_DIR');
+  });
 });
 
 describe('server.json for the MCP Registry', () => {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { chmod, lstat, mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { renderPhoto } from '@genimix/emulator';
+import { OUTPUT_FOLDER_SETTING } from '@genimix/mcp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailsOf, SERVER_BIN, textOf } from '../../scripts/mcp-client.js';
 import { type McpFixture, startMcpFixture } from '../helpers/mcp-fixture.js';
@@ -51,7 +52,7 @@ describe('the output folder', () => {
     await mkdir(shared);
     await chmod(shared, 0o777);
     const stderr = await startFails(shared);
-    expect(stderr).toContain('GENIMIX_OUTPUT_DIR');
+    expect(stderr).toContain(`or set ${OUTPUT_FOLDER_SETTING} to a private folder`);
     expect(stderr).toMatch(/chmod 700/);
     expect((await stat(shared)).mode & 0o777).toBe(0o777);
   });
@@ -62,7 +63,7 @@ describe('the output folder', () => {
     await chmod(tmpLike, 0o1777);
     const stderr = await startFails(tmpLike);
     expect(stderr).toContain(
-      `set GENIMIX_OUTPUT_DIR to a folder of the user's own, e.g. ${path.join(tmpLike, 'genimix-mcp')}`,
+      `set ${OUTPUT_FOLDER_SETTING} to a folder of the user's own, e.g. ${path.join(tmpLike, 'genimix-mcp')}`,
     );
     expect(stderr).not.toMatch(/chmod/);
   });

@@ -1,6 +1,7 @@
 import { createImageId, GenimixValidationError, normalizeMimeType } from '@genimix/core';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod/v4';
+import { UPLOAD_FOLDERS_SETTING } from '../config.js';
 import { imageResourceUri } from '../resources/image-resource.js';
 import { errorResult } from '../results/errors.js';
 import { shownImageUrl } from '../results/image.js';
@@ -16,7 +17,7 @@ export function registerUploadImage(server: McpServer, { client, config, generat
   const folders =
     config.allowedDirs.length > 0
       ? `a local file inside ${config.allowedDirs.join(', ')}`
-      : 'a local file, but this server may read none: the user has not set GENIMIX_ALLOWED_DIRS';
+      : `a local file, but this server may read none: the user has not set ${UPLOAD_FOLDERS_SETTING}`;
   server.registerTool(
     'upload_image',
     {
@@ -38,7 +39,7 @@ export function registerUploadImage(server: McpServer, { client, config, generat
           .describe(
             config.allowedDirs.length > 0
               ? `Full path of a local image file. Only files inside ${config.allowedDirs.join(', ')} can be read. Leave out when data is given.`
-              : 'Full path of a local image file. This server may read no local files until the user sets GENIMIX_ALLOWED_DIRS: use data instead.',
+              : `Full path of a local image file. This server may read no local files until the user sets ${UPLOAD_FOLDERS_SETTING}: use data instead.`,
           ),
         contentType: z
           .string()
