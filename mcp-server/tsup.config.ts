@@ -2,7 +2,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { defineConfig, type Options } from 'tsup';
-import { writeThirdPartyLicenses } from './scripts/third-party-licenses.js';
+import { writeThirdPartyLicenses } from '../scripts/third-party-licenses.js';
 import { CODEC_SCRIPTS, CODEC_WASM } from './src/preview/codec-files.js';
 
 const require = createRequire(import.meta.url);
@@ -64,9 +64,17 @@ export default defineConfig({
   dts: { entry: { index: 'src/index.ts' } },
   async onSuccess() {
     await mkdir('dist/wasm', { recursive: true });
-    for (const file of Object.values(CODEC_WASM)) {
-      await copyFile(require.resolve(file.package), path.join('dist/wasm', file.bundled));
-    }
-    await writeThirdPartyLicenses('dist/metafile-esm.json', '.', 'dist/THIRD-PARTY-LICENSES.md');
+    const copied = Object.values(CODEC_WASM).map((file) => ({
+      bundled: `dist/wasm/${file.bundled}`,
+      source: require.resolve(file.package),
+    }));
+    for (const file of copied) await copyFile(file.source, file.bundled);
+    await writeThirdPartyLicenses({
+      metafile: 'dist/metafile-esm.json',
+      root: '.',
+      out: 'dist/THIRD-PARTY-LICENSES.md',
+      packageName: '@genimix/mcp-server',
+      copied,
+    });
   },
 });

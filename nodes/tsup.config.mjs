@@ -3,6 +3,7 @@
 import { cp, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { defineConfig } from 'tsup';
+import { writeThirdPartyLicenses } from '../scripts/third-party-licenses.ts';
 
 /** Copies the icons and codex files next to the code that names them, as n8n expects. */
 async function copyAssets(from) {
@@ -36,8 +37,16 @@ export default defineConfig({
   dts: false,
   sourcemap: false,
   clean: true,
+  // For the notices of the packages bundled in (the core's magic-bytes.js and image-size).
+  metafile: true,
   async onSuccess() {
     await copyAssets('nodes');
     await copyAssets('credentials');
+    await writeThirdPartyLicenses({
+      metafile: 'dist/metafile-cjs.json',
+      root: '.',
+      out: 'dist/THIRD-PARTY-LICENSES.md',
+      packageName: 'n8n-nodes-genimix',
+    });
   },
 });

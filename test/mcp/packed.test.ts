@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createEmulator, type Emulator } from '@genimix/emulator';
@@ -54,6 +55,26 @@ describe('the packed @genimix/mcp-server, installed alone with npm --offline', (
     for (const name of ['@modelcontextprotocol/server', 'zod', 'undici', '@jsquash/jpeg', 'omggif'])
       expect(notices).toContain(`## ${name} `);
     expect(notices).not.toContain('## @genimix/');
+    // Each WebAssembly codec is compiled C/C++/Rust whose notice is not its npm package's own: the
+    // codec's notice, as jSquash ships it beside the source of the .wasm, is in the file too.
+    const codecNotices: Record<string, string> = {
+      'jpeg-decode.wasm': '@jsquash/jpeg/codec/LICENSE.codec.md',
+      'jpeg-encode.wasm': '@jsquash/jpeg/codec/LICENSE.codec.md',
+      'png-decode.wasm': '@jsquash/png/codec/LICENSE.codec.md',
+      'webp-decode.wasm': '@jsquash/webp/codec/LICENSE.codec.md',
+      'resize.wasm': '@jsquash/resize/lib/resize/LICENSE.codec.md',
+    };
+    const wasm = files.filter((f) => f.path.endsWith('.wasm')).map((f) => path.basename(f.path));
+    expect(wasm.sort()).toEqual(Object.keys(codecNotices).sort());
+    const fromServer = createRequire(path.join(MCP_SERVER_DIR, 'package.json'));
+    for (const [file, notice] of Object.entries(codecNotices)) {
+      const text = (await readFile(fromServer.resolve(notice), 'utf8')).trim();
+      expect(notices).toContain(`## dist/wasm/${file} `);
+      expect(notices, `${file}'s notice`).toContain(text);
+    }
+    // libjpeg's IJG licence asks for this sentence; omggif's MIT notice is in its source, not in a file.
+    expect(notices).toContain('This software is based in part on the work of the Independent JPEG Group.');
+    expect(notices).toMatch(/## omggif [^\n]*\n\n```\n\(c\) Dean McNamee[\s\S]*Permission is hereby granted/);
     console.info(
       `@genimix/mcp-server: tarball ${(installed.tarballBytes / 1024).toFixed(0)} KB, installed ${(bytes / 1024 / 1024).toFixed(2)} MB in ${files.length} files`,
     );

@@ -67,6 +67,16 @@ describe('the packed n8n-nodes-genimix tarball', () => {
     expect(manifest.scripts?.prepare ?? manifest.scripts?.postinstall ?? manifest.overrides).toBeUndefined();
   });
 
+  it('carries the licences of the packages bundled in with the core (MIT: their notice must travel with the code)', async () => {
+    const notices = await readFile(path.join(packageDir, 'dist', 'THIRD-PARTY-LICENSES.md'), 'utf8');
+    for (const name of ['magic-bytes.js', 'image-size']) {
+      expect(notices).toMatch(
+        new RegExp(`## ${name.replace('.', '\\.')} [^\\n]*\\(MIT\\)\\n\\n\`\`\`\\n[^]*?Permission is hereby granted`),
+      );
+    }
+    expect(notices).not.toContain('## @genimix/');
+  });
+
   it('bundles the core without undici, and requires nothing but n8n-workflow and zod', async () => {
     for (const file of ['dist/nodes/Genimix/Genimix.node.js', 'dist/credentials/GenimixApi.credentials.js']) {
       const code = await readFile(path.join(packageDir, file), 'utf8');
