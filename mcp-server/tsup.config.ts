@@ -36,7 +36,6 @@ const zodEnglishOnly: Plugin = {
  */
 export default defineConfig({
   entry: {
-    index: 'src/index.ts',
     cli: 'src/cli.ts',
     // The preview worker loads each codec by file: one entry each, named as src/preview/codec-files.ts says.
     ...Object.fromEntries(
@@ -58,10 +57,10 @@ export default defineConfig({
   banner: {
     js: "import { createRequire as __genimixCreateRequire } from 'node:module'; const require = __genimixCreateRequire(import.meta.url);",
   },
-  // The library's types refer to @genimix/core and @modelcontextprotocol/server, which code that
-  // type-checks against them installs itself (as peer dependencies, changesets would turn every
-  // core release into a major release of this package).
-  dts: { entry: { index: 'src/index.ts' } },
+  // A command, not a library: no entry to import and no types. Types of a library entry would
+  // refer to @genimix/core's and @modelcontextprotocol/server's, which are not installed with the
+  // bundle (and tsup cannot bundle the MCP SDK's chunked declarations).
+  dts: false,
   async onSuccess() {
     await mkdir('dist/wasm', { recursive: true });
     const copied = Object.values(CODEC_WASM).map((file) => ({

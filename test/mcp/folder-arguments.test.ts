@@ -7,8 +7,8 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmulator, type Emulator } from '@genimix/emulator';
-import { UPLOAD_FOLDERS_SETTING } from '@genimix/mcp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UPLOAD_FOLDERS_SETTING } from '../../mcp-server/src/config.js';
 import { connectServer, SERVER_BIN, textOf } from '../../scripts/mcp-client.js';
 
 const API_KEY = 'sk_test_folders_0123456789';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Emulator } from '@genimix/emulator';
-import { UPLOAD_FOLDERS_SETTING } from '@genimix/mcp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UPLOAD_FOLDERS_SETTING } from '../../mcp-server/src/config.js';
 import { textOf } from '../../scripts/mcp-client.js';
 import { TINY_PNG } from '../helpers/images.js';
 import { type McpConnection, type McpFixture, startMcpFixture } from '../helpers/mcp-fixture.js';

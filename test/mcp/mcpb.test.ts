@@ -12,12 +12,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { getMcpConfigForManifest, type McpbManifestAny } from '@anthropic-ai/mcpb';
 import { createEmulator, type Emulator } from '@genimix/emulator';
-import { OUTPUT_FOLDER_SETTING, SETTINGS, UPLOAD_FOLDERS_SETTING } from '@genimix/mcp-server';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTPUT_FOLDER_SETTING, SETTINGS, UPLOAD_FOLDERS_SETTING } from '../../mcp-server/src/config.js';
 import { connectServer, detailsOf, imageOf, type ToolResult, textOf } from '../../scripts/mcp-client.js';
 import { filesUnder, MCP_SERVER_DIR } from '../../scripts/packed-mcp-server.js';
 

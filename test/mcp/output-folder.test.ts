@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { chmod, lstat, mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { renderPhoto } from '@genimix/emulator';
-import { OUTPUT_FOLDER_SETTING } from '@genimix/mcp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTPUT_FOLDER_SETTING } from '../../mcp-server/src/config.js';
 import { detailsOf, SERVER_BIN, textOf } from '../../scripts/mcp-client.js';
 import { type McpFixture, startMcpFixture } from '../helpers/mcp-fixture.js';
 

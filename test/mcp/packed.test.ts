@@ -4,7 +4,7 @@
  * against the emulator: no dependency is left to resolve, nothing native, well under 10 MB.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -78,6 +78,27 @@ describe('the packed @genimix/mcp-server, installed alone with npm --offline', (
     console.info(
       `@genimix/mcp-server: tarball ${(installed.tarballBytes / 1024).toFixed(0)} KB, installed ${(bytes / 1024 / 1024).toFixed(2)} MB in ${files.length} files`,
     );
+  });
+
+  it('is a command, not a library: no entry to import and no types that would name packages not installed with it', async () => {
+    const manifest = JSON.parse(await readFile(path.join(installed.packageDir, 'package.json'), 'utf8'));
+    expect(manifest.exports).toEqual({ './package.json': './package.json' });
+    expect([manifest.main, manifest.types, manifest.typings, manifest.module]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const files = await filesUnder(installed.packageDir);
+    expect(files.map((f) => f.path).filter((f) => /\.d\.[cm]?ts$/.test(f))).toEqual([]);
+    // Node refuses the import: a consumer learns at once, not from types that cannot resolve.
+    const importer = path.join(installed.folder, 'app', 'import.mjs');
+    await writeFile(importer, "await import('@genimix/mcp-server');\n");
+    const refused = await run(process.execPath, [importer]).then(
+      () => '',
+      (error: { stderr?: string }) => error.stderr ?? String(error),
+    );
+    expect(refused).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
   });
 
   it('the installed bin prints its version', async () => {

@@ -6,7 +6,7 @@
  * per preview hands all of it back when it ends; it also keeps the server answering (progress,
  * other calls) while a preview takes a few hundred milliseconds of CPU.
  *
- * How: tsup bundles this package into dist/index.js and dist/cli.js, so there is no worker file
+ * How: tsup bundles this package into dist/cli.js (and chunks), so there is no worker file
  * to point a `Worker` at. The functions below are sent to the worker as their source text
  * ({@link workerSource}), so they may use only their parameters, globals and each other: no
  * imports, no module constants (type-only imports are erased). The codecs are loaded in the
