@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GenimixValidationError } from '@genimix/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OUTPUT_FOLDER_SETTING } from '../src/config.js';
 import { imageFileName, safeFileName, writeImageFile } from '../src/image-files.js';
 import { checkOutputFolder, isUnderPseudoRoot, OutputFolderError } from '../src/output-folder.js';
 import { PathAccessError } from '../src/paths.js';
@@ -114,9 +115,11 @@ describe('checkOutputFolder', () => {
       // A sticky folder open to all is /tmp's kind: the advice is a folder of one's own, not chmod.
       const advice =
         shared & 0o1000
-          ? /can be written by other users \(mode \d+\): set GENIMIX_OUTPUT_DIR to a folder of the user's own/
+          ? /can be written by other users \(mode \d+\): set GENIMIX_OUTPUT_DIR .* to a folder of the user's own/
           : /can be written by other users \(mode \d+\): the user must make it private \(chmod 700 .*\) or set GENIMIX_OUTPUT_DIR/;
       expect(error.message).toMatch(advice);
+      // Extension users have a setting, not a variable: the message names both.
+      expect(error.message).toContain(OUTPUT_FOLDER_SETTING);
       expect(await mode(dir)).toBe(shared);
     },
   );
