@@ -52,33 +52,19 @@
  * Prints ✓/✗ per step and per check, a summary per scenario; exits 1 when any check or setup step
  * failed, after showing the log of every child process.
  */
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { cacheDir, N8N_VERSION } from './n8n/install.js';
 import { secs } from './n8n/processes.js';
 import { runScenario, type Scenario } from './n8n/scenario.js';
 import { runSession } from './n8n/session.js';
 import { prepareToolbox } from './n8n/toolbox.js';
+import { loadPages } from './pages.js';
 
 const scenarioDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'n8n', 'scenarios');
 
 /** Every scenario page, in file-name order. */
-async function loadScenarios(): Promise<Scenario[]> {
-  const files = (await readdir(scenarioDir)).filter((f) => f.endsWith('.ts')).sort();
-  const scenarios: Scenario[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(path.join(scenarioDir, file)).href)) as { default?: Scenario };
-    if (!mod.default?.name || typeof mod.default.check !== 'function')
-      throw new Error(`scripts/n8n/scenarios/${file} does not default-export a Scenario`);
-    scenarios.push(mod.default);
-  }
-  const names = new Set<string>();
-  for (const s of scenarios) {
-    if (names.has(s.name)) throw new Error(`two scenarios are named "${s.name}"`);
-    names.add(s.name);
-  }
-  return scenarios;
+function loadScenarios(): Promise<Scenario[]> {
+  return loadPages<Scenario>(scenarioDir, 'Scenario', (page) => typeof page.check === 'function');
 }
 
 async function main(tmp: string): Promise<number> {

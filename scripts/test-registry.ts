@@ -23,30 +23,22 @@
  * `GENIMIX_REGISTRY_CACHE` moves Verdaccio's install. About 3 minutes in CI once the caches are
  * there (Verdaccio's install: about 25 s the first time; n8n's is test:n8n's).
  */
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Checks } from './n8n/checks.js';
 import { startStandIn } from './n8n/emulator.js';
 import { secs, step } from './n8n/processes.js';
 import { runSession } from './n8n/session.js';
+import { loadPages } from './pages.js';
 import { API_KEY, type Flow, PROJECT_ID } from './registry/flow.js';
-import { checkPublished, publishablePackages, release } from './registry/publish.js';
+import { checkPublished, release } from './registry/publish.js';
 import { userFolder } from './registry/user-env.js';
 import { addUser, ensureVerdaccio, startRegistry, VERDACCIO_VERSION } from './registry/verdaccio.js';
+import { publishablePackages } from './workspace-packages.js';
 
 const flowDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'registry', 'flows');
 
-async function loadFlows(): Promise<Flow[]> {
-  const files = (await readdir(flowDir)).filter((f) => f.endsWith('.ts')).sort();
-  const flows: Flow[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(path.join(flowDir, file)).href)) as { default?: Flow };
-    if (!mod.default?.name || typeof mod.default.run !== 'function')
-      throw new Error(`scripts/registry/flows/${file} does not default-export a Flow`);
-    flows.push(mod.default);
-  }
-  return flows;
+function loadFlows(): Promise<Flow[]> {
+  return loadPages<Flow>(flowDir, 'Flow', (page) => typeof page.run === 'function');
 }
 
 async function main(tmp: string): Promise<number> {
@@ -70,7 +62,7 @@ async function main(tmp: string): Promise<number> {
   const token = await step('publisher added (PUT /-/user/org.couchdb.user:genimix-release)', () =>
     addUser(registry, 'genimix-release', `pw-${process.pid}-${Date.now()}`),
   );
-  const packages = await publishablePackages();
+  const packages = publishablePackages();
   const released = await step(
     'pnpm release --no-git-tag (pnpm build && changeset publish)',
     () => release(registry, token, tmp),

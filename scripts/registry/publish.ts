@@ -4,36 +4,13 @@
  * registry and a token, `npm_config_userconfig`, `npm_config_registry`); `--no-git-tag`, so a
  * test run leaves no release tags in the repository.
  */
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Checks } from '../n8n/checks.js';
-import { readJson } from '../n8n/install.js';
 import { root } from '../n8n/package.js';
 import { MINUTE, run } from '../n8n/processes.js';
+import type { PublishablePackage } from '../workspace-packages.js';
 import { packument, type Registry } from './verdaccio.js';
-
-/** A workspace package that is meant for the registry (not `private`). */
-export interface WorkspacePackage {
-  name: string;
-  version: string;
-  dir: string;
-}
-
-/** Every publishable workspace package (the folders pnpm-workspace.yaml lists). */
-export async function publishablePackages(): Promise<WorkspacePackage[]> {
-  const dirs = [path.join(root, 'mcp-server'), path.join(root, 'nodes')];
-  for (const entry of await readdir(path.join(root, 'packages'), { withFileTypes: true }))
-    if (entry.isDirectory()) dirs.push(path.join(root, 'packages', entry.name));
-  const found: WorkspacePackage[] = [];
-  for (const dir of dirs) {
-    const manifest = await readJson<{ name?: string; version?: string; private?: boolean }>(
-      path.join(dir, 'package.json'),
-    ).catch(() => undefined);
-    if (manifest?.name && manifest.version && !manifest.private)
-      found.push({ name: manifest.name, version: manifest.version, dir });
-  }
-  return found.sort((a, b) => a.name.localeCompare(b.name));
-}
 
 /** Runs `pnpm release --no-git-tag` against `registry` with `token`; returns its exit code and output. */
 export async function release(
@@ -70,7 +47,7 @@ export interface Published {
  */
 export async function checkPublished(
   registry: Registry,
-  packages: WorkspacePackage[],
+  packages: PublishablePackage[],
   c: Checks,
 ): Promise<Published[]> {
   const published: Published[] = [];

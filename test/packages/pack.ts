@@ -1,30 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { PublishablePackage } from '../../scripts/workspace-packages.js';
 
-/** The repository's root folder. */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** A workspace package that `changeset publish` publishes (not private). */
-export interface PublishablePackage {
-  name: string;
-  /** Absolute path of its folder. */
-  dir: string;
-  /** Its folder relative to the repository's root, with forward slashes (`packages/core`). */
-  relativeDir: string;
-}
-
-/** Every non-private package of the pnpm workspace, as `pnpm ls -r` lists them. */
-export function publishablePackages(): PublishablePackage[] {
-  const listed = JSON.parse(
-    execFileSync('pnpm', ['ls', '-r', '--depth', '-1', '--json'], { cwd: ROOT, encoding: 'utf8' }),
-  ) as { name: string; path: string; private: boolean }[];
-  return listed
-    .filter((p) => !p.private)
-    .map((p) => ({ name: p.name, dir: p.path, relativeDir: path.relative(ROOT, p.path).split(path.sep).join('/') }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
+export { type PublishablePackage, publishablePackages, ROOT } from '../../scripts/workspace-packages.js';
 
 /** A packed package: its tarball, and the tarball's contents unpacked. */
 export interface PackedPackage {
