@@ -16,13 +16,19 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-let flags: { help?: boolean; version?: boolean };
+let flags: { help?: boolean; version?: boolean; http?: boolean; host?: string; port?: string };
 // Folders as arguments: hosts that pass a list of folders expand it into arguments, as Claude
 // Desktop does for an extension's folder setting (it cannot put a list in one variable).
 let folderArguments: string[];
 try {
   ({ values: flags, positionals: folderArguments } = parseArgs({
-    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      http: { type: 'boolean' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+    },
     strict: true,
     allowPositionals: true,
   }));
@@ -39,42 +45,76 @@ if (flags.version) {
   process.exit(0);
 }
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig(process.env, process.cwd(), folderArguments);
-  await checkOutputFolder(config.outputDir);
-} catch (error) {
+if (!flags.http && (flags.host !== undefined || flags.port !== undefined)) {
+  process.stderr.write('genimix-mcp: --host and --port go with --http.\nRun genimix-mcp --help for usage.\n');
+  process.exit(2);
+}
+if (flags.http && folderArguments.length > 0) {
+  process.stderr.write(
+    'genimix-mcp: folder arguments are for stdio: over --http, upload_image takes the image as data, never a path on the server.\nRun genimix-mcp --help for usage.\n',
+  );
+  process.exit(2);
+}
+
+function configProblem(error: unknown): never {
   fail(
     error instanceof ConfigError || (error instanceof Error && error.name === 'OutputFolderError')
       ? error.message
       : String(error),
   );
 }
-const serverConfig = config;
-serveStdio(() => createGenimixServer({ config: serverConfig }), {
-  transport: new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES }),
-  onerror: (error) => logError(`transport: ${error.message}`),
-});
-// The host closed our stdin: no answer can reach it any more. Leave at once rather than wait
-// for requests in flight (a generation may run for minutes more); Genimix still stores an image
-// whose generation it received, and get_image fetches it in the next session.
-let leaving = false;
-const leave = () => {
-  if (leaving) return;
-  leaving = true;
-  process.stdout.write('', () => process.exit(0));
-};
-process.stdin.once('end', leave);
-process.stdin.once('close', leave);
-// Paths JSON-quoted: a newline in a folder's name must not forge a line of the host's log.
-const folders =
-  serverConfig.allowedDirs.length > 0
-    ? serverConfig.allowedDirs.map((d) => JSON.stringify(d)).join(', ')
-    : `none (set ${UPLOAD_FOLDERS_SETTING})`;
-logError(
-  `serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio; upload_image may read files from: ${folders}`,
-);
-// A mistyped folder would otherwise show only when an upload from it is refused.
-for (const problem of await folderProblems(serverConfig.allowedDirs)) {
-  logError(`warning: upload folder ${problem}; upload_image cannot read files from it.`);
+
+if (flags.http) {
+  // Loaded only for --http: the stdio server's start-up does not pay for the HTTP stack.
+  const [{ readHttpSettings }, { serveHttp }] = await Promise.all([
+    import('./http/options.js'),
+    import('./http/serve.js'),
+  ]);
+  try {
+    const settings = readHttpSettings(flags, process.env);
+    const remoteConfig = loadConfig(process.env, process.cwd(), [], { remote: true, clientKeys: settings.clientKeys });
+    await serveHttp(settings, remoteConfig);
+  } catch (error) {
+    configProblem(error);
+  }
+} else {
+  await serveOnStdio();
+}
+
+async function serveOnStdio(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env, process.cwd(), folderArguments);
+    if (config.outputDir) await checkOutputFolder(config.outputDir);
+  } catch (error) {
+    configProblem(error);
+  }
+  const serverConfig = config;
+  serveStdio(() => createGenimixServer({ config: serverConfig }), {
+    transport: new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES }),
+    onerror: (error) => logError(`transport: ${error.message}`),
+  });
+  // The host closed our stdin: no answer can reach it any more. Leave at once rather than wait
+  // for requests in flight (a generation may run for minutes more); Genimix still stores an image
+  // whose generation it received, and get_image fetches it in the next session.
+  let leaving = false;
+  const leave = () => {
+    if (leaving) return;
+    leaving = true;
+    process.stdout.write('', () => process.exit(0));
+  };
+  process.stdin.once('end', leave);
+  process.stdin.once('close', leave);
+  // Paths JSON-quoted: a newline in a folder's name must not forge a line of the host's log.
+  const folders =
+    serverConfig.allowedDirs.length > 0
+      ? serverConfig.allowedDirs.map((d) => JSON.stringify(d)).join(', ')
+      : `none (set ${UPLOAD_FOLDERS_SETTING})`;
+  logError(
+    `serving project "${serverConfig.projectId}" at ${serverConfig.baseUrl} on stdio; upload_image may read files from: ${folders}`,
+  );
+  // A mistyped folder would otherwise show only when an upload from it is refused.
+  for (const problem of await folderProblems(serverConfig.allowedDirs)) {
+    logError(`warning: upload folder ${problem}; upload_image cannot read files from it.`);
+  }
 }

@@ -15,9 +15,15 @@ export interface ServerConfig {
   /**
    * `GENIMIX_OUTPUT_DIR`: where full images larger than their preview are written (default
    * `~/.cache/genimix-mcp`: private to the user, unlike a shared temporary folder). The model
-   * cannot choose another folder.
+   * cannot choose another folder. `undefined` over HTTP: a remote client gets the full image with
+   * `resources/read`, and nothing is written to the server's disk for it.
    */
-  outputDir: string;
+  outputDir: string | undefined;
+  /**
+   * True over HTTP (`--http`): the client is on another machine, so the server's files are not
+   * its files. No image is written for it and `upload_image` takes no `path`.
+   */
+  remote: boolean;
   /**
    * `GENIMIX_ALLOWED_DIRS` (separated by the platform's path delimiter, `:` or `;`): the only
    * folders `upload_image` may read a `path` from. Default: the working directory, unless that is
@@ -119,6 +125,18 @@ export const SETTINGS: readonly Setting[] = [
   },
 ];
 
+/** How {@link loadConfig} reads: for stdio (the default) or for `--http`. */
+export interface LoadMode {
+  /** Serving remote clients over HTTP: no output folder, no upload folders. */
+  remote?: boolean;
+  /**
+   * `GENIMIX_CLIENT_KEYS=allow`: requests may bring their own key, so the server's own
+   * `GENIMIX_API_KEY` and `GENIMIX_PROJECT_ID` may both be left unset (then `apiKey` and
+   * `projectId` are empty, and a request without its own key is refused).
+   */
+  clientKeys?: boolean;
+}
+
 /** A configuration problem, reported as one line on stderr by the CLI. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -126,26 +144,32 @@ export class ConfigError extends Error {
 
 /**
  * Reads the configuration from environment variables; `folders` (the command line's arguments)
- * are allowed to `upload_image` beside those of `GENIMIX_ALLOWED_DIRS`.
+ * are allowed to `upload_image` beside those of `GENIMIX_ALLOWED_DIRS`; `mode` says whether it is
+ * for stdio or for `--http`.
  * @throws {ConfigError} naming the variable to set or fix
  */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
   folders: readonly string[] = [],
+  mode: LoadMode = {},
 ): ServerConfig {
-  const apiKey = env.GENIMIX_API_KEY;
-  if (!apiKey?.trim())
+  const apiKey = env.GENIMIX_API_KEY ?? '';
+  const projectId = env.GENIMIX_PROJECT_ID?.trim() ?? '';
+  // With client keys, a server without a key of its own serves only requests that bring one.
+  const optional = mode.clientKeys === true && !apiKey.trim() && !projectId;
+  if (!apiKey.trim() && !optional)
     throw new ConfigError(
-      "GENIMIX_API_KEY is not set: set it to your Genimix project's API key (dashboard → API Keys).",
+      `GENIMIX_API_KEY is not set: set it to your Genimix project's API key (dashboard → API Keys)${mode.clientKeys ? ', or unset GENIMIX_PROJECT_ID too so that every request must bring its own key and project' : ''}.`,
     );
-  const projectId = env.GENIMIX_PROJECT_ID?.trim();
-  if (!projectId)
+  if (!projectId && !optional)
     throw new ConfigError('GENIMIX_PROJECT_ID is not set: set it to your Genimix project id (dashboard → Settings).');
   let baseUrl: string;
   try {
-    checkApiKey(apiKey, 'GENIMIX_API_KEY');
-    checkId('GENIMIX_PROJECT_ID', projectId);
+    if (!optional) {
+      checkApiKey(apiKey, 'GENIMIX_API_KEY');
+      checkId('GENIMIX_PROJECT_ID', projectId);
+    }
     baseUrl = normalizeBaseUrl(env.GENIMIX_BASE_URL?.trim() || DEFAULT_BASE_URL);
   } catch (error) {
     const message =
@@ -153,26 +177,29 @@ export function loadConfig(
     throw new ConfigError(message);
   }
   // The base URL goes into messages and logs: it must not carry the key (a gateway routing by key).
-  if (new Redactor(apiKey).occursIn(baseUrl) || baseUrl.toLowerCase().includes(apiKey.toLowerCase())) {
+  if (apiKey && (new Redactor(apiKey).occursIn(baseUrl) || baseUrl.toLowerCase().includes(apiKey.toLowerCase()))) {
     throw new ConfigError(
       "GENIMIX_BASE_URL contains the API key: give the key only in GENIMIX_API_KEY (it is sent as the x-api-key header) and the API's address without it in GENIMIX_BASE_URL.",
     );
   }
-  const outputDir = path.resolve(
-    cwd,
-    expandHome(env.GENIMIX_OUTPUT_DIR?.trim() || path.join(os.homedir(), '.cache', 'genimix-mcp')),
-  );
+  const outputDir = mode.remote
+    ? undefined
+    : path.resolve(cwd, expandHome(env.GENIMIX_OUTPUT_DIR?.trim() || path.join(os.homedir(), '.cache', 'genimix-mcp')));
   const listed = [...(env.GENIMIX_ALLOWED_DIRS?.split(path.delimiter) ?? []), ...folders]
     .map((d) => d.trim())
     .filter(Boolean);
   // A filesystem root as the default would let the model read any image on the machine.
   const defaults = path.parse(cwd).root === path.resolve(cwd) ? [] : [cwd];
-  const allowedDirs = (listed.length > 0 ? listed : defaults).map((d) => path.resolve(cwd, expandHome(d)));
+  // A remote client's paths name files on its own machine, not on this one.
+  const allowedDirs = mode.remote
+    ? []
+    : (listed.length > 0 ? listed : defaults).map((d) => path.resolve(cwd, expandHome(d)));
   return {
     apiKey,
     projectId,
     baseUrl,
     outputDir,
+    remote: mode.remote === true,
     allowedDirs,
     previewMaxBytes: wholeNumber(
       env,

@@ -102,6 +102,11 @@ export class Generations {
     return generation;
   }
 
+  /** Settles when every generation running now has ended (never rejects). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#byImage.values()].map((g) => g.done));
+  }
+
   /** The generation of this image that is running, or that failed unreported; else `undefined`. */
   find(projectId: string, imageId: string): Generation | undefined {
     return this.#byImage.get(keyOf(projectId, imageId));

@@ -28,6 +28,8 @@ export interface CreateServerOptions {
    * Default: a registry of this server's own.
    */
   generations?: Generations;
+  /** Aborted when the process is about to exit: calls waiting on a generation answer "pending" at once. */
+  shutdown?: AbortSignal;
 }
 
 /**
@@ -40,6 +42,7 @@ export function createGenimixServer({
   config,
   transport,
   generations = new Generations(),
+  shutdown,
 }: CreateServerOptions): McpServer {
   const client = new GenimixClient({
     apiKey: config.apiKey,
@@ -58,7 +61,7 @@ export function createGenimixServer({
         'A generate_image that answers status "pending" is still running and billed once: call get_image with its imageId, never generate_image again.',
     },
   );
-  const deps = { client, config, generations };
+  const deps = { client, config, generations, ...(shutdown ? { shutdown } : {}) };
   registerGenerateImage(server, deps);
   registerGetImage(server, deps);
   registerUploadImage(server, deps);

@@ -40,7 +40,8 @@ export function bearerTokensGate(tokens: readonly string[]): AuthGate {
         digests.forEach((d, i) => {
           if (timingSafeEqual(d, presented) && index < 0) index = i;
         });
-        if (index < 0) throw new OAuthError(OAuthErrorCode.InvalidToken, 'The bearer token is not one this server accepts.');
+        if (index < 0)
+          throw new OAuthError(OAuthErrorCode.InvalidToken, 'The bearer token is not one this server accepts.');
         // Static tokens do not expire, but the SDK refuses a token without an expiry: the
         // verification holds for the request it was made for, so an hour is plenty.
         return { token, clientId: `token-${index + 1}`, scopes: [], expiresAt: Math.floor(Date.now() / 1000) + 3600 };

@@ -87,7 +87,7 @@ function advice(error: GenimixError, baseUrl: string): string {
   if (error instanceof GenimixPermissionError)
     return `Genimix does not allow this${status}: the API key may not use this project or model. Check projectId and the model; the user's plan may not include them.`;
   if (error instanceof GenimixNotFoundError)
-    return `Not found${status}: there is no such image. Check imageId and projectId; an image must be generated or uploaded before it can be fetched or deleted.`;
+    return `Not found${status}: there is no such image. Check imageId and projectId; an image must be generated or uploaded before it can be fetched or deleted. If generate_image answered status "pending" for this imageId, the image is still being generated: call get_image again in a few seconds, and do not generate it again.`;
   if (error instanceof GenimixRateLimitError) {
     if (error.status === 402)
       return `The Genimix plan's quota is used up${status}. Waiting will not help: tell the user, who can upgrade the plan.`;

@@ -103,7 +103,8 @@ async function linkFullImage(
   const resourceUri = imageResourceUri(projectId, imageId);
   facts.resourceUri = resourceUri;
   const full = [`resource ${resourceUri} (resources/read returns it)`];
-  if (!facts.preview?.original) {
+  // Over HTTP the client is elsewhere: resources/read is how it gets the full image.
+  if (!facts.preview?.original && config.outputDir) {
     try {
       const written = await writeImageFile(config.outputDir, projectId, imageId, contentType, data);
       facts.savedTo = written.path;

@@ -8,6 +8,16 @@ export interface ToolDeps {
   config: ServerConfig;
   /** Generations this server started that a later call may still wait for. */
   generations: Generations;
+  /**
+   * Aborted when the process is about to exit (SIGTERM over HTTP): a call waiting on a generation
+   * answers at once that it is still running, rather than be cut off without an answer.
+   */
+  shutdown?: AbortSignal;
+}
+
+/** What a call waits on a generation until: the client's cancellation, or the process's shutdown. */
+export function waitSignal(request: AbortSignal, shutdown: AbortSignal | undefined): AbortSignal {
+  return shutdown ? AbortSignal.any([request, shutdown]) : request;
 }
 
 /** The `projectId` argument, shared by every tool. */

@@ -13,7 +13,7 @@ import { errorResult, errorText, generateErrorResult } from '../results/errors.j
 import { imageResult, shownImageUrl } from '../results/image.js';
 import { pendingResult } from '../results/pending.js';
 import { generateImageOutput } from '../results/schemas.js';
-import { projectIdDescription, type ToolDeps } from './deps.js';
+import { projectIdDescription, type ToolDeps, waitSignal } from './deps.js';
 import { toolInput } from './input.js';
 
 /**
@@ -26,7 +26,7 @@ import { toolInput } from './input.js';
  * the same id waits for it. A second generate_image of an image still being generated is
  * answered the same way, never sent (it would bill twice).
  */
-export function registerGenerateImage(server: McpServer, { client, config, generations }: ToolDeps): void {
+export function registerGenerateImage(server: McpServer, { client, config, generations, shutdown }: ToolDeps): void {
   server.registerTool(
     'generate_image',
     {
@@ -101,7 +101,7 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
         (ms) => `${phase}: ${Math.round(ms / 1000)} s so far`,
       );
       try {
-        const waited = await generation.wait(config.maxWaitMs, ctx.mcpReq.signal);
+        const waited = await generation.wait(config.maxWaitMs, waitSignal(ctx.mcpReq.signal, shutdown));
         if (waited === 'running') {
           // Cancelled by the client: the request to Genimix is cancelled with it.
           if (ctx.mcpReq.signal.aborted) {

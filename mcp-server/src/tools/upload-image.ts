@@ -18,13 +18,26 @@ export function registerUploadImage(server: McpServer, { client, config, generat
     config.allowedDirs.length > 0
       ? `a local file inside ${config.allowedDirs.join(', ')}`
       : `a local file, but this server may read none: the user has not set ${UPLOAD_FOLDERS_SETTING}`;
+  // Over HTTP the server runs on another machine: a path would name a file on the server, not
+  // the user's, so the tool has no path at all (and no way to read the server's files).
+  const what = config.remote
+    ? "Give data: the image's bytes as base64, or a data:image/...;base64, URI (this server runs remotely and cannot read local files). "
+    : `Give exactly one of data (the image's bytes as base64, or a data:image/...;base64, URI) and path (${folders}). `;
+  const pathArgument = z
+    .string()
+    .optional()
+    .describe(
+      config.allowedDirs.length > 0
+        ? `Full path of a local image file. Only files inside ${config.allowedDirs.join(', ')} can be read. Leave out when data is given.`
+        : `Full path of a local image file. This server may read no local files until the user sets ${UPLOAD_FOLDERS_SETTING}: use data instead.`,
+    );
   server.registerTool(
     'upload_image',
     {
       title: 'Upload image',
       description:
         'Upload an existing image (PNG, JPEG, WebP or GIF, at most 50 MiB) into the Genimix project, replacing any image with the same imageId. ' +
-        `Give exactly one of data (the image's bytes as base64, or a data:image/...;base64, URI) and path (${folders}). ` +
+        what +
         'The type is detected from the bytes. Free. Returns the imageId, URL, type, size and dimensions.',
       inputSchema: toolInput({
         data: z
@@ -33,14 +46,8 @@ export function registerUploadImage(server: McpServer, { client, config, generat
           .describe(
             'The image bytes as base64, or a data: URI such as data:image/png;base64,iVBOR... Leave out when path is given.',
           ),
-        path: z
-          .string()
-          .optional()
-          .describe(
-            config.allowedDirs.length > 0
-              ? `Full path of a local image file. Only files inside ${config.allowedDirs.join(', ')} can be read. Leave out when data is given.`
-              : `Full path of a local image file. This server may read no local files until the user sets ${UPLOAD_FOLDERS_SETTING}: use data instead.`,
-          ),
+        // Typed as always there (it is optional either way); over HTTP the schema has no path.
+        ...((config.remote ? {} : { path: pathArgument }) as { path: typeof pathArgument }),
         contentType: z
           .string()
           .optional()
@@ -66,6 +73,12 @@ export function registerUploadImage(server: McpServer, { client, config, generat
     },
     async (args, ctx) => {
       try {
+        if (config.remote && args.path !== undefined) {
+          throw new GenimixValidationError(
+            'path',
+            "path cannot be used: this server runs remotely and reads no files. Pass the image's bytes as data (base64) instead.",
+          );
+        }
         if ((args.data === undefined) === (args.path === undefined)) {
           throw new GenimixValidationError(
             'data',

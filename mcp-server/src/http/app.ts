@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Transport } from '@genimix/core';
+import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
+import { type AuthInfo, createMcpHandler, type McpRequestContext } from '@modelcontextprotocol/server';
+import { version } from '../../package.json';
+import type { ServerConfig } from '../config.js';
+import { Generations } from '../generations.js';
+import { logError } from '../log.js';
+import { createGenimixServer, MAX_MESSAGE_BYTES } from '../server.js';
+import { formatBytes } from '../text.js';
+import type { AuthGate } from './auth.js';
+import { corsHeaders, preflightResponse } from './cors.js';
+import {
+  CLIENT_KEY_HEADER,
+  CLIENT_PROJECT_HEADER,
+  clientKeyProblem,
+  type HttpSettings,
+  readClientKey,
+} from './options.js';
+
+/** The MCP endpoint's path. */
+export const MCP_PATH = '/mcp';
+
+/** Options of {@link createHttpApp}. */
+export interface HttpAppOptions {
+  settings: HttpSettings;
+  /** The server's own configuration; its key may be empty when every request brings one. */
+  config: ServerConfig;
+  /** What authenticates requests to `/mcp`; `undefined` leaves it open (loopback only). */
+  gate: AuthGate | undefined;
+  /** The core's HTTP transport; default: undici, one pool for the process. */
+  transport?: Transport;
+}
+
+/** The Streamable HTTP server's request handling, and its shutdown. */
+export interface HttpApp {
+  /** The `node:http` request listener. */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Stops taking MCP requests (new ones get 503, `/healthz` turns 503 so a load balancer's
+   * health check moves on), then waits for requests in flight and generations they started.
+   * `until` is aborted to end the wait early: calls waiting on a generation answer "pending"
+   * at once. Resolves when nothing is in flight any more, never rejects.
+   */
+  drain(until: AbortSignal): Promise<void>;
+  /** Requests to `/mcp` being served now. */
+  readonly inFlight: number;
+}
+
+/**
+ * The HTTP face of the Genimix MCP server: `GET /healthz`, the auth gate's discovery documents,
+ * and MCP at `/mcp`, served statelessly (a fresh `McpServer` per request by the SDK's
+ * `createMcpHandler`, nothing kept between requests but generations still running), so that
+ * any request may reach any process behind a load balancer.
+ *
+ * Every request is checked, in order: Host (DNS rebinding: a page on evil.example that resolves
+ * to this address still names evil.example), Origin (a browser page of another site), then for
+ * `/mcp` the draining state, the auth gate, the client's Genimix key headers and the body's
+ * declared size: all before the body is read, so an unauthenticated client cannot make the
+ * server buffer 72 MiB.
+ */
+export function createHttpApp({ settings, config, gate, transport }: HttpAppOptions): HttpApp {
+  const checkHost = hostHeaderValidation(settings.allowedHosts);
+  const checkOrigin = originValidation(settings.allowedOrigins);
+  const shutdown = new AbortController();
+  // Generations outlive the request that started them; with client keys, each key has its own,
+  // so one user can never wait on (or learn of) another user's generation.
+  const generationsByKey = new Map<string, Generations>();
+  const generationsFor = (apiKey: string) => {
+    const id = createHash('sha256').update(apiKey).digest('base64url');
+    const known = generationsByKey.get(id);
+    if (known) return known;
+    const generations = new Generations();
+    generationsByKey.set(id, generations);
+    return generations;
+  };
+
+  const factory = (ctx: McpRequestContext) => {
+    // The headers were checked before the request got here.
+    const own = settings.clientKeys && ctx.requestInfo ? readClientKey(ctx.requestInfo.headers) : {};
+    const apiKey = own.apiKey ?? config.apiKey;
+    const requestConfig: ServerConfig = { ...config, apiKey, projectId: own.projectId ?? config.projectId };
+    return createGenimixServer({
+      config: requestConfig,
+      generations: generationsFor(apiKey),
+      shutdown: shutdown.signal,
+      ...(transport ? { transport } : {}),
+    });
+  };
+  const mcp = createMcpHandler(factory, {
+    maxRequestBodySize: MAX_MESSAGE_BYTES,
+    onerror: (error) => logError(`mcp: ${error.message}`),
+  });
+  const serveMcp = toNodeHandler(mcp, {
+    maxRequestBodySize: MAX_MESSAGE_BYTES,
+    onerror: (error) => logError(`mcp: ${error.message}`),
+  });
+
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!checkHost(req, res) || !checkOrigin(req, res)) return;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const head = headRequest(req, url);
+    const cors = corsHeaders(req.headers.origin);
+    if (req.method === 'OPTIONS') return send(res, preflightResponse(cors));
+
+    if (url.pathname === '/healthz') {
+      return send(
+        res,
+        Response.json({ status: draining ? 'draining' : 'ok', version }, { status: draining ? 503 : 200 }),
+        cors,
+      );
+    }
+    const metadata = gate?.serveMetadata?.(head);
+    if (metadata) return send(res, metadata, cors);
+    if (url.pathname !== MCP_PATH) {
+      return send(
+        res,
+        Response.json({ error: 'not_found', message: `Not found: MCP is served at ${MCP_PATH}.` }, { status: 404 }),
+        cors,
+      );
+    }
+    if (draining) {
+      return send(
+        res,
+        rpcError(503, 'This server is shutting down: send the request again (another server will take it).'),
+        {
+          ...cors,
+          connection: 'close',
+          'retry-after': '1',
+        },
+      );
+    }
+
+    let authInfo: AuthInfo | undefined;
+    if (gate) {
+      const verdict = await gate.authenticate(head);
+      if (verdict instanceof Response) return send(res, verdict, cors);
+      authInfo = verdict;
+    }
+    const refusal = checkClientKey(head.headers, settings, config);
+    if (refusal) return send(res, rpcError(400, refusal), cors);
+
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_MESSAGE_BYTES) {
+      return send(
+        res,
+        rpcError(
+          413,
+          `The request body is ${formatBytes(declared)}; this server accepts at most ${formatBytes(MAX_MESSAGE_BYTES)} (${MAX_MESSAGE_BYTES} bytes), room for an image of up to 50 MiB as base64. Upload a smaller image.`,
+        ),
+        cors,
+      );
+    }
+
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
+    for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+    if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
+    await serveMcp(req, res);
+  }
+
+  return {
+    listener: (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        logError(`http: ${(error as Error).message}`);
+        if (!res.headersSent) send(res, rpcError(500, 'Internal error.'));
+        else res.destroy();
+      });
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    async drain(until) {
+      draining = true;
+      const stop = () => shutdown.abort();
+      if (until.aborted) stop();
+      else until.addEventListener('abort', stop, { once: true });
+      if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
+      // Generations whose calls answered "pending": give Genimix the rest of the time to finish
+      // them, so the image is stored when another process's get_image asks for it.
+      const settled = Promise.all([...generationsByKey.values()].map((g) => g.settled()));
+      if (until.aborted) return;
+      await Promise.race([settled, new Promise((resolve) => until.addEventListener('abort', resolve, { once: true }))]);
+    },
+  };
+}
+
+/**
+ * Why a request's Genimix key headers are refused, or `undefined` to serve it.
+ * Security: the key itself never goes into the message (the core's check names the header only).
+ */
+function checkClientKey(headers: Headers, settings: HttpSettings, config: ServerConfig): string | undefined {
+  const brings = headers.has(CLIENT_KEY_HEADER) || headers.has(CLIENT_PROJECT_HEADER);
+  if (!settings.clientKeys) {
+    return brings
+      ? 'This server does not take a Genimix key or project from its clients: remove the X-Genimix-Api-Key and X-Genimix-Project-Id headers (the server uses its own), or ask its operator to set GENIMIX_CLIENT_KEYS=allow.'
+      : undefined;
+  }
+  let own: { apiKey?: string; projectId?: string };
+  try {
+    own = readClientKey(headers);
+  } catch (error) {
+    return `${clientKeyProblem(error)} Fix the header in your MCP client's configuration.`;
+  }
+  if (!config.apiKey && (!own.apiKey || !own.projectId)) {
+    return 'This server has no Genimix key of its own: send your key in the X-Genimix-Api-Key header and your project in X-Genimix-Project-Id.';
+  }
+  return undefined;
+}
+
+/** A request with the headers only, for the checks made before the body is read. */
+function headRequest(req: IncomingMessage, url: URL): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+  }
+  // Only the path matters to the checks; the host was validated above.
+  return new Request(new URL(url.pathname + url.search, `http://${req.headers.host ?? 'localhost'}`), {
+    method: 'GET',
+    headers,
+  });
+}
+
+/** A JSON-RPC error answer outside any request (`id: null`), with an HTTP status. */
+function rpcError(status: number, message: string): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status });
+}
+
+/** Writes a small, complete web `Response` (never a stream) to a Node response. */
+function send(res: ServerResponse, response: Response, extra: Record<string, string> = {}): void {
+  void response.arrayBuffer().then((body) => {
+    const headers: Record<string, string> = { ...extra };
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    res.writeHead(response.status, headers);
+    res.end(Buffer.from(body));
+  });
+}
