@@ -8,6 +8,11 @@ import { DEFAULT_PREVIEW_MAX_BYTES } from './preview.js';
 export interface ServerConfig {
   /** `GENIMIX_API_KEY`: the project's secret key. Never logged or returned to the model. */
   apiKey: string;
+  /**
+   * Where the user sets the key, for messages: `GENIMIX_API_KEY` in the server's configuration,
+   * or, for a request that brought its own over HTTP, its `X-Genimix-Api-Key` header.
+   */
+  keySetting: string;
   /** `GENIMIX_PROJECT_ID`: the default project of every tool. */
   projectId: string;
   /** `GENIMIX_BASE_URL`: the API's base URL (default `https://api.genimix.dev`). */
@@ -196,6 +201,7 @@ export function loadConfig(
     : (listed.length > 0 ? listed : defaults).map((d) => path.resolve(cwd, expandHome(d)));
   return {
     apiKey,
+    keySetting: "GENIMIX_API_KEY in this MCP server's configuration",
     projectId,
     baseUrl,
     outputDir,

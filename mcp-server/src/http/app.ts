@@ -80,7 +80,12 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
     // The headers were checked before the request got here.
     const own = settings.clientKeys && ctx.requestInfo ? readClientKey(ctx.requestInfo.headers) : {};
     const apiKey = own.apiKey ?? config.apiKey;
-    const requestConfig: ServerConfig = { ...config, apiKey, projectId: own.projectId ?? config.projectId };
+    const requestConfig: ServerConfig = {
+      ...config,
+      apiKey,
+      projectId: own.projectId ?? config.projectId,
+      ...(own.apiKey ? { keySetting: "the X-Genimix-Api-Key header of the user's MCP client configuration" } : {}),
+    };
     return createGenimixServer({
       config: requestConfig,
       generations: generationsFor(apiKey),

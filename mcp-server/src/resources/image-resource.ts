@@ -34,7 +34,7 @@ export function registerImageResource(server: McpServer, { client, config, gener
       if (running) await running.wait(config.maxWaitMs, ctx.mcpReq.signal);
       // The error in the tools' words: server text quoted as data, never the client's raw message.
       const image = await client.getImage(ref, { signal: ctx.mcpReq.signal }).catch((error: unknown) => {
-        throw new Error(errorText(errorResult(error, config.baseUrl)));
+        throw new Error(errorText(errorResult(error, config)));
       });
       if (imageCarriesKey(image.data, config.apiKey)) throw new Error(KEY_IN_IMAGE);
       return {

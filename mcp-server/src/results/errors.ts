@@ -27,12 +27,19 @@ function isOwnError(error: unknown): error is Error {
   return error instanceof Error && ['PathAccessError', 'OutputFolderError', 'PreviewError'].includes(error.name);
 }
 
+/** Where the server's settings come from, for advice: the API's address and who set the key. */
+export interface ErrorContext {
+  baseUrl: string;
+  /** Where the user sets the key, e.g. "GENIMIX_API_KEY in this MCP server's configuration". */
+  keySetting: string;
+}
+
 /**
  * A failed tool call, `isError: true`, whose text tells the model what happened and what to do:
  * change the arguments, wait, or tell the user to fix the configuration.
  */
-export function errorResult(error: unknown, baseUrl: string): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text: explain(error, baseUrl) }] };
+export function errorResult(error: unknown, where: ErrorContext): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: explain(error, where) }] };
 }
 
 /**
@@ -40,10 +47,10 @@ export function errorResult(error: unknown, baseUrl: string): CallToolResult {
  * (a 5xx, a timeout, a broken connection, a cut-off answer, a cancelled call), the model is told
  * to check with `get_image` before it generates again, never simply to retry.
  */
-export function generateErrorResult(error: unknown, baseUrl: string, imageId: string): CallToolResult {
-  if (!mayHaveBeenBilled(error) || !(error instanceof GenimixError)) return errorResult(error, baseUrl);
+export function generateErrorResult(error: unknown, where: ErrorContext, imageId: string): CallToolResult {
+  if (!mayHaveBeenBilled(error) || !(error instanceof GenimixError)) return errorResult(error, where);
   // Never "try again" here: a retry may pay for the same image twice.
-  const text = `${advice(error, baseUrl).replace(/ Try again (in a moment|later)\.$/, '')}${quoted(error)}`;
+  const text = `${advice(error, where).replace(/ Try again (in a moment|later)\.$/, '')}${quoted(error)}`;
   return {
     isError: true,
     content: [
@@ -69,7 +76,7 @@ export function errorText(result: CallToolResult): string {
  * said is quoted as data at the end (a proxy's page could otherwise steer the model), cut to
  * {@link MAX_QUOTED_CHARS} characters.
  */
-function explain(error: unknown, baseUrl: string): string {
+function explain(error: unknown, where: ErrorContext): string {
   if (isOwnError(error)) return error.message;
   if (!(error instanceof GenimixError)) {
     logError(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -77,13 +84,13 @@ function explain(error: unknown, baseUrl: string): string {
   }
   if (error instanceof GenimixValidationError)
     return `Invalid argument ${error.field}: ${error.message} Nothing was sent to Genimix.`;
-  return `${advice(error, baseUrl)}${quoted(error)}`;
+  return `${advice(error, where)}${quoted(error)}`;
 }
 
-function advice(error: GenimixError, baseUrl: string): string {
+function advice(error: GenimixError, { baseUrl, keySetting }: ErrorContext): string {
   const status = error.status === undefined ? '' : ` (HTTP ${error.status})`;
   if (error instanceof GenimixAuthenticationError)
-    return `Genimix refused the API key${status}. The user must set a valid GENIMIX_API_KEY in this MCP server's configuration; retrying will not help.`;
+    return `Genimix refused the API key${status}. The user must set a valid key in ${keySetting}; retrying will not help.`;
   if (error instanceof GenimixPermissionError)
     return `Genimix does not allow this${status}: the API key may not use this project or model. Check projectId and the model; the user's plan may not include them.`;
   if (error instanceof GenimixNotFoundError)

@@ -45,7 +45,7 @@ export function registerDeleteImage(server: McpServer, { client, config, generat
           structuredContent: facts,
         };
       } catch (error) {
-        return errorResult(error, config.baseUrl);
+        return errorResult(error, config);
       }
     },
   );

@@ -83,7 +83,7 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
       try {
         ({ provider, modelId } = chooseModel(args.provider, args.modelId));
       } catch (error) {
-        return errorResult(error, config.baseUrl);
+        return errorResult(error, config);
       }
       // A second request for an image still being generated would bill twice for it.
       const running = generations.find(projectId, imageId);
@@ -109,14 +109,14 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
             generations.forget(generation);
             return generateErrorResult(
               new GenimixAbortError(`generate image "${imageId}" was cancelled.`),
-              config.baseUrl,
+              config,
               imageId,
             );
           }
           return pendingResult(generation, 'generate');
         }
         generations.forget(generation);
-        if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);
+        if (!waited.ok) return generateErrorResult(waited.error, config, imageId);
 
         phase = `Generated "${imageId}"; fetching it and making its preview`;
         const summary = `Generated image "${imageId}" in project "${projectId}" with ${provider}/${modelId}.`;
@@ -128,7 +128,7 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
           });
         } catch (error) {
           // The image exists and was billed: not an error result, so that the model does not generate it again.
-          const reason = errorText(errorResult(error, config.baseUrl));
+          const reason = errorText(errorResult(error, config));
           const facts = {
             status: 'ready' as const,
             projectId,

@@ -44,7 +44,7 @@ export function registerGetImage(server: McpServer, { client, config, generation
           if (waited === 'running') return pendingResult(running, 'get');
           // This call reports the outcome: later calls fetch from Genimix as usual.
           generations.forget(running);
-          if (!waited.ok) return generateErrorResult(waited.error, config.baseUrl, imageId);
+          if (!waited.ok) return generateErrorResult(waited.error, config, imageId);
         }
         const image = await client.getImage({ imageId, projectId }, { signal: ctx.mcpReq.signal });
         return await imageResult(
@@ -53,7 +53,7 @@ export function registerGetImage(server: McpServer, { client, config, generation
           `Image "${imageId}" of project "${projectId}".`,
         );
       } catch (error) {
-        return errorResult(error, config.baseUrl);
+        return errorResult(error, config);
       } finally {
         stopHeartbeat();
       }

@@ -135,7 +135,7 @@ export function registerUploadImage(server: McpServer, { client, config, generat
           structuredContent: facts,
         };
       } catch (error) {
-        return errorResult(error, config.baseUrl);
+        return errorResult(error, config);
       }
     },
   );
