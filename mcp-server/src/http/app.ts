@@ -215,7 +215,12 @@ function checkClientKey(headers: Headers, settings: HttpSettings, config: Server
   } catch (error) {
     return `${clientKeyProblem(error)} Fix the header in your MCP client's configuration.`;
   }
-  if (!config.apiKey && (!own.apiKey || !own.projectId)) {
+  // A user's key with the server's project would spend the user's tokens in a project that is
+  // not theirs, or fail with a puzzling 403: a key comes with its project.
+  if (own.apiKey && !own.projectId) {
+    return 'X-Genimix-Api-Key needs X-Genimix-Project-Id: send the project your key belongs to beside it.';
+  }
+  if (!config.apiKey && !own.apiKey) {
     return 'This server has no Genimix key of its own: send your key in the X-Genimix-Api-Key header and your project in X-Genimix-Project-Id.';
   }
   return undefined;

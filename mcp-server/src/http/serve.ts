@@ -17,7 +17,9 @@ const ANSWER_MARGIN_MS = 2_000;
  * @throws {ConfigError} from the auth gate's settings; the listen error (`EADDRINUSE`, `EACCES`)
  */
 export async function serveHttp(settings: HttpSettings, config: ServerConfig): Promise<void> {
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 });
+  // Keep-alive outlasts the 60 s idle time-out of common load balancers, so that they, not we,
+  // close idle connections (else a request can race our close and fail).
+  const server = createServer({ keepAliveTimeout: 65_000 });
   server.listen(settings.port, settings.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
