@@ -7,6 +7,10 @@ import {
   type JWSHeaderParameters,
   type JWTVerifyGetKey,
 } from 'jose';
+import { logError } from '../log.js';
+
+/** What the JWKS is called in messages. */
+const KEYS = 'keys (JWKS)';
 
 /** How long a request to the issuer (its metadata or its keys) may take, in ms. */
 const ISSUER_TIMEOUT_MS = 5_000;
@@ -84,54 +88,53 @@ export function issuerKeys(options: IssuerKeysOptions): IssuerKeys {
   const unavailable = (): IssuerUnavailableError =>
     new IssuerUnavailableError(lastFailure, Math.max(1, Math.ceil((failedAt + options.retryAfterMs - now()) / 1000)));
 
+  /** Notes a failure (logged: the operator's only sign of it) and throws it. */
+  const fail = (message: string): never => {
+    failedAt = now();
+    lastFailure = message;
+    logError(
+      `${message} Tokens that need its keys are answered 503; it is asked again in ${options.retryAfterMs / 1000} s.`,
+    );
+    throw unavailable();
+  };
+
   /** Every request to the issuer passes here: it records failures and holds back retries. */
-  const guardedFetch = async (url: string, init: RequestInit, what: string): Promise<Response> => {
+  const guardedFetch = async (url: string, init: RequestInit, what: 'metadata' | typeof KEYS): Promise<Response> => {
     if (now() - failedAt < options.retryAfterMs) throw unavailable();
-    const fail = (reason: string): never => {
-      failedAt = now();
-      lastFailure = `The OAuth issuer ${options.issuer} could not be asked for its ${what}: ${reason}.`;
-      throw unavailable();
-    };
+    const failed = (reason: string) =>
+      fail(`The OAuth issuer ${options.issuer} could not be asked for its ${what}: ${reason}.`);
+    const signal = init.signal ?? AbortSignal.timeout(ISSUER_TIMEOUT_MS);
     let response: Response;
+    let text: string;
     try {
-      response = await fetchImpl(url, { ...init, signal: init.signal ?? AbortSignal.timeout(ISSUER_TIMEOUT_MS) });
+      response = await fetchImpl(url, { ...init, signal });
+      text = response.status === 200 ? await response.text() : '';
+      if (response.status !== 200) await response.body?.cancel();
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
-      return fail(
+      return failed(
         name === 'TimeoutError' || name === 'AbortError'
           ? `no answer from ${url} within ${ISSUER_TIMEOUT_MS / 1000} s`
           : `${url} is unreachable`,
       );
     }
-    if (response.status >= 500 || response.status === 429) {
-      await response.body?.cancel();
-      return fail(`${url} answered HTTP ${response.status}`);
-    }
-    return response;
+    if (response.status >= 500 || response.status === 429) return failed(`${url} answered HTTP ${response.status}`);
+    if (what === KEYS && (response.status !== 200 || !isJwkSet(text)))
+      // A JWKS that is not one would otherwise surface as a token error (401): it is the issuer's.
+      return failed(
+        `${url} answered ${response.status === 200 ? 'something that is not a JSON Web Key Set' : `HTTP ${response.status}`}`,
+      );
+    return new Response(response.status === 200 ? text : null, { status: response.status, headers: response.headers });
   };
 
   const discover = async (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
     const { jwksUri, problem } = await findJwksUri(options.issuer, issuerUrl, (url) =>
       guardedFetch(url, { headers: { accept: 'application/json' }, redirect: 'manual' }, 'metadata'),
     );
-    if (!jwksUri) {
-      failedAt = now();
-      lastFailure = problem;
-      throw unavailable();
-    }
+    if (!jwksUri) return fail(problem);
     return createRemoteJWKSet(jwksUri, {
       timeoutDuration: ISSUER_TIMEOUT_MS,
-      [customFetch]: async (url, init) => {
-        const response = await guardedFetch(url, init, 'keys (JWKS)');
-        // A JWKS that is not one would otherwise surface as a token error (401): it is the issuer's.
-        const text = response.status === 200 ? await response.text() : '';
-        if (response.status !== 200 || !isJwkSet(text)) {
-          failedAt = now();
-          lastFailure = `The OAuth issuer ${options.issuer} could not be asked for its keys (JWKS): ${url} answered ${response.status === 200 ? 'something that is not a JSON Web Key Set' : `HTTP ${response.status}`}.`;
-          throw unavailable();
-        }
-        return new Response(text, { status: 200, headers: response.headers });
-      },
+      [customFetch]: (url, init) => guardedFetch(url, init, KEYS),
     });
   };
 
