@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { checkApiKey, checkId, GenimixError } from '@genimix/core';
 import { ConfigError } from '../config.js';
 import { type AuthGate, bearerTokensGate } from './auth.js';
+import { oauthGate, readOAuthSettings } from './oauth.js';
 
 /** How `genimix-mcp --http` serves: where, for whom, and with what protection. */
 export interface HttpSettings {
@@ -91,14 +92,16 @@ export function readHttpSettings(
   };
 }
 
-/** Builds the gate of the configured auth mode, or none (loopback only). */
+/**
+ * Builds the gate of the configured auth mode, or none (loopback only).
+ * @param resourceUrl the public URL of `/mcp`, which OAuth names as the protected resource
+ * @throws {ConfigError} naming GENIMIX_MCP_OAUTH_ISSUER when the issuer is not an HTTPS (or loopback) URL
+ */
 export async function createAuthGate(settings: HttpSettings, resourceUrl: URL): Promise<AuthGate | undefined> {
   const auth = settings.auth;
   if (!auth) return undefined;
   if (auth.kind === 'tokens') return bearerTokensGate(auth.tokens);
-  // TODO(oauth): the OAuth resource-server gate lands with its own module.
-  void resourceUrl;
-  throw new ConfigError('OAuth (GENIMIX_MCP_OAUTH_ISSUER) is not supported yet: use GENIMIX_MCP_TOKENS.');
+  return oauthGate({ issuer: auth.issuer, audience: auth.audience, resourceUrl });
 }
 
 /** The request headers of per-user keys, and their checks. */
@@ -171,14 +174,8 @@ function readAuth(env: NodeJS.ProcessEnv): AuthSettings | undefined {
     });
     return { kind: 'tokens', tokens };
   }
-  if (issuer || audience) {
-    if (!issuer || !audience)
-      throw new ConfigError(
-        `${issuer ? 'GENIMIX_MCP_OAUTH_AUDIENCE' : 'GENIMIX_MCP_OAUTH_ISSUER'} is not set: OAuth needs both the issuer (GENIMIX_MCP_OAUTH_ISSUER) and the audience its tokens name (GENIMIX_MCP_OAUTH_AUDIENCE).`,
-      );
-    return { kind: 'oauth', issuer, audience };
-  }
-  return undefined;
+  const oauth = readOAuthSettings(env);
+  return oauth ? { kind: 'oauth', ...oauth } : undefined;
 }
 
 function readClientKeys(raw: string | undefined): boolean {
