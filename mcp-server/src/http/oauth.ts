@@ -28,7 +28,7 @@ export interface OAuthSettings {
  * The JWS algorithms accepted: asymmetric ones only. `none` is never accepted by jose's
  * `jwtVerify`, and HMAC (`HS*`) would let anyone holding the issuer's public key forge tokens.
  */
-export const OAUTH_ALGORITHMS = [
+export const OAUTH_ALGORITHMS: readonly string[] = [
   'RS256',
   'RS384',
   'RS512',
@@ -115,7 +115,8 @@ export interface OAuthGateOptions extends OAuthSettings {
  * OAuth 2.1 resource server: a request to `/mcp` must carry `Authorization: Bearer <JWT>`, an
  * access token signed by `issuer` with one of its published keys (found by RFC 8414 / OpenID
  * discovery on first use, see `issuerKeys`) in one of {@link OAUTH_ALGORITHMS}, whose `iss` is
- * `issuer`, whose `aud` holds `audience`, with an `exp` in the future and no `nbf` in it.
+ * `issuer`, whose `aud` holds `audience`, with an `exp` in the future and any `nbf` in the past
+ * (30 s of clock skew allowed on `nbf` and `iat`).
  *
  * Answers:
  * - a missing or bad token: 401 with `WWW-Authenticate: Bearer error="invalid_token",
@@ -150,7 +151,7 @@ export function oauthGate(options: OAuthGateOptions): AuthGate {
         ({ payload } = await jwtVerify(token, keys.getKey, {
           issuer,
           audience,
-          algorithms: OAUTH_ALGORITHMS,
+          algorithms: [...OAUTH_ALGORITHMS],
           requiredClaims: ['exp'],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
         }));
