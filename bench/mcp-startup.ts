@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { installPackedServer } from '../scripts/packed-mcp-server.js';
-import { fixed, makeTempDir, ROOT, runBench, table } from './lib.js';
+import { fixed, makeTempDir, quantile, ROOT, runBench, table } from './lib.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' } } });
 const RUNS = Number(values.runs);
@@ -77,12 +77,6 @@ function timeToToolsList(contender: Contender): Promise<number> {
     });
     child.stdin.write(`${JSON.stringify(messages[0])}\n`);
   });
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  return sorted[low]! + (sorted[Math.ceil(at)]! - sorted[low]!) * (at - low);
 }
 
 async function main(): Promise<number> {

@@ -29,7 +29,7 @@ export default defineConfig({
   platform: 'neutral',
   // The core is bundled in: a community node may have no runtime dependencies. n8n-workflow and
   // zod come from the n8n instance (its zod 3.25 serves the "zod/v4" API the core imports).
-  noExternal: ['@genimix/core', 'magic-bytes.js', 'image-size'],
+  noExternal: ['@genimix/core', 'image-size'],
   external: ['n8n-workflow', 'zod', 'zod/v4'],
   esbuildOptions(options) {
     options.mainFields = ['module', 'main'];
@@ -37,7 +37,7 @@ export default defineConfig({
   dts: false,
   sourcemap: false,
   clean: true,
-  // For the notices of the packages bundled in (the core's magic-bytes.js and image-size).
+  // For the notices of the packages bundled in (the core's image-size).
   metafile: true,
   async onSuccess() {
     await copyAssets('nodes');

@@ -16,5 +16,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
-  external: ['#runtime', 'undici', 'zod', 'magic-bytes.js'],
+  external: ['#runtime', 'undici', 'zod', 'image-size'],
 });

@@ -1,4 +1,4 @@
-import { imageSize } from 'image-size';
+import { formatOf } from './image-formats.js';
 
 /**
  * How many leading bytes an upload reads before sending, for its type and, where the header is
@@ -19,10 +19,5 @@ export interface ImageDimensions {
  * header may sit after large metadata, so pass the whole image or at least its first 256 KiB.
  */
 export function imageDimensions(data: Uint8Array): ImageDimensions | undefined {
-  try {
-    const { width, height } = imageSize(data);
-    return width > 0 && height > 0 ? { width, height } : undefined;
-  } catch {
-    return undefined;
-  }
+  return formatOf(data)?.dimensions();
 }

@@ -1,5 +1,5 @@
-import { filetypeinfo } from 'magic-bytes.js';
 import { GenimixValidationError } from './errors.js';
+import { formatOf } from './image-formats.js';
 import { quoteInput } from './quote-input.js';
 
 /** The image types the contract accepts for upload (genimix-api.md, "Upload types"). */
@@ -20,16 +20,12 @@ export const IMAGE_EXTENSIONS: Readonly<Record<ImageMimeType, string>> = {
 export const SNIFF_BYTES = 16;
 
 /**
- * The image type of some bytes, from their magic numbers (magic-bytes.js), or `undefined` when
- * they are none of PNG, JPEG, WebP and GIF. Only the first {@link SNIFF_BYTES} bytes are read.
+ * The image type of some bytes, from their magic numbers (image-size's header checks), or
+ * `undefined` when they are none of PNG, JPEG, WebP and GIF. Only the first
+ * {@link SNIFF_BYTES} bytes are read.
  */
 export function sniffImageType(bytes: Uint8Array): ImageMimeType | undefined {
-  const head = bytes.subarray(0, SNIFF_BYTES);
-  for (const guess of filetypeinfo(head)) {
-    const mime = guess.mime && normalizeMimeType(guess.mime);
-    if (mime && isImageMimeType(mime)) return mime;
-  }
-  return undefined;
+  return formatOf(bytes.subarray(0, SNIFF_BYTES))?.mimeType;
 }
 
 /** True when `value` is one of {@link IMAGE_MIME_TYPES}. */

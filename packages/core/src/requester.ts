@@ -1,4 +1,3 @@
-import type { z } from 'zod/v4';
 import { version } from '../package.json';
 import { type AttemptBody, isReopenableBody, openAttempt, type SizedBody } from './body-source.js';
 import { readErrorMessage, serverText } from './error-body.js';
@@ -15,6 +14,7 @@ import { Redactor } from './redact.js';
 import { concat } from './request-body.js';
 import { isRetryable, MAX_RETRY_AFTER_MS, type RetryClass, retryDelayMs } from './retry-policy.js';
 import type { GenimixLogger, Sleep } from './runtime/types.js';
+import { loadSchema, type SchemaName, type SchemaShapes } from './schema-loader.js';
 import type { HttpMethod, Transport, TransportResponse } from './transport.js';
 import { buildUrl } from './url.js';
 
@@ -294,11 +294,11 @@ export class Requester {
   }
 
   /**
-   * Reads a JSON success body and checks it against `schema`.
+   * Reads a JSON success body and checks it against the schema of `name` (schemas.ts).
    * @throws {GenimixResponseError} when the body is not JSON or not of the schema's shape
    */
-  async readJson<T>(response: TransportResponse, schema: z.ZodType<T>, action: string): Promise<T> {
-    const body = await this.readBody(response, MAX_JSON_BODY_BYTES, action);
+  async readJson<N extends SchemaName>(response: TransportResponse, name: N, action: string): Promise<SchemaShapes[N]> {
+    const [body, schema] = await Promise.all([this.readBody(response, MAX_JSON_BODY_BYTES, action), loadSchema(name)]);
     const details = { status: response.status, requestId: requestIdOf(response.headers) };
     let value: unknown;
     try {
@@ -322,7 +322,7 @@ export class Requester {
     }
     // A server may echo the key in any field (an imageUrl with it in the query, a message):
     // nothing it says leaves the client with the key in it.
-    return this.#redactStrings(parsed.data) as T;
+    return this.#redactStrings(parsed.data) as SchemaShapes[N];
   }
 
   #redactStrings(value: unknown): unknown {

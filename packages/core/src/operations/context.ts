@@ -1,7 +1,7 @@
 import { checkId } from '../identifiers.js';
+import { isUsableImageUrl } from '../image-url.js';
 import type { Requester } from '../requester.js';
 import type { OpenedFile } from '../runtime/types.js';
-import { generateResponseSchema, isUsableImageUrl } from '../schemas.js';
 import type { TransportResponse } from '../transport.js';
 import { buildUrl } from '../url.js';
 
@@ -48,7 +48,7 @@ export async function readStoredAnswer(
   action: string,
   ref: { projectId: string; imageId: string },
 ): Promise<{ success: true; message: string; imageUrl: string }> {
-  const answer = await ctx.requester.readJson(response, generateResponseSchema, action);
+  const answer = await ctx.requester.readJson(response, 'generate', action);
   return isUsableImageUrl(answer.imageUrl)
     ? answer
     : { ...answer, imageUrl: buildUrl(ctx.requester.baseUrl, ref.projectId, 'image', ref.imageId) };

@@ -1,7 +1,6 @@
 import { requestIdOf } from '../error-mapping.js';
 import { GenimixResponseError } from '../errors.js';
 import type { RequestOptions } from '../request-options.js';
-import { deleteResponseSchema } from '../schemas.js';
 import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
 
 /** Input of {@link deleteImage}. */
@@ -39,7 +38,7 @@ export async function deleteImage(
       timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
     },
     async (response) => {
-      const result = await ctx.requester.readJson(response, deleteResponseSchema, action);
+      const result = await ctx.requester.readJson(response, 'delete', action);
       if (result.deleted !== imageId) {
         throw new GenimixResponseError(
           `${action}: the server answered that it deleted ${JSON.stringify(result.deleted)}, not "${imageId}".`,
