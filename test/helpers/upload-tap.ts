@@ -1,7 +1,7 @@
 /**
  * A loopback proxy in front of a server (the emulator) that records, for every request, the
- * headers that say how long its body is and how many body bytes really arrived: what a client
- * sent on the wire, which the emulator's own log does not keep.
+ * headers that say how long its body is, how many body bytes really arrived and the API key it
+ * carried: what a client sent on the wire, which the emulator's own log does not keep.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,8 @@ export interface TappedRequest {
   /** The `Content-Length` header, as a number; undefined when absent (chunked). */
   contentLength: number | undefined;
   transferEncoding: string | undefined;
+  /** The `x-api-key` header: which key the request was sent with (test keys only). */
+  apiKey: string | undefined;
   /** Body bytes received. */
   bytes: number;
   /** True when the body arrived to its end; false when the client stopped sending it. */
@@ -47,6 +49,7 @@ export async function startUploadTap(
       path: req.url ?? '',
       contentLength: header === undefined ? undefined : Number(header),
       transferEncoding: req.headers['transfer-encoding'],
+      apiKey: req.headers['x-api-key'] as string | undefined,
       bytes: 0,
       complete: false,
     };
