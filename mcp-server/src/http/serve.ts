@@ -43,9 +43,11 @@ export async function serveHttp(settings: HttpSettings, config: ServerConfig): P
       process.exit(1);
     }
     draining = true;
-    logError(`${signal}: draining ${app.inFlight} request(s) in flight, for at most ${settings.drainMs} ms.`);
     server.close();
     server.closeIdleConnections();
+    // Said once the listener is closed: whoever reads this line (an operator, a test) finds new
+    // connections refused.
+    logError(`${signal}: draining ${app.inFlight} request(s) in flight, for at most ${settings.drainMs} ms.`);
     const deadline = new AbortController();
     const soft = setTimeout(() => deadline.abort(), Math.max(0, settings.drainMs - ANSWER_MARGIN_MS));
     // A call that ignores the deadline (an upload still streaming to Genimix) is cut off here.
