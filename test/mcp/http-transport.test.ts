@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import net from 'node:net';
 import { crc32 } from 'node:zlib';
 import { createEmulator, type Emulator } from '@genimix/emulator';
@@ -12,7 +11,6 @@ import {
   type HttpServer,
   MCP_POST_HEADERS,
   messagesOf,
-  type RawResponse,
   rawRequest,
   startHttpServer,
 } from '../helpers/http-server.js';
@@ -149,46 +147,68 @@ async function incompressiblePng(size: number): Promise<{ png: Buffer; width: nu
 }
 
 /**
- * POSTs to /mcp a body sent in chunks without Content-Length, `total` bytes at most, and stops
- * sending once the answer comes: what a client that streams a huge body meets.
+ * POSTs to /mcp a body sent in chunks without Content-Length, `total` bytes at most, over a raw
+ * socket that reads the answer while it writes (node:http's client drops an answer that comes
+ * with a failed write: a server that refuses a body mid-way closes while the client still sends).
+ * Resolves when the server ends the connection, with its answer and the body bytes sent.
  */
-function postChunked(port: number, total: number): Promise<RawResponse & { sent: number }> {
+function postChunked(port: number, total: number): Promise<{ status: number; body: string; sent: number }> {
   return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
     let sent = 0;
-    let answered = false;
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/mcp',
-        headers: { ...MCP_POST_HEADERS, 'transfer-encoding': 'chunked' },
-        agent: false,
-      },
-      (res) => {
-        answered = true;
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, sent });
-          req.destroy();
-        });
-      },
+    let ended = false;
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      socket.destroy();
+      const answer = Buffer.concat(received);
+      const status = /^HTTP\/1\.1 (\d{3}) /.exec(answer.subarray(0, 20).toString('latin1'));
+      if (!status)
+        return reject(
+          new Error(`no HTTP answer after ${sent} bytes: ${JSON.stringify(answer.toString('latin1', 0, 200))}`),
+        );
+      resolve({ status: Number(status[1]), body: dechunk(answer.subarray(answer.indexOf('\r\n\r\n') + 4)), sent });
+    };
+    socket.on('end', finish);
+    socket.on('close', finish);
+    // A write after the server closed fails; the answer may still be in, read above.
+    socket.on('error', () => {});
+    socket.write(
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${Object.entries(MCP_POST_HEADERS)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('')}Transfer-Encoding: chunked\r\n\r\n`,
     );
-    req.on('error', (error) => {
-      if (!answered) reject(error);
-    });
-    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    const size = 1024 * 1024;
+    const chunk = Buffer.concat([
+      Buffer.from(`${size.toString(16)}\r\n`),
+      Buffer.alloc(size, 0x20),
+      Buffer.from('\r\n'),
+    ]);
     const pump = () => {
-      while (!answered && sent < total) {
-        sent += chunk.length;
-        if (!req.write(chunk)) return void req.once('drain', pump);
+      while (!ended && sent < total) {
+        sent += size;
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
       }
-      if (!answered) req.end();
+      if (!ended) socket.write('0\r\n\r\n');
     };
     pump();
   });
+}
+
+/** The body of a chunked HTTP answer, decoded as UTF-8 (a body sent whole is returned as it is). */
+function dechunk(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = raw.indexOf('\r\n', at);
+    const size = eol < 0 ? Number.NaN : Number.parseInt(raw.subarray(at, eol).toString('latin1'), 16);
+    if (Number.isNaN(size)) return parts.length > 0 ? Buffer.concat(parts).toString('utf8') : raw.toString('utf8');
+    if (size === 0) return Buffer.concat(parts).toString('utf8');
+    parts.push(raw.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
 }
 
 describe('bodies: up to the upload limit, and no larger', () => {
