@@ -102,6 +102,13 @@ export class Generations {
     return generation;
   }
 
+  /** How many generations are running now (a failure kept for get_image is not running). */
+  get running(): number {
+    let count = 0;
+    for (const generation of this.#byImage.values()) if (!generation.outcome) count++;
+    return count;
+  }
+
   /** Settles when every generation running now has ended (never rejects). */
   async settled(): Promise<void> {
     await Promise.all([...this.#byImage.values()].map((g) => g.done));

@@ -344,4 +344,24 @@ describe('SIGTERM drains', () => {
     expect(generateRequests('drain-pending')).toHaveLength(1);
     await mcp.close();
   });
+
+  it('a generation whose call answered "pending" at the deadline gets the rest of the drain time: it finishes and is stored before exit', async () => {
+    // The calls answer 2 s before the drain's end; the generation may use the rest.
+    const server = await start({ GENIMIX_MCP_DRAIN_MS: '4000' });
+    const mcp = await connectHttpClient(server.url);
+    const call = mcp.call('generate_image', { prompt: 'A sunrise just in time', imageId: 'drain-rest', ...SLOW });
+    const waiting = await emulator.generations.whenWaiting({ imageId: 'drain-rest' });
+
+    server.child.kill('SIGTERM');
+    const result = await call;
+    expect(detailsOf(result)).toMatchObject({ status: 'pending', imageId: 'drain-rest' });
+    // The process is still there, waiting for Genimix: which finishes now.
+    await server.waitForStderr(/waiting for 1 generation\(s\) still running/);
+    waiting.endLatency();
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toContain('drained; exiting.');
+    expect(generateRequests('drain-rest').map((r) => r.status)).toEqual([200]);
+    expect(await emulator.store.has(PROJECT, 'drain-rest')).toBe(true);
+    await mcp.close();
+  });
 });

@@ -40,8 +40,10 @@ export interface HttpApp {
   /**
    * Stops taking MCP requests (new ones get 503, `/healthz` turns 503 so a load balancer's
    * health check moves on), then waits for requests in flight and generations they started.
-   * `until` is aborted to end the wait early: calls waiting on a generation answer "pending"
-   * at once. Resolves when nothing is in flight any more, never rejects.
+   * `until` is aborted to end the calls' wait: calls waiting on a generation answer "pending"
+   * at once, and their generations go on. Resolves when no request is in flight and no
+   * generation is running, never rejects: a generation may run for minutes, so the caller bounds
+   * the whole wait (`serveHttp` exits when the drain time is up).
    */
   drain(until: AbortSignal): Promise<void>;
   /** Requests to `/mcp` being served now. */
@@ -189,11 +191,15 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
       if (until.aborted) stop();
       else until.addEventListener('abort', stop, { once: true });
       if (inFlight > 0) await new Promise<void>((resolve) => (idle = resolve));
-      // Generations whose calls answered "pending": give Genimix the rest of the time to finish
-      // them, so the image is stored when another process's get_image asks for it.
-      const settled = Promise.all([...generationsByKey.values()].map((g) => g.settled()));
-      if (until.aborted) return;
-      await Promise.race([settled, new Promise((resolve) => until.addEventListener('abort', resolve, { once: true }))]);
+      // Generations whose calls answered "pending" (at `until`, or earlier after
+      // GENIMIX_MAX_WAIT_MS): Genimix gets the rest of the drain time to finish them, so the image
+      // is stored when another process's get_image asks for it. Cutting the connection now would
+      // leave a billed Generate without its image.
+      const all = [...generationsByKey.values()];
+      const running = all.reduce((sum, g) => sum + g.running, 0);
+      if (running === 0) return;
+      logError(`waiting for ${running} generation(s) still running at Genimix, until the drain time is up.`);
+      await Promise.all(all.map((g) => g.settled()));
     },
   };
 }

@@ -50,7 +50,8 @@ export async function serveHttp(settings: HttpSettings, config: ServerConfig): P
     logError(`${signal}: draining ${app.inFlight} request(s) in flight, for at most ${settings.drainMs} ms.`);
     const deadline = new AbortController();
     const soft = setTimeout(() => deadline.abort(), Math.max(0, settings.drainMs - ANSWER_MARGIN_MS));
-    // A call that ignores the deadline (an upload still streaming to Genimix) is cut off here.
+    // A call that ignores the deadline (an upload still streaming to Genimix), or a generation
+    // still running, is cut off here.
     const hard = setTimeout(() => {
       logError(`drain time (${settings.drainMs} ms) is up: exiting with ${app.inFlight} request(s) in flight.`);
       process.exit(0);
