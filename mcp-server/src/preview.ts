@@ -188,7 +188,8 @@ export function imageInfo(data: Uint8Array, mimeType: string): ImageInfo {
  * preview is made from the decoded pixels, and its width and height are the decoded ones.
  *
  * The first preview loads the codecs (WASM, compiled once); each preview is made in a worker
- * thread that ends with it, so no decoded pixels stay behind. Previews are made one at a time.
+ * thread that ends with it, so no decoded pixels stay behind. Previews are made one at a time
+ * (see {@link setPreviewConcurrency}).
  *
  * @throws {PreviewError} see {@link PreviewErrorCode}; `too-many-pixels` above `maxPixels`, before
  *   any decoding; `undecodable` for data no decoder reads (a CMYK JPEG among them)
@@ -227,7 +228,7 @@ export async function makePreview(data: Uint8Array, mimeType: string, options: P
     qualityMax: PREVIEW_QUALITY.max,
     qualityMin: PREVIEW_QUALITY.min,
   };
-  const message = await oneAtATime(async () => {
+  const message = await inTurn(async () => {
     const codecs = await loadCodecs(info.mimeType);
     // A copy of just the image, moved to the worker: the caller's bytes stay the caller's, and a
     // view into a larger buffer does not drag that buffer along.
@@ -357,13 +358,36 @@ async function loadCodecs(type: ImageMimeType): Promise<Pick<WorkerJob, 'urls' |
 // ---------------------------------------------------------------------------------------------
 // The worker.
 
-let queue: Promise<unknown> = Promise.resolve();
+let concurrency = 1;
+let running = 0;
+const waiting: Array<() => void> = [];
 
-/** Runs `task` after every task queued before it: at most one preview's pixels are in memory. */
-function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
-  const run = queue.then(task, task);
-  queue = run.catch(() => undefined);
-  return run;
+/**
+ * How many previews may be made at once, each in its own worker: 1 by default (one user's
+ * server: at most one preview's pixels in memory, up to 200 MB for a 50-megapixel image); the
+ * HTTP server, which serves many users at once, sets the machine's parallelism.
+ */
+export function setPreviewConcurrency(n: number): void {
+  concurrency = Math.max(1, Math.floor(n));
+  while (running < concurrency && waiting.length > 0) {
+    running++;
+    waiting.shift()!();
+  }
+}
+
+/** Runs `task` once fewer than the allowed number of previews are being made, in arrival order. */
+async function inTurn<T>(task: () => Promise<T>): Promise<T> {
+  // A waiter is handed the slot of the task that ends (running stays counted), so a newcomer
+  // cannot slip in between and exceed the limit.
+  if (running >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await task();
+  } finally {
+    const next = running <= concurrency ? waiting.shift() : undefined;
+    if (next) next();
+    else running--;
+  }
 }
 
 /** A preview taking longer than this is given up (a 64-megapixel PNG takes about 3 s here). */

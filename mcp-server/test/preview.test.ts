@@ -9,6 +9,7 @@ import {
   makePreview,
   type Preview,
   PreviewError,
+  setPreviewConcurrency,
 } from '../src/preview.js';
 
 /**
@@ -475,5 +476,26 @@ describe('makePreview', () => {
 
   it('refuses a budget no JPEG can be made to', async () => {
     await expect(makePreview(png1792, 'image/png', { maxBytes: MIN_PREVIEW_BUDGET - 1 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('previews made side by side (setPreviewConcurrency, as the HTTP server sets it)', () => {
+  it('makes each of 6 concurrent previews as it would alone, whatever the limit and when it changes', async () => {
+    const images = await Promise.all([1, 2, 3, 4, 5, 6].map((seed) => photo(640, 480, 30, seed).png().toBuffer()));
+    const alone = [];
+    for (const image of images) alone.push(await makePreview(image, 'image/png', { maxBytes: 40_000 }));
+    try {
+      setPreviewConcurrency(3);
+      const pending = images.map((image) => makePreview(image, 'image/png', { maxBytes: 40_000 }));
+      // Lowered while previews wait: every one still ends (no slot is lost or double-counted).
+      setPreviewConcurrency(2);
+      const together = await Promise.all(pending);
+      expect(together.map((p) => [p.width, p.height, p.size])).toEqual(alone.map((p) => [p.width, p.height, p.size]));
+      expect(together.map((p) => Buffer.from(p.data).equals(Buffer.from(alone[together.indexOf(p)]!.data)))).toEqual(
+        images.map(() => true),
+      );
+    } finally {
+      setPreviewConcurrency(1);
+    }
   });
 });

@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { ServerConfig } from '../config.js';
 import { logError } from '../log.js';
+import { setPreviewConcurrency } from '../preview.js';
 import { createHttpApp, MCP_PATH } from './app.js';
 import { createAuthGate, type HttpSettings } from './options.js';
 
@@ -27,6 +29,8 @@ export async function serveHttp(settings: HttpSettings, config: ServerConfig): P
   const resourceUrl = settings.publicUrl ?? new URL(`http://${bound}:${port}${MCP_PATH}`);
   const gate = await createAuthGate(settings, resourceUrl);
   const app = createHttpApp({ settings, config, gate });
+  // Many users at once: a preview per CPU rather than one at a time for the whole process.
+  setPreviewConcurrency(availableParallelism());
   server.on('request', app.listener);
 
   const project = config.apiKey ? `project "${config.projectId}"` : 'no key of its own (each request brings one)';

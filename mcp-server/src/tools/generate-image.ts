@@ -93,7 +93,7 @@ export function registerGenerateImage(server: McpServer, { client, config, gener
         client.generateImage({ imageId, provider, modelId, prompt: args.prompt, projectId }, { signal }),
       );
       // Progress until the answer: while the model renders, then while the image is fetched and
-      // its preview made (previews are made one at a time, so that may wait too).
+      // its preview made (previews wait their turn: one at a time on stdio).
       let phase = `Generating "${imageId}" with ${provider}/${modelId}`;
       const stopHeartbeat = startHeartbeat(
         ctx,

@@ -32,7 +32,7 @@ export function registerGetImage(server: McpServer, { client, config, generation
       const { imageId } = args;
       const running = generations.find(projectId, imageId);
       // Progress until the answer: while a generation is waited for, then while the image is
-      // fetched and its preview made (previews are made one at a time, so that may wait too).
+      // fetched and its preview made (previews wait their turn: one at a time on stdio).
       const stopHeartbeat = startHeartbeat(ctx, config.progressIntervalMs, () =>
         running && !running.outcome
           ? `Waiting for "${imageId}" to be generated: ${running.elapsedSeconds} s so far`
