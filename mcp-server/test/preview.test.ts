@@ -482,7 +482,7 @@ describe('makePreview', () => {
 describe('previews made side by side (setPreviewConcurrency, as the HTTP server sets it)', () => {
   it('makes each of 6 concurrent previews as it would alone, whatever the limit and when it changes', async () => {
     const images = await Promise.all([1, 2, 3, 4, 5, 6].map((seed) => photo(640, 480, 30, seed).png().toBuffer()));
-    const alone = [];
+    const alone: Preview[] = [];
     for (const image of images) alone.push(await makePreview(image, 'image/png', { maxBytes: 40_000 }));
     try {
       setPreviewConcurrency(3);

@@ -73,12 +73,6 @@ export function registerUploadImage(server: McpServer, { client, config, generat
     },
     async (args, ctx) => {
       try {
-        if (config.remote && args.path !== undefined) {
-          throw new GenimixValidationError(
-            'path',
-            "path cannot be used: this server runs remotely and reads no files. Pass the image's bytes as data (base64) instead.",
-          );
-        }
         if ((args.data === undefined) === (args.path === undefined)) {
           throw new GenimixValidationError(
             'data',
