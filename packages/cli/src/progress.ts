@@ -1,0 +1,76 @@
+/**
+ * Progress on stderr, for a person at a terminal: a spinner (ora) while a single command waits, a
+ * bar (cli-progress) through a batch. Off unless the output mode allows it (stderr a terminal,
+ * neither `--quiet` nor `--json`): then nothing at all reaches stderr from here.
+ */
+import { SingleBar } from 'cli-progress';
+import ora from 'ora';
+import type { OutputMode } from './settings.js';
+
+/** A spinner line; every method does nothing when progress is off. */
+export interface Spinner {
+  /** Changes the text next to the spinner. */
+  update(text: string): void;
+  /** Removes the spinner line. */
+  stop(): void;
+}
+
+/** Starts a spinner with `text`, or a silent stand-in when progress is off. */
+export function startSpinner(mode: OutputMode, text: string): Spinner {
+  if (!mode.progress) return { update() {}, stop() {} };
+  // discardStdin off: stdin may be the image being uploaded (`upload -`), and Ctrl-C stays a signal.
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+  return {
+    update(next) {
+      spinner.text = next;
+    },
+    stop() {
+      spinner.stop();
+    },
+  };
+}
+
+/** The counts a batch bar shows beside itself. */
+export interface BatchCounts {
+  generated: number;
+  fetched: number;
+  skipped: number;
+  failed: number;
+}
+
+/** A batch's bar; every method does nothing when progress is off. */
+export interface BatchBar {
+  /** One more line done; the counts so far. */
+  tick(counts: BatchCounts): void;
+  /** Writes a note above the bar. */
+  note(text: string): void;
+  /** Removes nothing: leaves the bar's last state on screen, ends its line. */
+  stop(): void;
+}
+
+/** Starts a bar for `total` lines, or a silent stand-in when progress is off. */
+export function startBatchBar(mode: OutputMode, total: number): BatchBar {
+  if (!mode.progress) return { tick() {}, note() {}, stop() {} };
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: '{bar} {value}/{total} | generated {generated}, fetched {fetched}, skipped {skipped}, failed {failed}',
+    barCompleteChar: '█',
+    barIncompleteChar: '░',
+    hideCursor: true,
+    clearOnComplete: false,
+  });
+  bar.start(total, 0, { generated: 0, fetched: 0, skipped: 0, failed: 0 });
+  return {
+    tick(counts) {
+      bar.increment(1, { ...counts });
+    },
+    note(text) {
+      // cli-progress redraws its line in place: clear it, write the note, draw it again below.
+      process.stderr.write(`\r\x1b[2K${text}\n`);
+      bar.render();
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}
