@@ -31,7 +31,7 @@ export interface SingleTask {
  * behind; the exit code is 130 (143 for SIGTERM).
  */
 export async function runSingle(ctx: CommandContext, task: SingleTask): Promise<ExitCode> {
-  const spinner = startSpinner(ctx.mode, task.spinnerText);
+  const spinner = await startSpinner(ctx.mode, task.spinnerText);
   const stop = (signal: 'SIGINT' | 'SIGTERM') => {
     spinner.stop();
     removeUnfinishedFiles();

@@ -24,6 +24,8 @@ export interface FailureContext {
   projectId?: string;
   /** The `--timeout` in force, in seconds; undefined for the defaults. */
   timeoutSeconds?: number | undefined;
+  /** Leave the usual fix out: a note says what to do instead. */
+  withoutFix?: boolean;
 }
 
 /** A failure as the command reports it. */
@@ -56,8 +58,9 @@ const SETTING_OF_FIELD: Readonly<Record<string, string>> = {
 };
 
 /**
- * An error and what it means for the command's work, in a sentence added to its message: "It
- * may have been billed: ...". The exit code stays the error's.
+ * An error and what it means for the command's work, in a sentence that takes the place of the
+ * usual fix: where an image may have been billed, "run the command again" would pay twice, so
+ * the note says what to do instead. The exit code stays the error's.
  */
 export class NotedError extends Error {
   override name = 'NotedError';
@@ -71,7 +74,7 @@ export class NotedError extends Error {
 /** The failure `error` amounts to. */
 export function describeFailure(error: unknown, context: FailureContext = {}): Failure {
   if (error instanceof NotedError) {
-    const failure = describeFailure(error.cause, context);
+    const failure = describeFailure(error.cause, { ...context, withoutFix: true });
     return { ...failure, message: `${failure.message} ${error.note}` };
   }
   if (error instanceof UsageError) {
@@ -85,7 +88,7 @@ export function describeFailure(error: unknown, context: FailureContext = {}): F
     return { exitCode: EXIT.usage, message: error.message, name: error.name, setting };
   }
   if (error instanceof GenimixError) {
-    const fix = fixFor(error, context);
+    const fix = context.withoutFix ? '' : fixFor(error, context);
     return {
       exitCode: EXIT.failure,
       message: fix ? `${error.message} ${fix}` : error.message,
@@ -116,7 +119,7 @@ function fixFor(error: GenimixError, context: FailureContext): string {
       ? "Top up the plan's quota in the Genimix dashboard, then run the command again."
       : `Wait ${wait}, then run the command again (for a batch, lower --concurrency).`;
   }
-  if (error instanceof GenimixServerError) return 'Genimix failed: run the command again in a minute.';
+  if (error instanceof GenimixServerError) return 'Genimix failed: try again in a minute.';
   if (error instanceof GenimixTimeoutError) {
     const now = context.timeoutSeconds === undefined ? 'the default' : `${context.timeoutSeconds} s`;
     return `Raise --timeout (now ${now}) or run the command again.`;

@@ -173,7 +173,9 @@ export async function main(args: readonly string[], env: NodeJS.ProcessEnv = pro
 
 /** Commander's error as a sentence, with where to read the usage. */
 function commanderMessage(message: string, command: string | undefined): string {
-  const sentence = message.charAt(0).toUpperCase() + message.slice(1);
+  // One line: commander puts its "(Did you mean ...?)" on a line of its own.
+  const oneLine = message.replace(/\s*\n\s*/g, ' ');
+  const sentence = oneLine.charAt(0).toUpperCase() + oneLine.slice(1);
   return `${sentence}${/[.!?]$/.test(sentence) ? '' : '.'} Run genimix ${command ? `${command} ` : ''}--help for usage.`;
 }
 

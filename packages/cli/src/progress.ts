@@ -3,9 +3,9 @@
  * bar (cli-progress) through a batch. Off unless the output mode allows it (stderr a terminal,
  * neither `--quiet` nor `--json`): then nothing at all reaches stderr from here.
  */
-import { SingleBar } from 'cli-progress';
-import ora from 'ora';
 import type { OutputMode } from './settings.js';
+
+// ora and cli-progress are loaded only when progress is shown: a script's run never pays for them.
 
 /** A spinner line; every method does nothing when progress is off. */
 export interface Spinner {
@@ -16,8 +16,9 @@ export interface Spinner {
 }
 
 /** Starts a spinner with `text`, or a silent stand-in when progress is off. */
-export function startSpinner(mode: OutputMode, text: string): Spinner {
+export async function startSpinner(mode: OutputMode, text: string): Promise<Spinner> {
   if (!mode.progress) return { update() {}, stop() {} };
+  const { default: ora } = await import('ora');
   // discardStdin off: stdin may be the image being uploaded (`upload -`), and Ctrl-C stays a signal.
   const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
   return {
@@ -49,8 +50,9 @@ export interface BatchBar {
 }
 
 /** Starts a bar for `total` lines, or a silent stand-in when progress is off. */
-export function startBatchBar(mode: OutputMode, total: number): BatchBar {
+export async function startBatchBar(mode: OutputMode, total: number): Promise<BatchBar> {
   if (!mode.progress) return { tick() {}, note() {}, stop() {} };
+  const { SingleBar } = await import('cli-progress');
   const bar = new SingleBar({
     stream: process.stderr,
     format: '{bar} {value}/{total} | generated {generated}, fetched {fetched}, skipped {skipped}, failed {failed}',
@@ -58,6 +60,8 @@ export function startBatchBar(mode: OutputMode, total: number): BatchBar {
     barIncompleteChar: '░',
     hideCursor: true,
     clearOnComplete: false,
+    // Ctrl-C is the batch's to handle (commands/generate-batch.ts), which stops the bar itself.
+    gracefulExit: false,
   });
   bar.start(total, 0, { generated: 0, fetched: 0, skipped: 0, failed: 0 });
   return {

@@ -47,11 +47,13 @@ export function failedLines(outcomes: readonly LineOutcome[]): string {
 /** The summary: counts, failed lines, and how to resume when something is left to do. */
 export function summaryText(outcomes: readonly LineOutcome[], end: BatchEnd): string {
   const t = tally(outcomes);
-  const skipped =
-    t.skipped === 0
-      ? 'skipped 0'
-      : `skipped ${t.skipped} (${t.onDisk} already in ${end.outDir}, ${t.duplicates} duplicate)`;
-  const left = end.total - outcomes.length + t.notStarted;
+  const why = [
+    ...(t.onDisk > 0 ? [`${t.onDisk} already in ${end.outDir}`] : []),
+    ...(t.duplicates > 0 ? [`${t.duplicates} duplicate${t.duplicates === 1 ? '' : 's'}`] : []),
+  ];
+  const skipped = `skipped ${t.skipped}${why.length > 0 ? ` (${why.join(', ')})` : ''}`;
+  // Lines neither settled nor cut off: never started, whether they were reached or not.
+  const left = end.total - (outcomes.length - t.notStarted) - end.aborted;
   const parts = [`generated ${t.generated}`, `fetched ${t.fetched}`, skipped, `failed ${t.failed}`];
   if (left > 0) parts.push(`not started ${left}`);
   if (end.aborted > 0) parts.push(`cut off ${end.aborted}`);

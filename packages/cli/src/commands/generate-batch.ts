@@ -36,7 +36,7 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
     ctx.reporter.note(`Note: ${model.key} is not in the catalog (genimix models); sending it as given.`);
 
   const settled: LineOutcome[] = [];
-  const bar = startBatchBar(ctx.mode, lines.length);
+  const bar = await startBatchBar(ctx.mode, lines.length);
   const run = new BatchRun(
     connection.client,
     { lines, model, outDir, concurrency: options.concurrency },

@@ -32,7 +32,8 @@ export async function uploadCommand(ctx: CommandContext, file: string, options: 
         .catch((error: unknown) => {
           // The core names its parameters (data, path); here the image is the FILE argument.
           if (error instanceof GenimixValidationError && (error.field === 'data' || error.field === 'path')) {
-            throw new UsageError('FILE', error.message.replace(/^(data|path)\b/, fromStdin ? 'stdin' : file));
+            const name = fromStdin ? 'stdin' : file;
+            throw new UsageError('FILE', error.message.replace(/^(path "(?:[^"\\]|\\.)*"|data)/, name));
           }
           throw error;
         });
