@@ -41,7 +41,9 @@ export async function main(args: readonly string[], env: NodeJS.ProcessEnv = pro
   let current: string | undefined;
   const contextOf = (command: Command): CommandContext => {
     const options = command.optsWithGlobals<GlobalOptions>();
-    const mode = outputMode(options, process.stderr.isTTY === true);
+    // A terminal that reports no width (a pseudo-terminal nobody sized) gets no progress: ora 9
+    // divides by the width to count the lines it redraws, and loops forever on 0.
+    const mode = outputMode(options, process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0);
     context = { options, mode, reporter: new Reporter(mode), env, cwd: process.cwd() };
     return context;
   };
