@@ -22,8 +22,9 @@ async function manifestOf(name: string): Promise<Record<string, any>> {
   return JSON.parse(await readFile(path.join(packed.get(name)!.root, 'package.json'), 'utf8'));
 }
 
-it('publishes the four packages, and the workspace root stays private', async () => {
+it('publishes the five packages, and the workspace root stays private', async () => {
   expect(packages.map((p) => p.name)).toEqual([
+    '@genimix/cli',
     '@genimix/core',
     '@genimix/emulator',
     '@genimix/mcp-server',
@@ -64,10 +65,10 @@ describe.each(packages)('the packed $name tarball', ({ name, relativeDir }) => {
     expect(manifest.author?.name ?? manifest.author).toMatch(/\w/);
     // The ES-module-only packages are require()d from CommonJS, which Node does without a flag from
     // 20.19 within 20.x and from 22.12 (Node 21 and 22.0-22.11 throw ERR_REQUIRE_ESM); the bundled
-    // ones (MCP server, n8n node) load no ES module with require().
-    expect(manifest.engines).toEqual({
-      node: name === '@genimix/core' || name === '@genimix/emulator' ? '^20.19.0 || >=22.12.0' : '>=20.19',
-    });
+    // ones (MCP server, n8n node) load no ES module with require(). The CLI installs the core as a
+    // dependency, so it runs where the core does.
+    const likeTheCore = ['@genimix/core', '@genimix/emulator', '@genimix/cli'].includes(name);
+    expect(manifest.engines).toEqual({ node: likeTheCore ? '^20.19.0 || >=22.12.0' : '>=20.19' });
     if (name.startsWith('@')) expect(manifest.publishConfig).toMatchObject({ access: 'public' });
   });
 
@@ -140,7 +141,7 @@ describe.each(packages)('the packed $name tarball', ({ name, relativeDir }) => {
   });
 });
 
-describe('@genimix/core and @genimix/emulator installed from their tarballs with npm', () => {
+describe('@genimix/core, @genimix/emulator and @genimix/cli installed from their tarballs with npm', () => {
   let consumerDir: string;
   let emulator: ChildProcess | undefined;
   let baseUrl: string;
@@ -150,6 +151,7 @@ describe('@genimix/core and @genimix/emulator installed from their tarballs with
     await createConsumerProject(consumerDir, [
       packed.get('@genimix/core')!.tarball,
       packed.get('@genimix/emulator')!.tarball,
+      packed.get('@genimix/cli')!.tarball,
     ]);
     // The emulator's own command, as npm linked it from the tarball.
     emulator = spawn(path.join(consumerDir, 'node_modules', '.bin', 'genimix-emulator'), ['--port', '0', '--no-log'], {
@@ -215,4 +217,24 @@ describe('@genimix/core and @genimix/emulator installed from their tarballs with
     },
     60_000,
   );
+  it('the genimix command, as npm linked it, generates an image from the packed emulator with its dependencies from the registry', async () => {
+    const genimix = path.join(consumerDir, 'node_modules', '.bin', 'genimix');
+    const { stdout, stderr } = await promisify(execFile)(
+      genimix,
+      ['generate', 'A fox', '--id', 'packed-fox', '--json'],
+      {
+        cwd: workDir,
+        env: {
+          PATH: process.env.PATH,
+          GENIMIX_API_KEY: 'dev-key',
+          GENIMIX_PROJECT_ID: 'consumer',
+          GENIMIX_BASE_URL: baseUrl,
+        },
+      },
+    );
+    expect(stderr).toBe('');
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ id: 'packed-fox', contentType: 'image/png', width: 1024, height: 1024 });
+    expect((await readFile(result.file)).subarray(1, 4).toString()).toBe('PNG');
+  }, 60_000);
 });

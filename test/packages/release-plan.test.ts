@@ -44,9 +44,15 @@ async function versions(root: string): Promise<Record<string, string>> {
 
 // The MCP server and the n8n node carry the core inside their bundles, with the core only as a
 // devDependency, which changesets does not follow: without the "fixed" group a core fix would be
-// published as a new core while npx and n8n kept installing bundles with the old one.
-it('a change to the core alone releases the MCP server and the n8n node that bundle it', async () => {
+// published as a new core while npx and n8n kept installing bundles with the old one. The CLI is a
+// thin adapter over the core, released with it so that one version names one behaviour.
+it('a change to the core alone releases the MCP server, the n8n node and the CLI with it', async () => {
   const bumped = await bumpedBy(['@genimix/core']);
   // The emulator depends on the core with a caret range, which takes the new core without a release.
-  expect(Object.keys(bumped).sort()).toEqual(['@genimix/core', '@genimix/mcp-server', 'n8n-nodes-genimix']);
+  expect(Object.keys(bumped).sort()).toEqual([
+    '@genimix/cli',
+    '@genimix/core',
+    '@genimix/mcp-server',
+    'n8n-nodes-genimix',
+  ]);
 });
