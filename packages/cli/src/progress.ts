@@ -45,36 +45,43 @@ export interface BatchBar {
   tick(counts: BatchCounts): void;
   /** Writes a note above the bar. */
   note(text: string): void;
-  /** Removes nothing: leaves the bar's last state on screen, ends its line. */
+  /** Leaves the bar's last state on screen and ends its line; again, does nothing. */
   stop(): void;
 }
 
 /** Starts a bar for `total` lines, or a silent stand-in when progress is off. */
 export async function startBatchBar(mode: OutputMode, total: number): Promise<BatchBar> {
   if (!mode.progress) return { tick() {}, note() {}, stop() {} };
-  const { SingleBar } = await import('cli-progress');
-  const bar = new SingleBar({
+  const { MultiBar } = await import('cli-progress');
+  // A MultiBar of one: unlike SingleBar, it can write notes above the bar (log) and moves the
+  // cursor relatively, so that a note does not leave the bar drawn over on stop.
+  const bars = new MultiBar({
     stream: process.stderr,
     format: '{bar} {value}/{total} | generated {generated}, fetched {fetched}, skipped {skipped}, failed {failed}',
     barCompleteChar: '█',
     barIncompleteChar: '░',
     hideCursor: true,
     clearOnComplete: false,
+    // The bar is cut to the terminal's width by the library; notes wrap as text does.
+    linewrap: true,
     // Ctrl-C is the batch's to handle (commands/generate-batch.ts), which stops the bar itself.
     gracefulExit: false,
   });
-  bar.start(total, 0, { generated: 0, fetched: 0, skipped: 0, failed: 0 });
+  const bar = bars.create(total, 0, { generated: 0, fetched: 0, skipped: 0, failed: 0 });
+  let stopped = false;
   return {
     tick(counts) {
       bar.increment(1, { ...counts });
     },
     note(text) {
-      // cli-progress redraws its line in place: clear it, write the note, draw it again below.
-      process.stderr.write(`\r\x1b[2K${text}\n`);
-      bar.render();
+      bars.log(`${text}\n`);
+      // Drawn now: the batch may stop before the next redraw, which would drop it.
+      bars.update();
     },
     stop() {
-      bar.stop();
+      if (stopped) return;
+      stopped = true;
+      bars.stop();
     },
   };
 }

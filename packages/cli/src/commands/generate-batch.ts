@@ -43,7 +43,8 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
     { projectId: connection.projectId, timeoutSeconds: connection.timeoutSeconds },
     (outcome) => {
       settled.push(outcome);
-      bar.tick(tally(settled));
+      // A line Ctrl-C kept from starting is not done: the bar shows how far the batch got.
+      if (outcome.status !== 'not-started') bar.tick(tally(settled));
       if (ctx.mode.json)
         process.stdout.write(`${JSON.stringify(outcomeRecord(outcome, connection.projectId, model.key))}\n`);
     },

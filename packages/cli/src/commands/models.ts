@@ -5,15 +5,7 @@ import { EXIT, type ExitCode } from '../exit-codes.js';
 
 /** Prints one line (or JSON object) per model of the catalog, available ones first. */
 export function modelsCommand(ctx: CommandContext): ExitCode {
-  const rows = MODELS.map((m) => ({
-    model: `${m.provider}/${m.modelId}`,
-    provider: m.provider,
-    modelId: m.modelId,
-    name: m.name,
-    costTokens: m.costTokens,
-    available: m.available,
-    default: m === DEFAULT_MODEL,
-  }));
+  const rows = MODELS.map((m) => ({ model: `${m.provider}/${m.modelId}`, ...m, default: m === DEFAULT_MODEL }));
   if (ctx.mode.json) {
     for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
     return EXIT.ok;
