@@ -100,6 +100,8 @@ describe('a batch', () => {
     ]);
     const prompts = ['A red fox', 'A blue whale', 'Étoile filante, été', '日本の山'];
     const ids = prompts.map((p) => documentedId(p));
+    // The README's example.
+    expect(ids[0]).toBe('a-red-fox-3fc310628c737dfe');
     expect(ids).toEqual([
       expect.stringMatching(/^a-red-fox-[0-9a-f]{16}$/),
       expect.stringMatching(/^a-blue-whale-[0-9a-f]{16}$/),
