@@ -24,8 +24,9 @@ export default defineConfig({
   format: ['cjs'],
   outExtension: () => ({ js: '.js' }),
   target: 'node20',
-  // "neutral" so that the core's "#runtime" resolves to its variant without undici, timers or
-  // process: the node passes n8n's own HTTP helpers and sleep.
+  // "neutral" with the "genimix-host" condition (set below) so that the core's "#runtime"
+  // resolves to its variant without undici, fetch, timers or process: the node passes n8n's own
+  // HTTP helpers and sleep.
   platform: 'neutral',
   // The core is bundled in: a community node may have no runtime dependencies. n8n-workflow and
   // zod come from the n8n instance (its zod 3.25 serves the "zod/v4" API the core imports).
@@ -33,6 +34,10 @@ export default defineConfig({
   external: ['n8n-workflow', 'zod', 'zod/v4'],
   esbuildOptions(options) {
     options.mainFields = ['module', 'main'];
+    options.conditions = ['genimix-host'];
+    // The core's code-split chunks import the chunks they share for ordering only; the core is
+    // free of side effects ("sideEffects": false), so leaving out the unused ones is what we want.
+    options.logOverride = { ...options.logOverride, 'ignored-bare-import': 'silent' };
   },
   dts: false,
   sourcemap: false,

@@ -64,4 +64,20 @@ describe('importing @genimix/core', () => {
     expect(loaded.some((url) => /\/node_modules\/zod\//.test(url))).toBe(true);
     expect(loaded.some((url) => /\/node_modules\/undici\//.test(url))).toBe(true);
   });
+
+  it('loads no undici when the requests go through the fetch transport', () => {
+    const loaded = modulesLoadedBy(`
+      const { GenimixClient } = await import('@genimix/core');
+      const { createFetchTransport } = await import('@genimix/core/fetch');
+      const { createServer } = await import('node:http');
+      const server = createServer((req, res) => { res.setHeader('content-type', 'application/json'); res.end('{"success":true,"deleted":"x"}'); });
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      const client = new GenimixClient({ apiKey: 'sk_import_graph_0123', projectId: 'p', baseUrl: 'http://127.0.0.1:' + server.address().port, transport: createFetchTransport() });
+      const result = await client.deleteImage({ imageId: 'x' });
+      if (result.deleted !== 'x') throw new Error('unexpected ' + JSON.stringify(result));
+      server.close();
+    `);
+    expect(loaded.some((url) => url.includes('/packages/core/dist/fetch.js'))).toBe(true);
+    expect(loaded.filter((url) => /\/node_modules\/undici\/|\/dist\/undici\.js/.test(url))).toEqual([]);
+  });
 });

@@ -33,4 +33,5 @@ export {
 } from './retry-policy.js';
 export type { GenimixLogger, OpenedFile, Sleep } from './runtime/types.js';
 export type { HttpMethod, Transport, TransportRequest, TransportResponse } from './transport.js';
+export { createFetchTransport, type FetchTransportOptions } from './transports/fetch.js';
 export { buildUrl, DEFAULT_BASE_URL, normalizeBaseUrl } from './url.js';

@@ -1,9 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { setTimeout as wait } from 'node:timers/promises';
-import { GenimixAbortError, GenimixValidationError } from '../errors.js';
 import type { Transport } from '../transport.js';
-import type { GenimixLogger, OpenedFile, Sleep } from './types.js';
+import { defaultLogger } from './node-builtins.js';
+import { sharedFetchTransport } from './shared-fetch.js';
+
+export { defaultLogger, defaultSleep, openFile } from './node-builtins.js';
 
 let shared: Transport | undefined;
 let loading: Promise<Transport> | undefined;
@@ -11,12 +10,22 @@ let loading: Promise<Transport> | undefined;
 /**
  * undici, loaded on the first request rather than when the core is imported: parsing it is most
  * of the start-up time of a small program such as the MCP server, which may never send one. One
- * transport for the whole process, however many callers ask at once.
+ * transport for the whole process, however many callers ask at once. Where undici is not
+ * installed (an install that left it out, a bundle without it), Node's own fetch carries the
+ * requests instead.
  */
 function undiciTransport(): Promise<Transport> {
   if (!loading) {
-    loading = import('../transports/undici.js').then(({ createUndiciTransport }) => createUndiciTransport());
-    // A failed load (a broken install) is tried again by the next request rather than remembered.
+    loading = import('../transports/undici.js').then(
+      ({ createUndiciTransport }) => createUndiciTransport(),
+      (error: unknown) => {
+        if (!isMissingUndici(error)) throw error;
+        // stderr only, and only when asked: stdout may be a protocol channel (MCP on stdio).
+        defaultLogger()?.debug('undici is not installed: requests go through fetch');
+        return sharedFetchTransport();
+      },
+    );
+    // Any other failed load (a broken install) is tried again by the next request rather than remembered.
     loading.catch(() => {
       loading = undefined;
     });
@@ -24,10 +33,20 @@ function undiciTransport(): Promise<Transport> {
   return loading;
 }
 
+/** True when the import failed because the `undici` package cannot be found. */
+function isMissingUndici(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    typeof message === 'string' &&
+    /['"]undici['"]/.test(message)
+  );
+}
+
 /**
  * The transport of clients built without one, under Node: one undici keep-alive pool shared by
  * all of them, so that many clients do not each hold their own sockets. undici itself is loaded
- * by the first request.
+ * by the first request; without it, Node's fetch is used.
  */
 export function defaultTransport(): Transport {
   shared ??= {
@@ -37,44 +56,4 @@ export function defaultTransport(): Transport {
     },
   };
   return shared;
-}
-/** A timer that an AbortSignal cancels at once, with {@link GenimixAbortError}. */
-export const defaultSleep: Sleep = async (ms, signal) => {
-  try {
-    await wait(ms, undefined, signal ? { signal } : {});
-  } catch (error) {
-    throw new GenimixAbortError('The call was cancelled while waiting to retry.', { cause: signal?.reason ?? error });
-  }
-};
-
-/** A stderr logger when `GENIMIX_LOG=debug`: stdout may be a protocol channel (MCP on stdio). */
-export function defaultLogger(): GenimixLogger | undefined {
-  if (process.env.GENIMIX_LOG?.toLowerCase() !== 'debug') return undefined;
-  return { debug: (message) => process.stderr.write(`[genimix] ${message}\n`) };
-}
-
-/**
- * Opens a regular file as a stream, with its size (so that the upload can send Content-Length).
- * @throws {GenimixValidationError} field `path`: missing, not a regular file (a FIFO or device
- *   would block), or unreadable
- */
-export async function openFile(path: string): Promise<OpenedFile> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile())
-      throw new GenimixValidationError(
-        'path',
-        `path ${JSON.stringify(path)} is not a regular file: give the path of an image file.`,
-      );
-    size = info.size;
-  } catch (error) {
-    if (error instanceof GenimixValidationError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new GenimixValidationError(
-      'path',
-      `path ${JSON.stringify(path)} cannot be read (${code ?? String(error)}): give the path of an existing image file.`,
-    );
-  }
-  return { stream: createReadStream(path), size };
 }

@@ -3,8 +3,9 @@ import type { Transport } from '../transport.js';
 import type { GenimixLogger, OpenedFile, Sleep } from './types.js';
 
 /**
- * Outside Node there is no default transport (a bundle for a host such as n8n must not carry
- * undici): the host passes its own.
+ * The runtime of a bundle built for a host with the `genimix-host` export condition (the n8n
+ * node, whose code may use no timers, `globalThis` or `process`): nothing of its own. This one
+ * has no default transport: the host passes its own HTTP stack.
  *
  * @throws {GenimixValidationError} always, field `transport`
  */
@@ -16,8 +17,8 @@ export function defaultTransport(): Transport {
 }
 
 /**
- * Outside Node the host passes its own wait (n8n: `sleep` from n8n-workflow), since timers may be
- * off limits there.
+ * The host passes its own wait (n8n: `sleep` from n8n-workflow), since timers may be off limits
+ * there.
  *
  * @throws {GenimixValidationError} always, field `sleep`
  */
@@ -34,7 +35,7 @@ export function defaultLogger(): GenimixLogger | undefined {
 }
 
 /**
- * No file system outside Node: pass the bytes or a stream as `data`.
+ * No file system in a host's bundle: pass the bytes or a stream as `data`.
  * @throws {GenimixValidationError} always, field `path`
  */
 export async function openFile(): Promise<OpenedFile> {

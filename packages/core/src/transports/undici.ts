@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { Agent, type Dispatcher, request } from 'undici';
 import { GenimixAbortError, GenimixConnectionError, GenimixError, GenimixTimeoutError } from '../errors.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport.js';
+import { safeOrigin } from './failure-detail.js';
 
 /** Options of {@link createUndiciTransport}. */
 export interface UndiciTransportOptions {
@@ -123,12 +124,4 @@ function mapError(error: unknown, req: TransportRequest, timeout: AbortSignal | 
     cause: error,
     ...(code ? { code } : {}),
   });
-}
-
-function safeOrigin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return 'the Genimix API';
-  }
 }
