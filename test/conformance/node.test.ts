@@ -86,7 +86,7 @@ describe('createFetchTransport', () => {
 
   it('refuses a fetch option that is not a function, naming it', () => {
     expect(() => createFetchTransport({ fetch: 'https://example.com' as never })).toThrow(
-      /options\.fetch must be a fetch function/,
+      expect.objectContaining({ name: 'GenimixValidationError', field: 'fetch' }),
     );
   });
 });

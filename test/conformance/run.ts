@@ -11,11 +11,11 @@
  * server, for faults and the request log). `--transport` is `default` (the client's own choice),
  * `fetch` (createFetchTransport) or `undici` (createUndiciTransport).
  *
- * Before the cases it says which runtime this is and whether the `undici` package can be imported
- * here; after them, how many requests went through the global fetch (counted by wrapping it), so
+ * Before the cases it says which runtime this is, whether the `undici` package can be imported
+ * here and whether the core's runtime opens files for uploads from a `path`; after them, how many requests went through the global fetch (counted by wrapping it), so
  * that a caller can tell which transport the default client chose. Exits 1 when a case failed.
  */
-import { GenimixClient, type Transport } from '@genimix/core';
+import { GenimixClient, GenimixValidationError, type Transport } from '@genimix/core';
 import { cases, type EmulatorControl } from './suite.ts';
 
 /** The longest a case may take: a hung case fails instead of holding the run. */
@@ -63,6 +63,21 @@ async function undiciReach(): Promise<string> {
   }
   // Bun answers with a built-in stand-in, resolved to the bare name rather than a file.
   return resolved && !resolved.includes('/') ? `built-in ${resolved} (no package)` : `importable from ${resolved}`;
+}
+
+/**
+ * Whether the core's runtime opens files: an upload from this very file (no image, so refused
+ * before anything is sent) fails on its bytes where files can be read, and on `path` where the
+ * runtime has no file system (the one for Workers and browsers).
+ */
+async function pathUploads(client: GenimixClient): Promise<string> {
+  try {
+    await client.uploadImage({ imageId: 'path-probe', path: new URL(import.meta.url).pathname });
+    return 'sent';
+  } catch (error) {
+    if (!(error instanceof GenimixValidationError)) throw error;
+    return error.field === 'path' ? `refused (${error.message})` : `opened (${error.field} checked)`;
+  }
 }
 
 /** Counts the requests to `origin` that go through the global fetch. */
@@ -134,6 +149,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const transport = await chooseTransport(choice);
   const client = (options = {}) =>
     new GenimixClient({ apiKey, projectId, baseUrl, ...(transport ? { transport } : {}), ...options });
+  console.log(`uploads from a path: ${await pathUploads(client())}`);
   let passed = 0;
   let failed = 0;
   for (const test of cases) {

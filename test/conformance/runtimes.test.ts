@@ -21,6 +21,8 @@ import { cases } from './suite.js';
  */
 const API_KEY = 'sk_conformance_runtimes_7d3e91b0';
 const BIN = path.join(ROOT, 'node_modules', '.bin');
+/** A line run.ts prints: what it found, then one per case. */
+const RUNNER_LINE = /^(runtime|undici|transport|uploads from a path|requests through the global fetch|cases): |^ok {3}/;
 /** run.ts's closing line. */
 const ALL_PASSED = `cases: ${cases.length} of ${cases.length} passed`;
 
@@ -77,11 +79,19 @@ async function installCoreWithoutUndici(dir: string): Promise<void> {
 
 interface Run {
   code: number | null;
+  /** stdout and stderr as they came. */
   output: string;
+  stdout: string;
+  stderr: string;
 }
 
 /** Runs `command` in the app folder with the runner's environment; resolves when it exits. */
-function runIn(command: string, args: readonly string[], projectId: string): Promise<Run> {
+function runIn(
+  command: string,
+  args: readonly string[],
+  projectId: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: app,
@@ -94,18 +104,21 @@ function runIn(command: string, args: readonly string[], projectId: string): Pro
         GENIMIX_API_KEY: API_KEY,
         GENIMIX_PROJECT_ID: projectId,
         GENIMIX_CONFORMANCE_CONTROL: control.url,
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
+    const run: Run = { code: null, output: '', stdout: '', stderr: '' };
     child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
+      run.output += chunk.toString();
+      run.stdout += chunk.toString();
     });
     child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
+      run.output += chunk.toString();
+      run.stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
+    child.on('close', (code) => resolve({ ...run, code }));
   });
 }
 
@@ -119,13 +132,35 @@ function runtimeBinary(name: 'bun' | 'deno'): string {
   return file;
 }
 
+/** `deno run` of the runner, with only the permissions it needs, on the app's node_modules. */
+function denoRun(...flags: string[]): string[] {
+  return [
+    'run',
+    '--allow-net=127.0.0.1',
+    '--allow-read',
+    '--allow-env',
+    '--node-modules-dir=manual',
+    '--no-lock',
+    '--no-prompt',
+    ...flags,
+    'run.ts',
+    '--transport=default',
+  ];
+}
+
 /** What a run printed, checked: every case passed, and the default client went through fetch. */
-function expectPassedThroughFetch(run: Run, runtime: RegExp, undici: RegExp): void {
+function expectPassedThroughFetch(
+  run: Run,
+  runtime: RegExp,
+  undici: RegExp,
+  files = /^uploads from a path: opened \(data checked\)$/m,
+): void {
   expect(run.output, run.output).toContain(ALL_PASSED);
   expect(run.code, run.output).toBe(0);
   expect(run.output).toMatch(runtime);
   expect(run.output).toMatch(undici);
   expect(run.output).toMatch(/^transport: default$/m);
+  expect(run.output).toMatch(files);
   const through = Number(/^requests through the global fetch: (\d+)$/m.exec(run.output)?.[1]);
   expect(through, 'requests the default client sent through fetch').toBeGreaterThan(cases.length);
   expect(run.output).not.toContain(API_KEY);
@@ -140,34 +175,29 @@ describe('the core as published, installed without undici', () => {
   }, 180_000);
 
   it('on Deno (from npm): the default client sends through Deno’s fetch; undici cannot be imported', async () => {
-    const deno = runtimeBinary('deno');
-    const run = await runIn(
-      deno,
-      [
-        'run',
-        '--allow-net=127.0.0.1',
-        '--allow-read',
-        '--allow-env',
-        '--node-modules-dir=manual',
-        '--no-lock',
-        '--no-prompt',
-        'run.ts',
-        '--transport=default',
-      ],
-      'conformance-deno',
-    );
+    const run = await runIn(runtimeBinary('deno'), denoRun(), 'conformance-deno');
     expectPassedThroughFetch(run, /^runtime: deno 2\.9\./m, /^undici: not importable /m);
   }, 180_000);
 
-  it('on Node: the default client falls back to Node’s fetch, silently, when undici is not installed', async () => {
+  it('as on Workers (Deno resolving with the workerd condition): fetch and setTimeout, no file system', async () => {
+    const run = await runIn(runtimeBinary('deno'), denoRun('--conditions=workerd'), 'conformance-workerd');
+    expectPassedThroughFetch(
+      run,
+      /^runtime: deno 2\.9\./m,
+      /^undici: not importable /m,
+      /^uploads from a path: refused \(Uploading from a file path needs Node, Bun or Deno: here, pass the image as data/m,
+    );
+  }, 180_000);
+
+  it('on Node: the default client falls back to Node’s fetch when undici is not installed, saying so on stderr only', async () => {
     const tsx = pathToFileURL(createRequire(path.join(ROOT, 'package.json')).resolve('tsx/esm')).href;
-    const run = await runIn(process.execPath, ['--import', tsx, 'run.ts', '--transport=default'], 'conformance-node');
+    const run = await runIn(process.execPath, ['--import', tsx, 'run.ts', '--transport=default'], 'conformance-node', {
+      GENIMIX_LOG: 'debug',
+    });
     expectPassedThroughFetch(run, /^runtime: node v\d+\./m, /^undici: not importable \(ERR_MODULE_NOT_FOUND\)$/m);
-    // Nothing but the runner's own lines: the fallback logs nothing unless GENIMIX_LOG=debug asks.
-    expect(
-      run.output
-        .split('\n')
-        .filter((line) => line && !/^(runtime|undici|transport|ok {2}|requests|cases):?/.test(line)),
-    ).toEqual([]);
+    // stdout may be a protocol channel (MCP on stdio): the fallback's one line goes to stderr, and
+    // only because GENIMIX_LOG=debug asked for the client's debug lines.
+    expect(run.stdout.split('\n').filter((line) => line && !RUNNER_LINE.test(line))).toEqual([]);
+    expect(run.stderr.match(/undici is not installed: requests go through fetch/g)).toHaveLength(1);
   }, 180_000);
 });

@@ -1,4 +1,10 @@
-import { GenimixAbortError, GenimixConnectionError, GenimixError, GenimixTimeoutError } from '../errors.js';
+import {
+  GenimixAbortError,
+  GenimixConnectionError,
+  GenimixError,
+  GenimixTimeoutError,
+  GenimixValidationError,
+} from '../errors.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport.js';
 import { connectionCode, safeDetail, safeOrigin } from './failure-detail.js';
 
@@ -30,12 +36,16 @@ type StreamingRequestInit = RequestInit & { duplex?: 'half' };
  * runtime decoded (`Content-Encoding`) loses its `Content-Length`, which counted the encoded bytes.
  *
  * Chrome streams request bodies over HTTP/2 only: there, upload bytes or a Blob rather than a stream.
+ *
+ * @throws {GenimixValidationError} field `fetch`: given, and not a function. Its requests throw
+ *   one with field `transport` where the runtime has no fetch and none was given.
  */
 export function createFetchTransport(options: FetchTransportOptions = {}): Transport {
   const given = options.fetch;
   if (given !== undefined && typeof given !== 'function') {
-    throw new TypeError(
-      'createFetchTransport: options.fetch must be a fetch function, or left out for the global one.',
+    throw new GenimixValidationError(
+      'fetch',
+      `createFetchTransport: fetch must be a fetch function, or left out for the global one; got ${typeof given}.`,
     );
   }
   return {
@@ -44,8 +54,10 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
       // "Illegal invocation".
       const send = given ?? globalThis.fetch;
       if (typeof send !== 'function') {
-        throw new GenimixConnectionError(
-          `${req.method} ${safeOrigin(req.url)} cannot be sent: this runtime has no fetch. Pass fetch to createFetchTransport, or another transport to GenimixClient.`,
+        // Not a connection error, which would be retried: nothing will change by the next attempt.
+        throw new GenimixValidationError(
+          'transport',
+          'This runtime has no fetch: pass fetch to createFetchTransport, or another transport to GenimixClient.',
         );
       }
       return new FetchExchange(req).send(send);
