@@ -199,6 +199,39 @@ export const cases: readonly ConformanceCase[] = [
     },
   },
   {
+    name: 'uploadImage from a re-openable body ({ size, open }): streamed with its size, opened again for a retry',
+    async run(env) {
+      const data = pngOfSize(300_000);
+      let opened = 0;
+      await env.emulator.addFault({
+        kind: 'status',
+        status: 503,
+        retryAfter: '0',
+        route: 'upload',
+        imageId: 'reopened',
+      });
+      const sent = await env.client().uploadImage({
+        imageId: 'reopened',
+        data: {
+          size: data.length,
+          async *open() {
+            opened++;
+            for (let offset = 0; offset < data.length; offset += 32 * 1024)
+              yield data.slice(offset, offset + 32 * 1024);
+          },
+        },
+      });
+      assert.equal(sent.size, data.length);
+      assert.ok(opened >= 2, `opened ${opened} time(s)`);
+      const attempts = (await env.emulator.requests('reopened')).filter((r) => r.method === 'PUT');
+      assert.deepEqual(
+        attempts.map((r) => r.status),
+        [503, 200],
+      );
+      assertSameBytes((await env.client().getImage({ imageId: 'reopened' })).data, data, 'getImage');
+    },
+  },
+  {
     name: 'a streamed upload and a streamed download of 6 MiB',
     async run(env) {
       const client = env.client();
