@@ -62,6 +62,11 @@ export interface LocalIssuer {
   rotate(keepOld?: boolean): Promise<void>;
   /** While set, every request is answered with this HTTP status (an issuer in trouble). */
   failWith: number | undefined;
+  /**
+   * Leaves JWKS requests unanswered (a slow issuer) until `release()`: `asked` settles when the
+   * first one arrives, so a test can act while a token's check waits on the issuer.
+   */
+  holdKeys(): { asked: Promise<void>; release(): void };
   /** Stops listening and drops connections: connections are refused, as from a down issuer. */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -97,6 +102,7 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
   let metadataFetches = 0;
   const requests: string[] = [];
   const state = { failWith: undefined as number | undefined };
+  let held: { arrived: () => void; answers: Array<() => void> } | undefined;
 
   let origin = '';
   const metadata = (): Record<string, unknown> => {
@@ -130,7 +136,13 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
     if (url.pathname === '/jwks') jwksFetches++;
     if (state.failWith !== undefined) return json(state.failWith, { error: 'server_error' });
     if (url.pathname === metadataPath) return json(200, metadata());
-    if (url.pathname === '/jwks') return json(200, { keys: published.map((k) => k.jwk) });
+    if (url.pathname === '/jwks') {
+      const answer = () => json(200, { keys: published.map((k) => k.jwk) });
+      if (!held) return answer();
+      held.arrived();
+      held.answers.push(answer);
+      return;
+    }
     return json(404, { error: 'not_found' });
   });
   const listen = (port: number) =>
@@ -178,6 +190,19 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
     },
     set failWith(status: number | undefined) {
       state.failWith = status;
+    },
+    holdKeys() {
+      let arrived = () => {};
+      const asked = new Promise<void>((resolve) => (arrived = resolve));
+      const hold = { arrived, answers: [] as Array<() => void> };
+      held = hold;
+      return {
+        asked,
+        release() {
+          if (held === hold) held = undefined;
+          for (const answer of hold.answers.splice(0)) answer();
+        },
+      };
     },
     issue: (claims) => sign(claims, current.privateKey, current.kid),
     async issueWithForeignKey(claims, kid = current.kid) {

@@ -142,6 +142,13 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
         },
       );
     }
+    // In flight from here, not from when its body is read: a request whose token is being
+    // checked when SIGTERM comes (OAuth may wait seconds on the issuer) is answered, not dropped.
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
 
     let authInfo: AuthInfo | undefined;
     if (gate) {
@@ -164,11 +171,6 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
       );
     }
 
-    inFlight++;
-    res.once('close', () => {
-      inFlight--;
-      if (inFlight === 0) idle?.();
-    });
     for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
     if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
     await serveMcp(req, res);

@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createEmulator, type Emulator } from '@genimix/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_BIN } from '../../scripts/mcp-client.js';
+import { startLocalIssuer } from '../helpers/oauth-issuer.js';
+
+// genimix-mcp --http under hostile or odd requests, through the built bin (needs `pnpm build`):
+// real signals for the drain.
+
+const API_KEY = 'sk_test_hostile_0123456789';
+const LIST_TOOLS = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+
+interface RunningServer {
+  child: ChildProcess;
+  url: URL;
+  port: number;
+  stderr(): string;
+}
+
+let emulator: Emulator;
+const started: ChildProcess[] = [];
+
+beforeAll(async () => {
+  emulator = await createEmulator({ port: 0, apiKeys: [API_KEY] });
+});
+
+afterAll(async () => {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  }
+  await emulator?.close();
+});
+
+function spawnServer(env: Record<string, string>, args: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [SERVER_BIN, '--http', '--port', '0', ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      GENIMIX_API_KEY: API_KEY,
+      GENIMIX_PROJECT_ID: 'hostile',
+      GENIMIX_BASE_URL: emulator.url,
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  started.push(child);
+  return child;
+}
+
+/** The built bin in --http mode, once its start line names the endpoint. */
+async function startServer(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
+  const child = spawnServer(env, args);
+  let stderr = '';
+  const url = await new Promise<URL>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = /Streamable HTTP on (http:\/\/\S+\/mcp);/.exec(stderr);
+      if (found?.[1]) resolve(new URL(found[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`genimix-mcp exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { child, url, port: Number(url.port), stderr: () => stderr };
+}
+
+describe('genimix-mcp --http, drain', () => {
+  it('answers a request still being authenticated when SIGTERM arrives, rather than dropping it', async () => {
+    const issuer = await startLocalIssuer();
+    const audience = 'https://genimix-mcp.example.test/mcp';
+    try {
+      const server = await startServer({
+        GENIMIX_MCP_OAUTH_ISSUER: issuer.url,
+        GENIMIX_MCP_OAUTH_AUDIENCE: audience,
+        GENIMIX_MCP_DRAIN_MS: '20000',
+      });
+      const token = await issuer.issue({ aud: audience });
+      const hold = issuer.holdKeys();
+      const answer = fetch(server.url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: LIST_TOOLS,
+      }).then(
+        async (response) => ({ status: response.status, body: await response.text() }),
+        (error: Error) => ({ status: 0, body: String((error.cause as Error | undefined)?.message ?? error) }),
+      );
+      // The token's check waits on the issuer's keys: the request has arrived, and is in flight.
+      await hold.asked;
+      const exited = once(server.child, 'exit');
+      const draining = new Promise<void>((resolve) => {
+        const check = () => (server.stderr().includes('SIGTERM: draining') ? resolve() : undefined);
+        server.child.stderr?.on('data', check);
+        check();
+      });
+      server.child.kill('SIGTERM');
+      await draining;
+      hold.release();
+      const { status, body } = await answer;
+      expect(status, body).toBe(200);
+      expect(body).toContain('generate_image');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      expect(server.stderr()).toContain('SIGTERM: draining 1 request(s) in flight');
+    } finally {
+      await issuer.close();
+    }
+  });
+});
