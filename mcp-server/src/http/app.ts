@@ -18,6 +18,7 @@ import {
   type HttpSettings,
   readClientKey,
 } from './options.js';
+import { checkRequestLine } from './request-line.js';
 
 /** The MCP endpoint's path. */
 export const MCP_PATH = '/mcp';
@@ -56,9 +57,10 @@ export interface HttpApp {
  * `createMcpHandler`, nothing kept between requests but generations still running), so that
  * any request may reach any process behind a load balancer.
  *
- * Every request is checked, in order: Host (DNS rebinding: a page on evil.example that resolves
- * to this address still names evil.example), Origin (a browser page of another site), then for
- * `/mcp` the draining state, the auth gate, the client's Genimix key headers and the body's
+ * Every request is checked, in order: the request line (one well-formed Host; an absolute-form
+ * target's host), Host (DNS rebinding: a page on evil.example that resolves to this address
+ * still names evil.example), Origin (a browser page of another site), then for `/mcp` the
+ * draining state, the auth gate, the client's Genimix key headers and the body's
  * declared size: all before the body is read, so an unauthenticated client cannot make the
  * server buffer 72 MiB.
  */
@@ -109,6 +111,8 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
   let idle: (() => void) | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const malformed = checkRequestLine(req, settings.allowedHosts);
+    if (malformed) return send(res, rpcError(malformed.status, malformed.message));
     if (!checkHost(req, res) || !checkOrigin(req, res)) return;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const head = headRequest(req, url);
