@@ -69,23 +69,31 @@ async function startServer(env: Record<string, string>, args: string[] = []): Pr
 }
 
 /**
- * Sends `request` as is on a new connection and reads until the server closes it. Ask for
- * `Connection: close` in `request` so that it does.
+ * Sends `request` as is on a new connection and reads the whole response (by its Content-Length,
+ * its last chunk, or the server's close), then closes the connection.
  */
 function rawExchange(port: number, request: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let text = '';
+    const done = () => {
+      socket.destroy();
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text });
+    };
     socket.on('data', (chunk) => {
       text += chunk.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
+      if (length ? text.length - end - 4 >= Number(length[1]) : text.endsWith('\r\n0\r\n\r\n')) done();
     });
     socket.on('error', reject);
-    socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text }));
+    socket.on('close', done);
     socket.write(request);
   });
 }
 
-/** A POST of tools/list to /mcp as raw text, with `lines` (header lines) and `Connection: close`. */
+/** A POST of tools/list to /mcp as raw text, with `lines` (header lines). */
 function rawPost(target: string, lines: string[]): string {
   return [
     `POST ${target} HTTP/1.1`,
@@ -159,6 +167,54 @@ describe('genimix-mcp --http, request targets and Host headers', () => {
     expect(text).toMatch(/Host/);
     expect(text).not.toContain('generate_image');
     expect(server.stderr()).toBe(before);
+  });
+
+  it.each([
+    ['without a token (401)', [], 401],
+    ['with a Host not accepted (403)', [`Authorization: Bearer ${TOKEN}`], 403],
+    ['declaring more than the limit (413)', [`Authorization: Bearer ${TOKEN}`], 413],
+  ])('closes the connection of a refused request %s instead of reading its body', async (name, lines, status) => {
+    // A client refused before its body is read could otherwise stream gigabytes into the
+    // server, which reads and discards them to keep the connection alive.
+    const declared = status === 413 ? 1024 * 1024 * 1024 : 256 * 1024 * 1024;
+    const host = status === 403 ? 'evil.example' : `127.0.0.1:${server.port}`;
+    const socket = net.connect(server.port, '127.0.0.1');
+    let head = '';
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+    });
+    socket.on('error', () => {});
+    // Not once(): it would reject with the write error (EPIPE) that the server's close causes.
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      [
+        'POST /mcp HTTP/1.1',
+        `Host: ${host}`,
+        ...lines,
+        'Content-Type: application/json',
+        `Content-Length: ${declared}`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let written = 0;
+    // Write until the server closes, or until far more than socket buffers hold.
+    while (!socket.destroyed && written < 64 * 1024 * 1024) {
+      written += chunk.length;
+      if (!socket.write(chunk)) await Promise.race([once(socket, 'drain').catch(() => {}), closed]);
+    }
+    const stillOpen = !socket.destroyed;
+    socket.destroy();
+    await closed;
+    expect(stillOpen, `${name}: the server kept reading ${written} bytes`).toBe(false);
+    if (head) expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    // The server is fine, and serves the next client.
+    const next = await rawExchange(
+      server.port,
+      rawPost('/mcp', [`Host: 127.0.0.1:${server.port}`, `Authorization: Bearer ${TOKEN}`]),
+    );
+    expect(next.status).toBe(200);
   });
 });
 

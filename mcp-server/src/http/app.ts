@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport } from '@genimix/core';
-import { hostHeaderValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
-import { type AuthInfo, createMcpHandler, type McpRequestContext } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import {
+  type AuthInfo,
+  createMcpHandler,
+  type McpRequestContext,
+  validateHostHeader,
+  validateOriginHeader,
+} from '@modelcontextprotocol/server';
 import { version } from '../../package.json';
 import type { ServerConfig } from '../config.js';
 import { Generations } from '../generations.js';
@@ -65,8 +71,6 @@ export interface HttpApp {
  * server buffer 72 MiB.
  */
 export function createHttpApp({ settings, config, gate, transport }: HttpAppOptions): HttpApp {
-  const checkHost = hostHeaderValidation(settings.allowedHosts);
-  const checkOrigin = originValidation(settings.allowedOrigins);
   const shutdown = new AbortController();
   // Generations outlive the request that started them; with client keys, each key has its own,
   // so one user can never wait on (or learn of) another user's generation.
@@ -113,7 +117,10 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const malformed = checkRequestLine(req, settings.allowedHosts);
     if (malformed) return send(res, rpcError(malformed.status, malformed.message));
-    if (!checkHost(req, res) || !checkOrigin(req, res)) return;
+    const host = validateHostHeader(req.headers.host, settings.allowedHosts);
+    if (!host.ok) return send(res, rpcError(403, host.message));
+    const origin = validateOriginHeader(req.headers.origin, settings.allowedOrigins);
+    if (!origin.ok) return send(res, rpcError(403, origin.message));
     const url = new URL(req.url ?? '/', 'http://localhost');
     const head = headRequest(req, url);
     const cors = corsHeaders(req.headers.origin);
@@ -257,14 +264,34 @@ function rpcError(status: number, message: string): Response {
   return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status });
 }
 
-/** Writes a small, complete web `Response` (never a stream) to a Node response. */
+/**
+ * The most of a request's body still to come that an answer given before reading it lets the
+ * server read and discard, in bytes, to keep the connection.
+ */
+const DISCARDED_BODY_BYTES = 64 * 1024;
+
+/**
+ * Writes a small, complete web `Response` (never a stream) to a Node response. The request's body
+ * is never read here: when more than {@link DISCARDED_BODY_BYTES} of it (or a chunked body) is
+ * still to come, the connection is closed after the answer, for Node would otherwise read and
+ * discard all of it, however large, to keep the connection: a client refused before its body is
+ * read could stream gigabytes in. A small rest is read, so that a client still writing it is not
+ * reset before it reads the answer.
+ */
 function send(res: ServerResponse, response: Response, extra: Record<string, string> = {}): void {
   void response.arrayBuffer().then((body) => {
     const headers: Record<string, string> = { ...extra };
     response.headers.forEach((value, name) => {
       headers[name] = value;
     });
+    if (largeBodyUnread(res.req)) headers.connection = 'close';
     res.writeHead(response.status, headers);
     res.end(Buffer.from(body));
   });
+}
+
+function largeBodyUnread(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const declared = Number(req.headers['content-length']);
+  return !(declared <= DISCARDED_BODY_BYTES);
 }
