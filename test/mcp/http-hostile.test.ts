@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
-import net from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVER_BIN } from '../../scripts/mcp-client.js';
@@ -66,6 +66,20 @@ async function startServer(env: Record<string, string>, args: string[] = []): Pr
     child.once('exit', (code) => reject(new Error(`genimix-mcp exited (${code}) before listening:\n${stderr}`)));
   });
   return { child, url, port: Number(url.port), stderr: () => stderr };
+}
+
+/** Runs the bin expecting it to fail at start: its exit code and stderr. */
+async function failedStart(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawnServer(env, args);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stderr };
 }
 
 /**
@@ -262,5 +276,39 @@ describe('genimix-mcp --http, drain', () => {
     } finally {
       await issuer.close();
     }
+  });
+});
+
+describe('genimix-mcp --http, where it listens', () => {
+  it('says which flag to change when the port is in use, and exits 1', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stderr } = await failedStart({}, ['--port', String(port)]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`--port ${port}`);
+      expect(stderr).toMatch(/in use/);
+      expect(stderr).toMatch(/--port 0/);
+      expect(stderr).not.toContain('Error: listen');
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('says which flag to change when the address is not one of this machine, and exits 1', async () => {
+    // 192.0.2.0/24 is reserved for documentation (RFC 5737): no machine has it.
+    const { code, stderr } = await failedStart({ GENIMIX_MCP_TOKENS: TOKEN }, ['--host', '192.0.2.1']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('--host 192.0.2.1');
+    expect(stderr).toMatch(/not an address of this machine/);
+    expect(stderr).not.toContain(TOKEN);
+  });
+
+  it('takes an IPv6 address in brackets, as URLs write it', async () => {
+    const server = await startServer({}, ['--host', '[::1]']);
+    expect(server.url.hostname).toBe('[::1]');
+    const response = await fetch(new URL('/healthz', server.url));
+    expect(response.status).toBe(200);
   });
 });

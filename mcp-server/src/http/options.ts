@@ -55,7 +55,8 @@ export function readHttpSettings(
   flags: { host?: string | undefined; port?: string | undefined },
   env: NodeJS.ProcessEnv,
 ): HttpSettings {
-  const host = flags.host?.trim() || '127.0.0.1';
+  // An IPv6 address may come in brackets, as URLs write it: listen() wants it bare.
+  const host = flags.host?.trim().replace(/^\[(.+)\]$/, '$1') || '127.0.0.1';
   const port = readPort(flags.port);
   const publicUrl = readPublicUrl(env.GENIMIX_MCP_PUBLIC_URL);
   const auth = readAuth(env);

@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config.js';
 import { logError } from '../log.js';
 import { setPreviewConcurrency } from '../preview.js';
 import { createHttpApp, MCP_PATH } from './app.js';
+import { listenProblem } from './listen.js';
 import { createAuthGate, type HttpSettings } from './options.js';
 
 /** Time kept at the end of a drain for the answers to go out, in ms. */
@@ -16,14 +17,19 @@ const ANSWER_MARGIN_MS = 2_000;
  * drains: stops accepting connections, lets calls in flight finish for up to `drainMs` (those
  * still waiting on a generation near the end answer "pending", and the generation gets the rest
  * of the time), then exits 0.
- * @throws {ConfigError} from the auth gate's settings; the listen error (`EADDRINUSE`, `EACCES`)
+ * @throws {ConfigError} from the auth gate's settings, or naming `--host` or `--port` when it cannot
+ *   listen there (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, an unknown host name); another listen error as it is
  */
 export async function serveHttp(settings: HttpSettings, config: ServerConfig): Promise<void> {
   // Keep-alive outlasts the 60 s idle time-out of common load balancers, so that they, not we,
   // close idle connections (else a request can race our close and fail).
   const server = createServer({ keepAliveTimeout: 65_000 });
   server.listen(settings.port, settings.host);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    throw listenProblem(error, settings.host, settings.port);
+  }
   const port = (server.address() as AddressInfo).port;
   const bound = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const resourceUrl = settings.publicUrl ?? new URL(`http://${bound}:${port}${MCP_PATH}`);
