@@ -53,7 +53,10 @@ export function createGenimixServer({
   const server = new McpServer(
     { name: 'genimix', title: 'Genimix', version },
     {
-      capabilities: { tools: {}, resources: {} },
+      // The tools and resources never change: saying so (the SDK would claim listChanged) makes a
+      // 2026 client's subscriptions/listen end at once, instead of holding an HTTP connection,
+      // and the drain after SIGTERM, open with nothing ever to send.
+      capabilities: { tools: { listChanged: false }, resources: { listChanged: false } },
       instructions:
         'Genimix generates images from prompts with Google, OpenAI and Stability models, and stores them per project under an imageId. ' +
         'generate_image costs tokens; list_models, get_image, upload_image and delete_image are free. ' +

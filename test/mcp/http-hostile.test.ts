@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { createEmulator, type Emulator } from '@genimix/emulator';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVER_BIN } from '../../scripts/mcp-client.js';
 import { startLocalIssuer } from '../helpers/oauth-issuer.js';
@@ -275,6 +276,34 @@ describe('genimix-mcp --http, drain', () => {
       expect(server.stderr()).toContain('SIGTERM: draining 1 request(s) in flight');
     } finally {
       await issuer.close();
+    }
+  });
+  it('lets a 2026 client open no subscriptions/listen stream that would hold the drain open', async () => {
+    // The tools and resources never change, so there is nothing to listen to: a stream honoured
+    // for "list changed" would stay open until the drain's time is up, and be cut then.
+    const server = await startServer({ GENIMIX_MCP_TOKENS: TOKEN, GENIMIX_MCP_DRAIN_MS: '20000' });
+    const client = new Client(
+      { name: 'genimix-hostile-test', version: '0.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(
+      new StreamableHTTPClientTransport(server.url, {
+        requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } },
+      }),
+    );
+    try {
+      const subscription = await client.listen({ toolsListChanged: true, resourcesListChanged: true });
+      expect(subscription.honoredFilter).toEqual({});
+      expect(await subscription.closed).toBe('graceful');
+
+      const exited = once(server.child, 'exit');
+      server.child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code).toBe(0);
+      expect(server.stderr()).toContain('SIGTERM: draining 0 request(s) in flight');
+      expect(server.stderr()).not.toContain('drain time');
+    } finally {
+      await client.close();
     }
   });
 });
