@@ -54,6 +54,11 @@ export interface LocalIssuer {
   issue(claims: TokenClaims): Promise<string>;
   /** A token signed with a key the issuer does not publish, under `kid` (default: the current key's, to pose as it). */
   issueWithForeignKey(claims: TokenClaims, kid?: string): Promise<string>;
+  /**
+   * A token whose header names no key (no `kid`), as some issuers sign them: with the current key,
+   * or with a key the issuer does not publish when `foreign`.
+   */
+  issueWithoutKid(claims: TokenClaims, foreign?: boolean): Promise<string>;
   /** An HS256 token whose HMAC secret is the issuer's public key (SPKI PEM): the classic algorithm-confusion forgery. */
   forgeWithPublicKey(claims: TokenClaims): Promise<string>;
   /** An unsigned token (`alg: none`). */
@@ -208,6 +213,10 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
     async issueWithForeignKey(claims, kid = current.kid) {
       const { privateKey } = await generateKeyPair(alg);
       return sign(claims, privateKey, kid);
+    },
+    async issueWithoutKid(claims, foreign = false) {
+      const key = foreign ? (await generateKeyPair(alg)).privateKey : current.privateKey;
+      return new SignJWT(payloadOf(claims)).setProtectedHeader({ alg, typ: 'at+jwt' }).sign(key);
     },
     async forgeWithPublicKey(claims) {
       const secret = new TextEncoder().encode(await exportSPKI(current.publicKey));

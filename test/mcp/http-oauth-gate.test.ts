@@ -293,6 +293,20 @@ describe('oauthGate across issuers', () => {
     await expectRefused(await gate.authenticate(mcpRequest(old)), /key the issuer does not publish/);
   });
 
+  it('verifies a token without kid against each published key of its algorithm (an issuer mid-rotation)', async () => {
+    const issuer = await start();
+    await issuer.rotate(true);
+    const gate = oauthGate({ issuer: issuer.url, audience: AUDIENCE, resourceUrl: RESOURCE });
+    // Two ES256 keys are published and the token names neither: jose leaves trying each to the caller.
+    const token = await issuer.issueWithoutKid({ aud: AUDIENCE, sub: 'no-kid' });
+    expect(await gate.authenticate(mcpRequest(token))).toMatchObject({ clientId: 'no-kid' });
+    const foreign = await issuer.issueWithoutKid({ aud: AUDIENCE }, true);
+    await expectRefused(await gate.authenticate(mcpRequest(foreign)), /signature does not verify/);
+    // The claims are still checked once a key verifies the signature.
+    const elsewhere = await issuer.issueWithoutKid({ aud: 'https://another-server.example.test/mcp' });
+    await expectRefused(await gate.authenticate(mcpRequest(elsewhere)), /not issued for this server/);
+  });
+
   it('answers 503 while the issuer is down, asks it at most once per retry delay, and recovers', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     const issuer = await start();

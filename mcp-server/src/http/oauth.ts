@@ -11,7 +11,7 @@ import {
   oauthMetadataResponse,
   verifyBearerToken,
 } from '@modelcontextprotocol/server';
-import { errors, type JWTPayload, jwtVerify } from 'jose';
+import { errors, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
 import { ConfigError } from '../config.js';
 import type { AuthGate } from './auth.js';
 import { IssuerUnavailableError, isLoopbackUrl, issuerKeys } from './oauth-issuer.js';
@@ -148,13 +148,13 @@ export function oauthGate(options: OAuthGateOptions): AuthGate {
     async verifyAccessToken(token: string): Promise<AuthInfo> {
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, keys.getKey, {
+        payload = await verifyJwt(token, keys.getKey, {
           issuer,
           audience,
           algorithms: [...OAUTH_ALGORITHMS],
           requiredClaims: ['exp'],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        }));
+        });
       } catch (error) {
         if (error instanceof errors.JOSEError) throw new OAuthError(OAuthErrorCode.InvalidToken, rejection(error));
         throw error;
@@ -205,6 +205,29 @@ export function oauthGate(options: OAuthGateOptions): AuthGate {
     },
     description: `OAuth access tokens from ${issuer} for audience ${audience} (GENIMIX_MCP_OAUTH_ISSUER)`,
   };
+}
+
+/**
+ * jose's `jwtVerify` with the issuer's keys, also for a token whose header names no key (no
+ * `kid`) while the issuer publishes several of its algorithm, as during a key rotation: jose
+ * then throws `JWKSMultipleMatchingKeys` and leaves trying each key to the caller.
+ * @returns the verified claims
+ * @throws jose's errors, as `jwtVerify`; `JWSSignatureVerificationFailed` when no published key verifies
+ */
+async function verifyJwt(token: string, getKey: JWTVerifyGetKey, options: JWTVerifyOptions): Promise<JWTPayload> {
+  try {
+    return (await jwtVerify(token, getKey, options)).payload;
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    for await (const key of error) {
+      try {
+        return (await jwtVerify(token, key, options)).payload;
+      } catch (failure) {
+        if (!(failure instanceof errors.JWSSignatureVerificationFailed)) throw failure;
+      }
+    }
+    throw new errors.JWSSignatureVerificationFailed();
+  }
 }
 
 /** 503 for a request whose token cannot be checked now; the client should retry, not sign in again. */
