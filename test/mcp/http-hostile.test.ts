@@ -231,6 +231,27 @@ describe('genimix-mcp --http, request targets and Host headers', () => {
     );
     expect(next.status).toBe(200);
   });
+
+  it.each([
+    ['25,000 array elements', `{"a":[0${',0'.repeat(25_000)}]}`],
+    ['arrays nested 25,000 deep', `{"a":${'['.repeat(25_000)}${']'.repeat(25_000)}}`],
+  ])('refuses a message of %s before parsing it, and serves the next', async (_name, args) => {
+    // Each member or element costs the SDK's schema checks some microseconds with the event loop
+    // blocked: 2 million of them held the process for a minute, for every client. (Bodies under
+    // 64 KiB, so that the refusal keeps the connection and the client reads it.)
+    const call = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"list_models","arguments":${args}}}`;
+    const headers = {
+      authorization: `Bearer ${TOKEN}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    const refused = await fetch(server.url, { method: 'POST', headers, body: call });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/more than 20000 members and elements/);
+    const next = await fetch(server.url, { method: 'POST', headers, body: LIST_TOOLS });
+    expect(next.status).toBe(200);
+    expect(await next.text()).toContain('generate_image');
+  });
 });
 
 describe('genimix-mcp --http, drain', () => {

@@ -14,9 +14,9 @@ import type { ServerConfig } from '../config.js';
 import { Generations } from '../generations.js';
 import { logError } from '../log.js';
 import { createGenimixServer, MAX_MESSAGE_BYTES } from '../server.js';
-import { formatBytes } from '../text.js';
 import type { AuthGate } from './auth.js';
 import { corsHeaders, preflightResponse } from './cors.js';
+import { readMessageBody, tooLargeMessage, withBody } from './message-body.js';
 import {
   CLIENT_KEY_HEADER,
   CLIENT_PROJECT_HEADER,
@@ -68,7 +68,8 @@ export interface HttpApp {
  * still names evil.example), Origin (a browser page of another site), then for `/mcp` the
  * draining state, the auth gate, the client's Genimix key headers and the body's
  * declared size: all before the body is read, so an unauthenticated client cannot make the
- * server buffer 72 MiB.
+ * server buffer 72 MiB. The body, read whole, is checked for its size and its JSON structure
+ * (see `MAX_STRUCTURE_BYTES`) before the SDK parses it.
  */
 export function createHttpApp({ settings, config, gate, transport }: HttpAppOptions): HttpApp {
   const shutdown = new AbortController();
@@ -172,19 +173,20 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
 
     const declared = Number(req.headers['content-length']);
     if (declared > MAX_MESSAGE_BYTES) {
-      return send(
-        res,
-        rpcError(
-          413,
-          `The request body is ${formatBytes(declared)}; this server accepts at most ${formatBytes(MAX_MESSAGE_BYTES)} (${MAX_MESSAGE_BYTES} bytes), room for an image of up to 50 MiB as base64. Upload a smaller image.`,
-        ),
-        cors,
-      );
+      return send(res, rpcError(413, tooLargeMessage(declared, MAX_MESSAGE_BYTES)), cors);
     }
 
     for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
-    if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
-    await serveMcp(req, res);
+    if (req.method !== 'POST') {
+      if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
+      return serveMcp(req, res);
+    }
+    // Read here rather than by the SDK, to refuse a body whose mere shape would hold the event
+    // loop for everyone (see MAX_STRUCTURE_BYTES) before anything parses it.
+    const read = await readMessageBody(req, MAX_MESSAGE_BYTES);
+    if (!read) return;
+    if ('status' in read) return send(res, rpcError(read.status, read.message));
+    await serveMcp(withBody(req, read.chunks, authInfo), res);
   }
 
   return {
