@@ -40,8 +40,9 @@ Example (Claude Code):
   claude mcp add genimix -e GENIMIX_API_KEY=sk_... -e GENIMIX_PROJECT_ID=my-project -- npx -y @genimix/mcp-server
 
 Example (remote, behind a TLS proxy):
-  GENIMIX_MCP_TOKENS=$(openssl rand -hex 32) GENIMIX_MCP_PUBLIC_URL=https://mcp.example.com/mcp \\
+  export GENIMIX_MCP_TOKEN=$(openssl rand -hex 32)   # give this to the clients
+  GENIMIX_MCP_TOKENS=$GENIMIX_MCP_TOKEN GENIMIX_MCP_PUBLIC_URL=https://mcp.example.com/mcp \\
     genimix-mcp --http --port 3000
-  claude mcp add --transport http genimix https://mcp.example.com/mcp --header "Authorization: Bearer <token>"
+  claude mcp add --transport http genimix https://mcp.example.com/mcp --header "Authorization: Bearer $GENIMIX_MCP_TOKEN"
 `;
 }

@@ -42,7 +42,8 @@ export async function serveHttp(settings: HttpSettings, config: ServerConfig): P
   const project = config.apiKey ? `project "${config.projectId}"` : 'no key of its own (each request brings one)';
   logError(
     `serving ${project} at ${config.baseUrl} over Streamable HTTP on http://${bound}:${port}${MCP_PATH}; ` +
-      `auth: ${gate?.description ?? 'none (loopback only)'}; client keys: ${settings.clientKeys ? 'allowed' : 'not accepted'}`,
+      `auth: ${gate?.description ?? 'none (loopback only)'}; client keys: ${settings.clientKeys ? 'allowed' : 'not accepted'}` +
+      (settings.publicUrl ? `; public URL ${settings.publicUrl.href}` : ''),
   );
 
   let draining = false;

@@ -78,7 +78,7 @@ export async function imageResult(
     lines.push(
       preview.original
         ? `The image (${what}) is shown as it is.`
-        : `Shown is a preview, ${preview.width}×${preview.height} ${typeName(preview.mimeType)}, ${formatBytes(preview.size)}, of the full image (${what}), which is too large to show here.`,
+        : `Shown is a preview, ${preview.width}×${preview.height} ${typeName(preview.mimeType)}, ${formatBytes(preview.size)}, of the full image (${what}), which is over the ${formatBytes(config.previewMaxBytes)} an image result shows.`,
     );
   }
 

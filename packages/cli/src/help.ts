@@ -25,7 +25,7 @@ Exit codes:
 
 Examples:
   export GENIMIX_API_KEY=sk_...  GENIMIX_PROJECT_ID=my-project
-  genimix generate "A lighthouse at dusk, oil painting" -o lighthouse.png
+  genimix generate "A lighthouse at dusk, oil painting" --id lighthouse -o lighthouse.png
   genimix generate --from prompts.txt --out-dir images --concurrency 4
   genimix get lighthouse -o - | convert - -resize 50% small.png
   genimix upload photo.jpg --id holiday-1 --json

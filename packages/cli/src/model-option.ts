@@ -10,6 +10,8 @@ export interface ModelChoice {
   key: string;
   /** False for a model the catalog does not list: sent all the same (the server decides). */
   known: boolean;
+  /** False for one the catalog lists as coming soon: sent all the same, with a note. */
+  available: boolean;
 }
 
 /** `--model`'s default: the catalog's default model. */
@@ -27,7 +29,13 @@ export function parseModel(value: string | undefined): ModelChoice {
   if (slash < 0) {
     const byId = findModelById(text);
     if (byId)
-      return { provider: byId.provider, modelId: byId.modelId, key: `${byId.provider}/${byId.modelId}`, known: true };
+      return {
+        provider: byId.provider,
+        modelId: byId.modelId,
+        key: `${byId.provider}/${byId.modelId}`,
+        known: true,
+        available: byId.available,
+      };
   }
   const provider = text.slice(0, slash);
   const modelId = text.slice(slash + 1);
@@ -37,5 +45,12 @@ export function parseModel(value: string | undefined): ModelChoice {
       `--model must be provider/modelId, such as ${DEFAULT_MODEL_KEY}; got ${JSON.stringify(text.slice(0, 80))}. Run genimix models for the list.`,
     );
   }
-  return { provider, modelId, key: `${provider}/${modelId}`, known: findModel(provider, modelId) !== undefined };
+  const entry = findModel(provider, modelId);
+  return {
+    provider,
+    modelId,
+    key: `${provider}/${modelId}`,
+    known: entry !== undefined,
+    available: entry?.available ?? false,
+  };
 }

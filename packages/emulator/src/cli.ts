@@ -149,6 +149,12 @@ async function main(opts: CliOptions): Promise<void> {
   process.stdout.write(
     `Genimix emulator listening on ${emulator.url} (${keyCount} API key${keyCount === 1 ? '' : 's'}; ${where}${describeGenerate(opts)}${faults})\n`,
   );
+  // The default key is no secret (it is in the docs): say it, so a first user knows what to set.
+  if (opts.apiKey === undefined) {
+    process.stdout.write(
+      `Point a client at it with GENIMIX_BASE_URL=${emulator.url} GENIMIX_API_KEY=${DEFAULT_API_KEY} (any project id).\n`,
+    );
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

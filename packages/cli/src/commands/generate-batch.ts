@@ -34,6 +34,8 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
   const outDir = await outputFolder(options.outDir, ctx.cwd);
   if (!model.known)
     ctx.reporter.note(`Note: ${model.key} is not in the catalog (genimix models); sending it as given.`);
+  else if (!model.available)
+    ctx.reporter.note(`Note: the catalog marks ${model.key} as coming soon (genimix models); Genimix may refuse it.`);
 
   const settled: LineOutcome[] = [];
   const bar = await startBatchBar(ctx.mode, lines.length);

@@ -33,6 +33,8 @@ export async function generateCommand(
   const destination = await resolveDestination(options.output, ctx.cwd, process.stdout.isTTY === true);
   if (!model.known)
     ctx.reporter.note(`Note: ${model.key} is not in the catalog (genimix models); sending it as given.`);
+  else if (!model.available)
+    ctx.reporter.note(`Note: the catalog marks ${model.key} as coming soon (genimix models); Genimix may refuse it.`);
   let stage: 'generating' | 'downloading' = 'generating';
   const fetchLater = `genimix get ${imageId}${options.output === undefined ? '' : ' -o FILE'}`;
   return runSingle(ctx, {
