@@ -35,6 +35,48 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/**
+ * Registers a child process for cleanup: it is SIGKILLed if still alive when this process ends
+ * (whichever way it ends). Returns the child, for chaining.
+ */
+export function trackChild<T extends ChildProcess>(child: T): T {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** A tracked child process's stderr tail, its exit, and a stop that ends in SIGKILL. */
+export interface Supervised {
+  /** The last 8 KiB of its stderr (when piped), for an error report. */
+  stderr(): string;
+  /** Resolves when it has exited. */
+  readonly exited: Promise<void>;
+  /** Sends `signal` unless it has exited already, then SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(signal: NodeJS.Signals, graceMs: number): Promise<void>;
+}
+
+/** Tracks `child` for cleanup (see {@link trackChild}) and keeps its stderr's tail, always draining the pipe. */
+export function supervise(child: ChildProcess): Supervised {
+  trackChild(child);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8192);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    stderr: () => stderr,
+    exited,
+    async stop(signal, graceMs) {
+      if (!isAlive(child)) return;
+      child.kill(signal);
+      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
 /** A new temporary folder, removed when the process ends (whichever way it ends). */
 export function makeTempDir(prefix: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -68,7 +110,8 @@ export function runBench(main: () => Promise<number>, finish: () => Promise<void
     });
 }
 
-function isAlive(child: ChildProcess): boolean {
+/** Whether a child process has neither exited nor been ended by a signal yet. */
+export function isAlive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
@@ -91,14 +134,7 @@ export interface EmulatorProcess {
 export async function startEmulator(args: readonly string[]): Promise<EmulatorProcess> {
   const bin = path.join(ROOT, 'packages', 'emulator', 'bin', 'genimix-emulator.js');
   const child = spawn(process.execPath, [bin, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    // Keep only the tail, for an error report; the stream is always drained.
-    stderr = (stderr + chunk).slice(-8192);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const supervised = supervise(child);
 
   const banner = await new Promise<string>((resolve, reject) => {
     let stdout = '';
@@ -106,7 +142,7 @@ export async function startEmulator(args: readonly string[]): Promise<EmulatorPr
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`${error.message}\nemulator stderr:\n${stderr}`));
+      reject(new Error(`${error.message}\nemulator stderr:\n${supervised.stderr()}`));
     };
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
@@ -136,15 +172,7 @@ export async function startEmulator(args: readonly string[]): Promise<EmulatorPr
         return undefined;
       }
     },
-    async stop() {
-      if (isAlive(child)) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(killer);
-      }
-      children.delete(child);
-    },
+    stop: () => supervised.stop('SIGTERM', 5_000),
   };
 }
 
@@ -220,6 +248,11 @@ export function quantile(sorted: readonly number[], q: number): number {
   const at = (sorted.length - 1) * q;
   const low = Math.floor(at);
   return sorted[low]! + (sorted[Math.ceil(at)]! - sorted[low]!) * (at - low);
+}
+
+/** The `p`th percentile (0–100, nearest rank) of values sorted ascending; NaN when there are none. */
+export function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
 export function fixed(value: number, digits = 1): string {

@@ -24,7 +24,17 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { GenimixClient } from '@genimix/core';
-import { describeCore, type EmulatorProcess, fixed, loadUndici, runBench, sleep, startEmulator, table } from './lib.js';
+import {
+  describeCore,
+  type EmulatorProcess,
+  fixed,
+  loadUndici,
+  percentile,
+  runBench,
+  sleep,
+  startEmulator,
+  table,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -111,10 +121,6 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 const throughput = (run: Run) => run.latencies.length / (run.wallMs / 1000);
