@@ -21,11 +21,12 @@ export const MiB = 1024 * 1024;
 // process.exit() and on SIGINT/SIGTERM. The 'exit' handler is synchronous, so it kills with
 // SIGKILL and removes folders with rmSync; the normal path stops the emulator gracefully first.
 
-const children = new Set<ChildProcess>();
+/** Tracked children, each with the signal that ends it at exit. */
+const children = new Map<ChildProcess, NodeJS.Signals>();
 const tempDirs = new Set<string>();
 
 process.on('exit', () => {
-  for (const child of children) if (isAlive(child)) child.kill('SIGKILL');
+  for (const [child, signal] of children) if (isAlive(child)) child.kill(signal);
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -36,11 +37,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /**
- * Registers a child process for cleanup: it is SIGKILLed if still alive when this process ends
- * (whichever way it ends). Returns the child, for chaining.
+ * Registers a child process for cleanup: it gets `exitSignal` (default SIGKILL) if still alive
+ * when this process ends (whichever way it ends). A process that has children of its own (nginx's
+ * master) needs the signal that makes it end them: SIGKILL would leave them running. Returns the
+ * child, for chaining.
  */
-export function trackChild<T extends ChildProcess>(child: T): T {
-  children.add(child);
+export function trackChild<T extends ChildProcess>(child: T, exitSignal: NodeJS.Signals = 'SIGKILL'): T {
+  children.set(child, exitSignal);
   child.once('exit', () => children.delete(child));
   return child;
 }
@@ -56,8 +59,8 @@ export interface Supervised {
 }
 
 /** Tracks `child` for cleanup (see {@link trackChild}) and keeps its stderr's tail, always draining the pipe. */
-export function supervise(child: ChildProcess): Supervised {
-  trackChild(child);
+export function supervise(child: ChildProcess, exitSignal: NodeJS.Signals = 'SIGKILL'): Supervised {
+  trackChild(child, exitSignal);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

@@ -33,8 +33,11 @@ export interface CallLoopOptions {
   url: string;
   /** How many clients, each with one call at a time. */
   clients: number;
-  /** How long the clients keep starting new calls, from when they are all connected, in ms. */
-  durationMs: number;
+  /**
+   * How long the clients keep starting new calls, from when they are all connected, in ms; or a
+   * function that says, before each new call, whether to go on.
+   */
+  duration: number | (() => boolean);
   /** Prefix of the image ids, unique per run: ids are `<prefix>-<client>-<n>`. */
   idPrefix: string;
   /** The bearer token every request carries. */
@@ -49,6 +52,8 @@ export interface CallLoopOptions {
   progress?: boolean;
   /** Called once when every client is connected and the calls start (at `performance.now()` `startedAt`). */
   onStart?: (startedAt: number) => void;
+  /** Called as each call ends. */
+  onCall?: (call: CallRecord) => void;
 }
 
 /** What {@link runCallLoop} measured. */
@@ -63,7 +68,7 @@ export interface CallLoopResult {
 
 /**
  * Connects `clients` clients to `url`, then runs the generate/get loop in each until
- * `durationMs` has passed (the calls in progress then are finished and kept), then closes them.
+ * `duration` says stop (the calls in progress then are finished and kept), then closes them.
  * A client whose generate_image fails goes on with a new imageId.
  *
  * @throws {Error} when a client cannot connect
@@ -75,19 +80,25 @@ export async function runCallLoop(options: CallLoopOptions): Promise<CallLoopRes
   const calls: CallRecord[] = [];
   const startedAt = performance.now();
   options.onStart?.(startedAt);
-  const deadline = startedAt + options.durationMs;
+  const { duration } = options;
+  const goOn = typeof duration === 'function' ? duration : () => performance.now() < startedAt + duration;
+  const record = (call: CallRecord) => {
+    calls.push(call);
+    options.onCall?.(call);
+    return call;
+  };
   try {
     await Promise.all(
       slots.map(async (slot) => {
-        for (let n = 0; performance.now() < deadline; n++) {
+        for (let n = 0; goOn(); n++) {
           const imageId = `${options.idPrefix}-${slot.index}-${n}`;
           const generated = await call(slot, 'generate_image', imageId, options, {
             imageId,
             prompt: `A lighthouse on a cliff at dusk, ${imageId}`,
           });
-          calls.push(generated);
+          record(generated);
           if (!generated.ok) continue;
-          calls.push(await call(slot, 'get_image', imageId, options, { imageId }));
+          record(await call(slot, 'get_image', imageId, options, { imageId }));
         }
       }),
     );

@@ -23,7 +23,9 @@
  *
  * Phases, `--seconds` each, then the calls in progress are finished (a short warm-up first):
  *   (a) every client straight to one process;   (b) every client through nginx to three;
- *   (c) through nginx to three, one stopped halfway with SIGTERM; it is restarted, then
+ *   (c) through nginx to three, one stopped mid-run with SIGTERM, once the load is steady (every
+ *       client has finished a call: the calls in flight are of every age) and at least half a
+ *       phase in, the clients going on half a phase more; it is restarted, then
  *   (d) the same with SIGKILL (another one).
  *
  * Reading the output: calls/s counts the tool calls that succeeded (generate and get alike) per
@@ -46,7 +48,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type CountingEmulator, type GenerateRecord, startCountingEmulator } from './counting-emulator.js';
 import { fixed, percentile, runBench, table } from './lib.js';
-import { type CallLoopResult, type CallRecord, runCallLoop } from './mcp-call-loop.js';
+import { type CallLoopOptions, type CallLoopResult, type CallRecord, runCallLoop } from './mcp-call-loop.js';
 import { type Ending, type McpHttpProcess, startMcpHttpProcess } from './mcp-http-process.js';
 import { ensureNginx, freePort, type NginxProcess, nginxVersion, startNginx } from './nginx.js';
 import { CpuMeter, type Metered } from './process-cpu.js';
@@ -115,23 +117,23 @@ function latencies(calls: readonly CallRecord[]): Float64Array {
 const ms = (calls: readonly CallRecord[], p: number) =>
   calls.length ? fixed(percentile(latencies(calls), p), 0) : '-';
 
-/** Runs the load against `url` for `seconds`, then takes the emulator's Generates of the phase. */
+/** Runs the load against `url` for `duration` (s, or a function), then takes the emulator's Generates of the phase. */
 async function phase(
   name: string,
   url: string,
-  seconds: number,
-  onStart?: (startedAt: number) => void,
+  duration: number | (() => boolean),
+  hooks: Pick<CallLoopOptions, 'onStart' | 'onCall'> = {},
   clients = CLIENTS,
 ): Promise<Phase> {
   const run = await runCallLoop({
     url,
     clients,
-    durationMs: seconds * 1000,
+    duration: typeof duration === 'number' ? duration * 1000 : duration,
     idPrefix: name.replace(/\W+/g, '-'),
     token: TOKEN,
     callTimeoutMs: CALL_TIMEOUT_MS,
     progress: args.progress,
-    ...(onStart ? { onStart } : {}),
+    ...hooks,
   });
   return { name, run, generates: await emulator!.takeGenerates() };
 }
@@ -191,8 +193,11 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): string {
 }
 
 /**
- * The stop phases: through nginx, `victim` gets `signal` halfway. Checks and returns its rows:
- * the calls in flight on the victim at the signal may fail cleanly; every other call must succeed.
+ * The stop phases: through nginx, `victim` gets `signal` once the load is steady: half the
+ * phase has passed and every client has finished a call (so that the calls in flight are of
+ * every age, not only first calls); the clients go on for half a phase after it. Checks and
+ * returns its rows: the calls in flight on the victim at the signal may fail cleanly; every other
+ * call must succeed.
  */
 async function stopPhase(
   signal: 'SIGTERM' | 'SIGKILL',
@@ -200,15 +205,30 @@ async function stopPhase(
 ): Promise<{ row: string[]; notes: string[] }> {
   let signalledAt = Number.NaN;
   let ending: Promise<Ending> | undefined;
-  const stopHalfway = () =>
-    setTimeout(
-      () => {
-        signalledAt = performance.now();
-        ending = victim.stop(signal);
+  let halfway = false;
+  const finished = new Set<number>();
+  const stopWhenSteady = () => {
+    if (ending || !halfway || finished.size < CLIENTS) return;
+    signalledAt = performance.now();
+    ending = victim.stop(signal);
+  };
+  const halfPhaseMs = (SECONDS * 1000) / 2;
+  const p = await phase(
+    `(${signal === 'SIGTERM' ? 'c' : 'd'}) ${signal}`,
+    `${nginx!.url}/mcp`,
+    () => !ending || performance.now() < signalledAt + halfPhaseMs,
+    {
+      onStart: () =>
+        setTimeout(() => {
+          halfway = true;
+          stopWhenSteady();
+        }, halfPhaseMs),
+      onCall: (call) => {
+        finished.add(call.client);
+        stopWhenSteady();
       },
-      (SECONDS * 1000) / 2,
-    );
-  const p = await phase(`(${signal === 'SIGTERM' ? 'c' : 'd'}) ${signal}`, `${nginx!.url}/mcp`, SECONDS, stopHalfway);
+    },
+  );
   const ended = await ending!;
   const victimAddr = `127.0.0.1:${victim.port}`;
   // A call with no response at all (a hang) may have been on any process: counted as on the victim.
@@ -302,15 +322,15 @@ async function main(): Promise<number> {
 
   const lbUrl = `${nginx.url}/mcp`;
   // A few calls on every process first: its first image result loads and compiles the codecs.
-  await phase('warm-up', lbUrl, WARMUP_SECONDS, undefined, WARMUP_CLIENTS).then((p) => checkNoErrors(p));
+  await phase('warm-up', lbUrl, WARMUP_SECONDS, {}, WARMUP_CLIENTS).then((p) => checkNoErrors(p));
 
   const meterOf = (pids: Metered[]) =>
     new CpuMeter([['clients (this process)', process.pid], ['emulator', emulator!.pid], ...pids]);
   const single = meterOf([['server 1', servers[0]!.pid]]);
-  const a = await phase('(a) 1 process, direct', servers[0]!.url, SECONDS, () => single.start());
+  const a = await phase('(a) 1 process, direct', servers[0]!.url, SECONDS, { onStart: () => single.start() });
   const singleCpu = single.read();
   const triple = meterOf([...servers.map((s, i) => [`server ${i + 1}`, s.pid] as const), ['nginx', nginx.pid, true]]);
-  const b = await phase(`(b) ${SERVERS} processes, nginx`, lbUrl, SECONDS, () => triple.start());
+  const b = await phase(`(b) ${SERVERS} processes, nginx`, lbUrl, SECONDS, { onStart: () => triple.start() });
   const tripleCpu = triple.read();
   for (const p of [a, b]) checkNoErrors(p);
 
@@ -359,7 +379,7 @@ async function main(): Promise<number> {
   servers[1] = await startMcpHttpProcess(servers[1]!.port, env);
   const kill = await stopPhase('SIGKILL', servers[2]!);
   say(
-    `one of ${SERVERS} stopped halfway through a ${SECONDS} s phase, through nginx; "in flight on it": calls running on it at the signal`,
+    `one of ${SERVERS} stopped mid-run through nginx, once every client had finished a call and at least ${SECONDS / 2} s in, the load going on ${SECONDS / 2} s more; "in flight on it": calls running on it at the signal`,
   );
   say(
     table(

@@ -1,7 +1,8 @@
 /**
  * nginx as the load balancer of bench/mcp-http-scale.ts: Debian's package, installed with apt-get
  * when missing, run in the foreground on a free loopback port with a configuration generated into
- * a temporary folder (the system's /etc/nginx and its service are left alone).
+ * a temporary folder. The system's /etc/nginx is not used; on a host with systemd, apt-get may
+ * also start Debian's own nginx service (port 80), which the bench neither uses nor stops.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdirSync, writeFileSync } from 'node:fs';
@@ -180,7 +181,8 @@ export async function startNginx(bin: string, upstreamPorts: readonly number[]):
     throw new Error(`nginx refused its configuration (${configPath}):\n${stderr}`);
   }
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const supervised = supervise(child);
+  // SIGTERM at exit: nginx's fast shutdown, which ends its worker too (SIGKILL would orphan it).
+  const supervised = supervise(child, 'SIGTERM');
   try {
     await waitForListener(port, child, 10_000);
   } catch (error) {
