@@ -17,6 +17,11 @@ export interface CallRecord {
   start: number;
   end: number;
   ok: boolean;
+  /**
+   * A generate_image that answered status "pending": its generation outlasted the server's
+   * GENIMIX_MAX_WAIT_MS and goes on, billed once. A success, with no get_image after it.
+   */
+  pending?: boolean;
   /** Why it failed: the error thrown, or the tool's error result. */
   error?: string;
   /**
@@ -97,7 +102,7 @@ export async function runCallLoop(options: CallLoopOptions): Promise<CallLoopRes
             prompt: `A lighthouse on a cliff at dusk, ${imageId}`,
           });
           record(generated);
-          if (!generated.ok) continue;
+          if (!generated.ok || generated.pending) continue;
           record(await call(slot, 'get_image', imageId, options, { imageId }));
         }
       }),
@@ -142,6 +147,7 @@ async function call(
   slot.upstream = undefined;
   const start = performance.now();
   let ok = false;
+  let pending = false;
   let error: string | undefined;
   try {
     const result = await slot.client.callTool(
@@ -149,14 +155,16 @@ async function call(
       { timeout: callTimeoutMs, ...(progress ? { onprogress: () => {} } : {}) },
     );
     const facts = result.structuredContent as { status?: unknown; imageId?: unknown } | undefined;
+    pending = tool === 'generate_image' && facts?.status === 'pending';
     if (result.isError) error = `tool error: ${firstText(result.content)}`;
-    else if (facts?.status !== 'ready' || facts.imageId !== imageId)
+    else if ((facts?.status !== 'ready' && !pending) || facts?.imageId !== imageId)
       error = `unexpected result: ${JSON.stringify(facts).slice(0, 200)}`;
     else ok = true;
   } catch (thrown) {
     error = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
   }
   const record: CallRecord = { client: slot.index, tool, imageId, start, end: performance.now(), ok };
+  if (pending && ok) record.pending = true;
   if (error !== undefined) record.error = error.replace(/\s+/g, ' ').slice(0, 300);
   if (slot.upstream !== undefined) record.upstream = slot.upstream;
   return record;
