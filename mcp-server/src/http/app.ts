@@ -103,6 +103,12 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
     });
   };
   const mcp = createMcpHandler(factory, {
+    // No SSE keep-alive frames: they send a response's headers 15 s into a call, after which a
+    // process killed mid-call can no longer get its proxy's 502 to the client, and the SDK client
+    // waits for its time-out on the cut stream (typescript-sdk#2739). Calls answer within
+    // GENIMIX_MAX_WAIT_MS (45 s), inside proxies' usual 60 s read time-out; progress keeps a
+    // stream busy where the client asks for it.
+    keepAliveMs: 0,
     maxRequestBodySize: MAX_MESSAGE_BYTES,
     onerror: (error) => logError(`mcp: ${error.message}`),
   });
