@@ -182,7 +182,7 @@ export function loadConfig(
     throw new ConfigError(message);
   }
   // The base URL goes into messages and logs: it must not carry the key (a gateway routing by key).
-  if (apiKey && (new Redactor(apiKey).occursIn(baseUrl) || baseUrl.toLowerCase().includes(apiKey.toLowerCase()))) {
+  if (apiKey && new Redactor(apiKey).occursInAnyCase(baseUrl)) {
     throw new ConfigError(
       "GENIMIX_BASE_URL contains the API key: give the key only in GENIMIX_API_KEY (it is sent as the x-api-key header) and the API's address without it in GENIMIX_BASE_URL.",
     );

@@ -85,7 +85,7 @@ export function connect(options: GlobalOptions, env: NodeJS.ProcessEnv): Connect
     throw new UsageError(setting, error.message.replace(/\bbaseUrl\b/g, urlSource));
   }
   // The base URL goes into messages: it must not carry the key (a gateway that routes by key).
-  if (new Redactor(apiKey).occursIn(baseUrl) || baseUrl.toLowerCase().includes(apiKey.toLowerCase())) {
+  if (new Redactor(apiKey).occursInAnyCase(baseUrl)) {
     throw new UsageError(
       urlSource,
       `${urlSource} contains the API key: give the key only in GENIMIX_API_KEY (it is sent as the x-api-key header) and the API's address without it in ${urlSource}.`,

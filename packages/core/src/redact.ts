@@ -50,6 +50,14 @@ export class Redactor {
   }
 
   /**
+   * True when any form of the secret occurs in `text`, or the secret itself in any letter case:
+   * a URL's parser lower-cases its host name, so a key put there may have lost its case.
+   */
+  occursInAnyCase(text: string): boolean {
+    return this.occursIn(text) || text.toLowerCase().includes(this.#secret.toLowerCase());
+  }
+
+  /**
    * A URL fit to show: without user name and password (credentials never belong in a shown
    * URL), without the query parameters and fragment in which the secret occurs in any form,
    * and with path segments that hold it replaced by {@link REDACTED}. Text that is no absolute
@@ -62,7 +70,7 @@ export class Redactor {
     } catch {
       return this.redact(text);
     }
-    const holds = (part: string) => this.occursIn(part) || part.toLowerCase().includes(this.#secret.toLowerCase());
+    const holds = (part: string) => this.occursInAnyCase(part);
     // Credentials never belong in a shown URL, the key or not.
     let found = url.username !== '' || url.password !== '';
     url.username = '';
