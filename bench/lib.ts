@@ -246,16 +246,23 @@ export function table(header: readonly string[], rows: ReadonlyArray<readonly st
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** The `q` quantile (0–1) of ascending `sorted` values, interpolated between neighbours. */
-export function quantile(sorted: readonly number[], q: number): number {
+/**
+ * The `q` quantile (0–1) of ascending `sorted` values, interpolated between neighbours (0.5 is
+ * the median); NaN when there are none.
+ */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
   const at = (sorted.length - 1) * q;
   const low = Math.floor(at);
   return sorted[low]! + (sorted[Math.ceil(at)]! - sorted[low]!) * (at - low);
 }
 
-/** The `p`th percentile (0–100, nearest rank) of values sorted ascending; NaN when there are none. */
-export function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+/** The median of `values` in any order; NaN when there are none. */
+export function median(values: readonly number[]): number {
+  return quantile(
+    [...values].sort((x, y) => x - y),
+    0.5,
+  );
 }
 
 export function fixed(value: number, digits = 1): string {

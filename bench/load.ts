@@ -29,7 +29,8 @@ import {
   type EmulatorProcess,
   fixed,
   loadUndici,
-  percentile,
+  median,
+  quantile,
   runBench,
   sleep,
   startEmulator,
@@ -115,12 +116,6 @@ async function runPool(n: number, concurrency: number, task: (i: number) => Prom
     errors,
     firstError,
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const throughput = (run: Run) => run.latencies.length / (run.wallMs / 1000);
@@ -289,8 +284,8 @@ async function main(): Promise<number> {
         side === 'client' ? op : '',
         side,
         fixed(median(all.map(throughput)), 0),
-        fixed(percentile(sorted, 50), 2),
-        fixed(percentile(sorted, 99), 2),
+        fixed(quantile(sorted, 0.5), 2),
+        fixed(quantile(sorted, 0.99), 2),
         fixed((all.reduce((sum, r) => sum + r.cpuMs, 0) * 1000) / sorted.length, 0),
         String(errors),
         side === 'client' ? fixed(ratio, 2) : '',

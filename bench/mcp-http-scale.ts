@@ -49,7 +49,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type CountingEmulator, type GenerateRecord, startCountingEmulator } from './counting-emulator.js';
-import { fixed, percentile, runBench, table } from './lib.js';
+import { fixed, quantile, runBench, table } from './lib.js';
 import { type CallLoopOptions, type CallLoopResult, type CallRecord, runCallLoop } from './mcp-call-loop.js';
 import { type Ending, type McpHttpProcess, startMcpHttpProcess } from './mcp-http-process.js';
 import { ensureNginx, freePort, type NginxProcess, nginxVersion, startNginx } from './nginx.js';
@@ -117,7 +117,7 @@ function latencies(calls: readonly CallRecord[]): Float64Array {
   return Float64Array.from(calls, (c) => c.end - c.start).sort();
 }
 const ms = (calls: readonly CallRecord[], p: number) =>
-  calls.length ? fixed(percentile(latencies(calls), p), 0) : '-';
+  calls.length ? fixed(quantile(latencies(calls), p / 100), 0) : '-';
 
 /** Runs the load against `url` for `duration` (s, or a function), then takes the emulator's Generates of the phase. */
 async function phase(
@@ -363,8 +363,8 @@ async function main(): Promise<number> {
       [row(a), row(b)],
     ),
   );
-  const p50 = (p: Phase) => percentile(latencies(ok(p.run.calls)), 50);
-  const p99 = (p: Phase) => percentile(latencies(ok(p.run.calls)), 99);
+  const p50 = (p: Phase) => quantile(latencies(ok(p.run.calls)), 0.5);
+  const p99 = (p: Phase) => quantile(latencies(ok(p.run.calls)), 0.99);
   say(
     `${SERVERS} / 1: throughput ×${fixed(callsPerSecond(b) / callsPerSecond(a), 2)}, p50 ×${fixed(p50(b) / p50(a), 2)}, p99 ×${fixed(p99(b) / p99(a), 2)}`,
   );
