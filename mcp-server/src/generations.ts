@@ -74,6 +74,17 @@ export class Generation {
  */
 export class Generations {
   readonly #byImage = new Map<string, Generation>();
+  readonly #onEmpty: (() => void) | undefined;
+
+  /** @param onEmpty called each time the last generation tracked leaves */
+  constructor(onEmpty?: () => void) {
+    this.#onEmpty = onEmpty;
+  }
+
+  /** How many generations are tracked: running, or failed and not yet reported. */
+  get size(): number {
+    return this.#byImage.size;
+  }
 
   /**
    * Starts a generation and tracks it.
@@ -92,7 +103,7 @@ export class Generations {
     void generation.done.then((outcome) => {
       if (this.#byImage.get(key) !== generation) return;
       if (outcome.ok) {
-        this.#byImage.delete(key);
+        this.#delete(key);
         return;
       }
       // A failure waits for get_image to report it, but not for ever.
@@ -122,7 +133,12 @@ export class Generations {
   /** Stops tracking `generation` (its outcome was reported). */
   forget(generation: Generation): void {
     const key = keyOf(generation.projectId, generation.imageId);
-    if (this.#byImage.get(key) === generation) this.#byImage.delete(key);
+    if (this.#byImage.get(key) === generation) this.#delete(key);
+  }
+
+  #delete(key: string): void {
+    this.#byImage.delete(key);
+    if (this.#byImage.size === 0) this.#onEmpty?.();
   }
 }
 

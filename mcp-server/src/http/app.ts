@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport } from '@genimix/core';
 import { toNodeHandler } from '@modelcontextprotocol/node';
@@ -11,11 +10,11 @@ import {
 } from '@modelcontextprotocol/server';
 import { version } from '../../package.json';
 import type { ServerConfig } from '../config.js';
-import { Generations } from '../generations.js';
 import { logError } from '../log.js';
 import { createGenimixServer, MAX_MESSAGE_BYTES } from '../server.js';
 import type { AuthGate } from './auth.js';
 import { corsHeaders, preflightResponse } from './cors.js';
+import { GenerationsByKey } from './generations-by-key.js';
 import { readMessageBody, tooLargeMessage, withBody } from './message-body.js';
 import {
   CLIENT_KEY_HEADER,
@@ -73,21 +72,14 @@ export interface HttpApp {
  */
 export function createHttpApp({ settings, config, gate, transport }: HttpAppOptions): HttpApp {
   const shutdown = new AbortController();
-  // Generations outlive the request that started them; with client keys, each key has its own,
-  // so one user can never wait on (or learn of) another user's generation.
-  const generationsByKey = new Map<string, Generations>();
-  const generationsFor = (apiKey: string) => {
-    const id = createHash('sha256').update(apiKey).digest('base64url');
-    const known = generationsByKey.get(id);
-    if (known) return known;
-    const generations = new Generations();
-    generationsByKey.set(id, generations);
-    return generations;
-  };
+  // Generations outlive the request that started them, each key's apart (see GenerationsByKey).
+  const generationsByKey = new GenerationsByKey();
+  // The Genimix key and project a request brings: none unless client keys are allowed.
+  const ownKeyOf = (headers: Headers | undefined) => (settings.clientKeys && headers ? readClientKey(headers) : {});
 
   const factory = (ctx: McpRequestContext) => {
     // The headers were checked before the request got here.
-    const own = settings.clientKeys && ctx.requestInfo ? readClientKey(ctx.requestInfo.headers) : {};
+    const own = ownKeyOf(ctx.requestInfo?.headers);
     const apiKey = own.apiKey ?? config.apiKey;
     const requestConfig: ServerConfig = {
       ...config,
@@ -97,7 +89,7 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
     };
     return createGenimixServer({
       config: requestConfig,
-      generations: generationsFor(apiKey),
+      generations: generationsByKey.held(apiKey),
       shutdown: shutdown.signal,
       ...(transport ? { transport } : {}),
     });
@@ -177,6 +169,10 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
     const refusal = checkClientKey(head.headers, settings, config);
     if (refusal) return send(res, rpcError(400, refusal), cors);
 
+    // Until the answer has gone, this key's generations are kept: a generation the request
+    // starts is tracked (for the drain and get_image) even when it is the key's only one.
+    res.once('close', generationsByKey.hold(ownKeyOf(head.headers).apiKey ?? config.apiKey).release);
+
     const declared = Number(req.headers['content-length']);
     if (declared > MAX_MESSAGE_BYTES) {
       return send(res, rpcError(413, tooLargeMessage(declared, MAX_MESSAGE_BYTES)), cors);
@@ -216,7 +212,7 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
       // GENIMIX_MAX_WAIT_MS): Genimix gets the rest of the drain time to finish them, so the image
       // is stored when another process's get_image asks for it. Cutting the connection now would
       // leave a billed Generate without its image.
-      const all = [...generationsByKey.values()];
+      const all = generationsByKey.all();
       const running = all.reduce((sum, g) => sum + g.running, 0);
       if (running === 0) return;
       logError(`waiting for ${running} generation(s) still running at Genimix, until the drain time is up.`);
