@@ -165,7 +165,7 @@ export function loadConfig(
   const optional = mode.clientKeys === true && !apiKey.trim() && !projectId;
   if (!apiKey.trim() && !optional)
     throw new ConfigError(
-      `GENIMIX_API_KEY is not set: set it to your Genimix project's API key (dashboard → API Keys)${mode.clientKeys ? ', or unset GENIMIX_PROJECT_ID too so that every request must bring its own key and project' : ''}.`,
+      `GENIMIX_API_KEY is not set: set it to your Genimix project's API key (dashboard → API Keys)${mode.clientKeys ? ', or unset GENIMIX_PROJECT_ID too so that every request must bring its own key and project' : mode.remote ? ', or set GENIMIX_CLIENT_KEYS=allow so that each client brings its own (X-Genimix-Api-Key and X-Genimix-Project-Id headers)' : ''}.`,
     );
   if (!projectId && !optional)
     throw new ConfigError('GENIMIX_PROJECT_ID is not set: set it to your Genimix project id (dashboard → Settings).');

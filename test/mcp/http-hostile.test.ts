@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_BIN } from '../../scripts/mcp-client.js';
+import { type HttpServer, startFails, startHttpServer } from '../helpers/http-server.js';
 import { startLocalIssuer } from '../helpers/oauth-issuer.js';
 
 // genimix-mcp --http under hostile or odd requests, through the built bin (needs `pnpm build`):
@@ -15,72 +14,33 @@ const API_KEY = 'sk_test_hostile_0123456789';
 const TOKEN = 'tok_hostile_0123456789abcdef';
 const LIST_TOOLS = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
 
-interface RunningServer {
-  child: ChildProcess;
-  url: URL;
-  port: number;
-  stderr(): string;
-}
-
 let emulator: Emulator;
-const started: ChildProcess[] = [];
+const started: HttpServer[] = [];
 
 beforeAll(async () => {
   emulator = await createEmulator({ port: 0, apiKeys: [API_KEY] });
 });
 
 afterAll(async () => {
-  for (const child of started) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  }
+  await Promise.allSettled(started.map((server) => server.stop()));
   await emulator?.close();
 });
 
-function spawnServer(env: Record<string, string>, args: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [SERVER_BIN, '--http', '--port', '0', ...args], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      GENIMIX_API_KEY: API_KEY,
-      GENIMIX_PROJECT_ID: 'hostile',
-      GENIMIX_BASE_URL: emulator.url,
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  started.push(child);
-  return child;
+/** The environment every server here starts with: a key the emulator takes. */
+function serverEnv(env: Record<string, string>): Record<string, string> {
+  return { GENIMIX_API_KEY: API_KEY, GENIMIX_PROJECT_ID: 'hostile', GENIMIX_BASE_URL: emulator.url, ...env };
 }
 
 /** The built bin in --http mode, once its start line names the endpoint. */
-async function startServer(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
-  const child = spawnServer(env, args);
-  let stderr = '';
-  const url = await new Promise<URL>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const found = /Streamable HTTP on (http:\/\/\S+\/mcp);/.exec(stderr);
-      if (found?.[1]) resolve(new URL(found[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`genimix-mcp exited (${code}) before listening:\n${stderr}`)));
-  });
-  return { child, url, port: Number(url.port), stderr: () => stderr };
+async function startServer(env: Record<string, string>, args: string[] = []): Promise<HttpServer> {
+  const server = await startHttpServer(serverEnv(env), { args });
+  started.push(server);
+  return server;
 }
 
 /** Runs the bin expecting it to fail at start: its exit code and stderr. */
-async function failedStart(
-  env: Record<string, string>,
-  args: string[],
-): Promise<{ code: number | null; stderr: string }> {
-  const child = spawnServer(env, args);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stderr };
+function failedStart(env: Record<string, string>, args: string[]) {
+  return startFails(serverEnv(env), { args });
 }
 
 /**
@@ -123,7 +83,7 @@ function rawPost(target: string, lines: string[]): string {
 }
 
 describe('genimix-mcp --http, request targets and Host headers', () => {
-  let server: RunningServer;
+  let server: HttpServer;
   beforeAll(async () => {
     server = await startServer({ GENIMIX_MCP_TOKENS: TOKEN });
   });
@@ -163,6 +123,9 @@ describe('genimix-mcp --http, request targets and Host headers', () => {
     const other = await request(`http://evil.example:${server.port}/mcp`);
     expect(other.status).toBe(403);
     expect(other.body).not.toContain('generate_image');
+    // Logged for the operator, as a refused Host header is (and awaited, so that the next test's
+    // view of stderr starts after it).
+    await server.waitForStderr(/refused a request for Host "evil\.example:\d+"/);
     expect(server.stderr()).not.toMatch(/Failed to parse URL|Internal/);
   });
 
@@ -308,7 +271,7 @@ describe('genimix-mcp --http, drain', () => {
       { versionNegotiation: { mode: { pin: '2026-07-28' } } },
     );
     await client.connect(
-      new StreamableHTTPClientTransport(server.url, {
+      new StreamableHTTPClientTransport(new URL(server.url), {
         requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } },
       }),
     );
@@ -357,7 +320,7 @@ describe('genimix-mcp --http, where it listens', () => {
 
   it('takes an IPv6 address in brackets, as URLs write it', async () => {
     const server = await startServer({}, ['--host', '[::1]']);
-    expect(server.url.hostname).toBe('[::1]');
+    expect(new URL(server.url).hostname).toBe('[::1]');
     const response = await fetch(new URL('/healthz', server.url));
     expect(response.status).toBe(200);
   });

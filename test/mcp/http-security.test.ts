@@ -81,6 +81,39 @@ describe('where it listens', () => {
     expect(stdout).toBe('');
   });
 
+  it.each([
+    [
+      'a public URL of another machine (a reverse proxy forwards to it)',
+      { GENIMIX_MCP_PUBLIC_URL: 'https://mcp.example.com/mcp' },
+      /^genimix-mcp: GENIMIX_MCP_PUBLIC_URL names mcp\.example\.com: other machines reach this server through a proxy there, .*GENIMIX_MCP_TOKENS.*unset GENIMIX_MCP_PUBLIC_URL/,
+    ],
+    [
+      'an allowed host of another machine',
+      { GENIMIX_MCP_ALLOWED_HOSTS: 'localhost,mcp.internal.example' },
+      /^genimix-mcp: GENIMIX_MCP_ALLOWED_HOSTS names mcp\.internal\.example: .*GENIMIX_MCP_TOKENS/,
+    ],
+    [
+      'GENIMIX_MCP_TOKEN (the clients’ variable) without GENIMIX_MCP_TOKENS',
+      { GENIMIX_MCP_TOKEN: TOKEN_A },
+      /^genimix-mcp: GENIMIX_MCP_TOKEN is set, but the server reads its tokens from GENIMIX_MCP_TOKENS/,
+    ],
+  ])('on 127.0.0.1 without auth, refuses to start with %s', async (_name, env, expected) => {
+    const { code, stderr, stdout } = await startFails({ ...BASE_ENV, ...env });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(expected);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toContain(TOKEN_A.slice(6));
+    expect(stdout).toBe('');
+  });
+
+  it('on 127.0.0.1 without auth, starts with a public URL or allowed hosts of this machine only', async () => {
+    const server = await start({
+      GENIMIX_MCP_PUBLIC_URL: 'http://localhost:8080/mcp',
+      GENIMIX_MCP_ALLOWED_HOSTS: '127.0.0.5,[::1]',
+    });
+    expect(server.stderr()).toContain('auth: none (loopback only)');
+  });
+
   it('--host 0.0.0.0 with GENIMIX_MCP_TOKENS starts, and /mcp takes only a token', async () => {
     const server = await start({ GENIMIX_MCP_TOKENS: TOKEN_A }, ['--host', '0.0.0.0']);
     expect(server.stderr()).toContain('auth: 1 bearer token (GENIMIX_MCP_TOKENS)');
@@ -97,11 +130,6 @@ describe('Host and Origin: checked on every request', () => {
 
   it.each([
     ['POST /mcp', (port: number, headers: Record<string, string>) => postToolsList(port, headers)],
-    [
-      'GET /healthz',
-      (port: number, headers: Record<string, string>) =>
-        rawRequest(port, { path: '/healthz', headers: { host: `127.0.0.1:${port}`, ...headers } }),
-    ],
     [
       'OPTIONS /mcp (a CORS preflight)',
       (port: number, headers: Record<string, string>) =>
@@ -123,6 +151,38 @@ describe('Host and Origin: checked on every request', () => {
       expect(answer.headers['access-control-allow-origin'], JSON.stringify(headers)).toBeUndefined();
       const [message] = messagesOf(answer.body);
       expect(message.error.message).toMatch(/^Invalid (Host|Origin)/);
+      // The refusal names the setting that would admit the request.
+      expect(message.error.message).toMatch(
+        headers.host ? /GENIMIX_MCP_PUBLIC_URL.*GENIMIX_MCP_ALLOWED_HOSTS/ : /GENIMIX_MCP_ALLOWED_ORIGINS/,
+      );
+    }
+  });
+
+  it('logs each refused Host or Origin once, quoted, with the fix', async () => {
+    const server = await start();
+    for (let i = 0; i < 3; i++) await postToolsList(server.port, { host: 'proxy.example.com' });
+    await postToolsList(server.port, { origin: 'https://page.example' });
+    await postToolsList(server.port, { origin: 'https://page.example' });
+    const lines = server.stderr().split('\n');
+    const refusedHost = lines.filter((l) => l.includes('refused a request for Host'));
+    expect(refusedHost).toHaveLength(1);
+    expect(refusedHost[0]).toContain('"proxy.example.com"');
+    expect(refusedHost[0]).toContain('GENIMIX_MCP_PUBLIC_URL');
+    const refusedOrigin = lines.filter((l) => l.includes('refused a request for Origin'));
+    expect(refusedOrigin).toEqual([expect.stringContaining('"https://page.example"')]);
+    expect(refusedOrigin[0]).toContain('GENIMIX_MCP_ALLOWED_ORIGINS');
+  });
+
+  it('GET /healthz answers whatever Host and Origin a probe sends (Kubernetes names the pod IP), with no CORS header', async () => {
+    for (const headers of [
+      { host: '10.1.2.3:3000' } as Record<string, string>,
+      { host: 'evil.example' },
+      { host: `127.0.0.1:${plain.port}`, origin: 'https://evil.example' },
+    ]) {
+      const answer = await rawRequest(plain.port, { path: '/healthz', headers });
+      expect(answer.status, JSON.stringify(headers)).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual({ status: 'ok', version: expect.any(String) });
+      expect(answer.headers['access-control-allow-origin']).toBeUndefined();
     }
   });
 
@@ -147,18 +207,23 @@ describe('Host and Origin: checked on every request', () => {
   });
 
   it('GENIMIX_MCP_ALLOWED_HOSTS and GENIMIX_MCP_PUBLIC_URL add a Host; without them it is refused', async () => {
+    // Hosts of other machines come with auth (a proxy there makes the endpoint public).
     const configured = await start({
       GENIMIX_MCP_ALLOWED_HOSTS: 'mcp.internal.example',
       GENIMIX_MCP_PUBLIC_URL: 'https://mcp.example.com/mcp',
+      GENIMIX_MCP_TOKENS: TOKEN_A,
     });
+    const authorization = `Bearer ${TOKEN_A}`;
     for (const host of ['mcp.internal.example', 'mcp.example.com', `mcp.example.com:${configured.port}`]) {
       expect((await postToolsList(plain.port, { host })).status, `${host} by default`).toBe(403);
-      expect((await postToolsList(configured.port, { host })).status, `${host} when configured`).toBe(200);
+      expect((await postToolsList(configured.port, { host, authorization })).status, `${host} when configured`).toBe(
+        200,
+      );
     }
     // Adding hosts does not open the door to others.
-    expect((await postToolsList(configured.port, { host: 'evil.example' })).status).toBe(403);
+    expect((await postToolsList(configured.port, { host: 'evil.example', authorization })).status).toBe(403);
     // The public URL's host is a browser origin it accepts too.
-    const fromPublic = await postToolsList(configured.port, { origin: 'https://mcp.example.com' });
+    const fromPublic = await postToolsList(configured.port, { origin: 'https://mcp.example.com', authorization });
     expect(fromPublic.status).toBe(200);
     expect(fromPublic.headers['access-control-allow-origin']).toBe('https://mcp.example.com');
   });
@@ -203,6 +268,13 @@ describe('bearer tokens (GENIMIX_MCP_TOKENS)', () => {
 });
 
 describe('start-up errors: one clear line naming what to fix, exit 1, nothing on stdout', () => {
+  it('without GENIMIX_API_KEY, names it and the other way: each client bringing its own key', async () => {
+    const { code, stderr, stdout } = await startFails({ GENIMIX_PROJECT_ID: 'security' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^genimix-mcp: GENIMIX_API_KEY is not set: .*or set GENIMIX_CLIENT_KEYS=allow/);
+    expect(stdout).toBe('');
+  });
+
   it.each([
     ['a short token', { GENIMIX_MCP_TOKENS: 'short-secret-1' }, [], /GENIMIX_MCP_TOKENS: token #1 must be at least 16/],
     [

@@ -1,13 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport } from '@genimix/core';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import {
-  type AuthInfo,
-  createMcpHandler,
-  type McpRequestContext,
-  validateHostHeader,
-  validateOriginHeader,
-} from '@modelcontextprotocol/server';
+import { type AuthInfo, createMcpHandler, type McpRequestContext } from '@modelcontextprotocol/server';
 import { version } from '../../package.json';
 import type { ServerConfig } from '../config.js';
 import { logError } from '../log.js';
@@ -15,6 +9,7 @@ import { createGenimixServer, MAX_MESSAGE_BYTES } from '../server.js';
 import type { AuthGate } from './auth.js';
 import { corsHeaders, preflightResponse } from './cors.js';
 import { GenerationsByKey } from './generations-by-key.js';
+import { createHostOriginCheck } from './host-origin.js';
 import { readMessageBody, tooLargeMessage, withBody } from './message-body.js';
 import {
   CLIENT_KEY_HEADER,
@@ -63,8 +58,9 @@ export interface HttpApp {
  * any request may reach any process behind a load balancer.
  *
  * Every request is checked, in order: the request line (one well-formed Host; an absolute-form
- * target's host), Host (DNS rebinding: a page on evil.example that resolves to this address
- * still names evil.example), Origin (a browser page of another site), then for `/mcp` the
+ * target's host), then, for all but `GET /healthz`, Host (DNS rebinding: a page on evil.example
+ * that resolves to this address still names evil.example), Origin (a browser page of another
+ * site), then for `/mcp` the
  * draining state, the auth gate, the client's Genimix key headers and the body's
  * declared size: all before the body is read, so an unauthenticated client cannot make the
  * server buffer 72 MiB. The body, read whole, is checked for its size and its JSON structure
@@ -109,29 +105,30 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
     onerror: (error) => logError(`mcp: ${error.message}`),
   });
 
+  const hostOrigin = createHostOriginCheck(settings.allowedHosts, settings.allowedOrigins);
   let draining = false;
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const malformed = checkRequestLine(req, settings.allowedHosts);
+    const malformed = checkRequestLine(req, hostOrigin.host);
     if (malformed) return send(res, rpcError(malformed.status, malformed.message));
-    const host = validateHostHeader(req.headers.host, settings.allowedHosts);
-    if (!host.ok) return send(res, rpcError(403, host.message));
-    const origin = validateOriginHeader(req.headers.origin, settings.allowedOrigins);
-    if (!origin.ok) return send(res, rpcError(403, origin.message));
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const head = headRequest(req, url);
-    const cors = corsHeaders(req.headers.origin);
-    if (req.method === 'OPTIONS') return send(res, preflightResponse(cors));
-
+    // Before the Host check: health probes name the address they reach (Kubernetes the pod's
+    // IP, load balancers the target's), and the answer holds nothing a rebinding page could use.
+    // No CORS headers: no browser page needs it.
     if (url.pathname === '/healthz') {
       return send(
         res,
         Response.json({ status: draining ? 'draining' : 'ok', version }, { status: draining ? 503 : 200 }),
-        cors,
       );
     }
+    const foreign = hostOrigin.request(req);
+    if (foreign) return send(res, rpcError(foreign.status, foreign.message));
+    const head = headRequest(req, url);
+    const cors = corsHeaders(req.headers.origin);
+    if (req.method === 'OPTIONS') return send(res, preflightResponse(cors));
+
     const metadata = gate?.serveMetadata?.(head);
     if (metadata) return send(res, metadata, cors);
     if (url.pathname !== MCP_PATH) {

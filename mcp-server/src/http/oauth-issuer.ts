@@ -8,6 +8,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { logError } from '../log.js';
+import { isLoopbackHost } from './loopback.js';
 
 /** What the JWKS is called in messages. */
 const KEYS = 'keys (JWKS)';
@@ -33,10 +34,9 @@ export class IssuerUnavailableError extends Error {
   }
 }
 
-/** Whether `url` names this machine (localhost, 127.0.0.0/8 or ::1), where plain HTTP is no exposure. */
+/** Whether `url` names this machine (see {@link isLoopbackHost}), where plain HTTP is no exposure. */
 export function isLoopbackUrl(url: URL): boolean {
-  const host = url.hostname.toLowerCase();
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+  return isLoopbackHost(url.hostname);
 }
 
 /** Options of {@link issuerKeys}. */

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { checkApiKey, checkId, GenimixError } from '@genimix/core';
 import { ConfigError } from '../config.js';
 import { type AuthGate, bearerTokensGate } from './auth.js';
+import { isLoopbackHost } from './loopback.js';
 import { oauthGate, readOAuthSettings } from './oauth.js';
 
 /** How `genimix-mcp --http` serves: where, for whom, and with what protection. */
@@ -60,21 +61,29 @@ export function readHttpSettings(
   const port = readPort(flags.port);
   const publicUrl = readPublicUrl(env.GENIMIX_MCP_PUBLIC_URL);
   const auth = readAuth(env);
-  if (!auth && !isLoopback(host)) {
-    // Anyone who can reach the address could spend the project's tokens and read its images.
-    throw new ConfigError(
-      `--host ${host} is reachable from other machines, and the endpoint would be open to all of them: set GENIMIX_MCP_TOKENS (bearer tokens) or GENIMIX_MCP_OAUTH_ISSUER and GENIMIX_MCP_OAUTH_AUDIENCE (OAuth), or listen on 127.0.0.1.`,
-    );
+  const publicHost = publicUrl ? hostnameOf(publicUrl) : undefined;
+  const extraHosts = hostList(env.GENIMIX_MCP_ALLOWED_HOSTS, 'GENIMIX_MCP_ALLOWED_HOSTS');
+  if (!auth) {
+    // Anyone who can reach the endpoint could spend the project's tokens and read its images.
+    const exposure = exposureWithoutAuth(host, publicHost, extraHosts);
+    if (exposure)
+      throw new ConfigError(
+        `${exposure.reach}, and the endpoint would be open to all of them: set GENIMIX_MCP_TOKENS (bearer tokens) or GENIMIX_MCP_OAUTH_ISSUER and GENIMIX_MCP_OAUTH_AUDIENCE (OAuth), or ${exposure.otherwise}.`,
+      );
+    // The variable clients read, set where the server's was meant (the README exports both).
+    if (env.GENIMIX_MCP_TOKEN?.trim())
+      throw new ConfigError(
+        'GENIMIX_MCP_TOKEN is set, but the server reads its tokens from GENIMIX_MCP_TOKENS (comma-separated): set GENIMIX_MCP_TOKENS="$GENIMIX_MCP_TOKEN", or unset GENIMIX_MCP_TOKEN to serve this machine without auth.',
+      );
   }
   const clientKeys = readClientKeys(env.GENIMIX_CLIENT_KEYS);
-  const publicHost = publicUrl ? hostnameOf(publicUrl) : undefined;
   const listenHost = isIP(host) === 6 ? `[${host}]` : host.toLowerCase();
   const wildcard = host === '0.0.0.0' || host === '::';
   const allowedHosts = unique([
     ...LOOPBACK_HOSTS,
     ...(wildcard ? [] : [listenHost]),
     ...(publicHost ? [publicHost] : []),
-    ...hostList(env.GENIMIX_MCP_ALLOWED_HOSTS, 'GENIMIX_MCP_ALLOWED_HOSTS'),
+    ...extraHosts,
   ]);
   const allowedOrigins = unique([
     ...LOOPBACK_HOSTS,
@@ -214,14 +223,35 @@ function hostList(raw: string | undefined, name: string): string[] {
     });
 }
 
-function hostnameOf(url: URL): string {
-  return url.hostname.toLowerCase();
+/**
+ * How other machines would reach an endpoint without auth, and the other fix; `undefined` when
+ * only this machine can. A server on loopback is reachable from elsewhere too when a reverse proxy
+ * forwards to it, which a public URL or an allowed host of another machine tells.
+ */
+function exposureWithoutAuth(
+  host: string,
+  publicHost: string | undefined,
+  extraHosts: readonly string[],
+): { reach: string; otherwise: string } | undefined {
+  if (!isLoopbackHost(host))
+    return { reach: `--host ${host} is reachable from other machines`, otherwise: 'listen on 127.0.0.1' };
+  const proxied = 'other machines reach this server through a proxy there';
+  if (publicHost && !isLoopbackHost(publicHost))
+    return {
+      reach: `GENIMIX_MCP_PUBLIC_URL names ${publicHost}: ${proxied}`,
+      otherwise: 'unset GENIMIX_MCP_PUBLIC_URL to serve this machine alone',
+    };
+  const remote = extraHosts.find((h) => !isLoopbackHost(h));
+  if (remote)
+    return {
+      reach: `GENIMIX_MCP_ALLOWED_HOSTS names ${remote}: ${proxied}`,
+      otherwise: "list only this machine's names in GENIMIX_MCP_ALLOWED_HOSTS",
+    };
+  return undefined;
 }
 
-/** True for an address only this machine reaches. */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+function hostnameOf(url: URL): string {
+  return url.hostname.toLowerCase();
 }
 
 function unique(values: string[]): string[] {

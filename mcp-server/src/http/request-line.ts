@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { validateHostHeader } from '@modelcontextprotocol/server';
 
 /** A host name or IP address (IPv6 in brackets), with an optional port: what a Host header holds. */
 const HOST_SYNTAX = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/;
@@ -18,12 +17,15 @@ export interface RequestLineProblem {
  * `Host` header of `host[:port]` syntax (400 otherwise; a value such as `evil@localhost` would
  * otherwise pass as `localhost`, or make building the request's URL fail), and for a target in
  * absolute form (`POST http://127.0.0.1:3000/mcp`, which a server must accept) a host that
- * `allowedHosts` lists too (403 otherwise). An accepted absolute-form target is rewritten in
+ * the Host check admits too (403 otherwise). An accepted absolute-form target is rewritten in
  * `req.url` to its path and query, the form the rest of the server reads.
- * @param allowedHosts host names without port, as the Host check takes them
+ * @param checkHost the Host check (see `createHostOriginCheck`)
  * @returns the refusal, or `undefined` to go on
  */
-export function checkRequestLine(req: IncomingMessage, allowedHosts: string[]): RequestLineProblem | undefined {
+export function checkRequestLine(
+  req: IncomingMessage,
+  checkHost: (host: string) => RequestLineProblem | undefined,
+): RequestLineProblem | undefined {
   const hosts = req.headersDistinct.host ?? [];
   if (hosts.length > 1) return { status: 400, message: 'Bad Request: the request has more than one Host header.' };
   const [host] = hosts;
@@ -38,8 +40,8 @@ export function checkRequestLine(req: IncomingMessage, allowedHosts: string[]): 
   const url = URL.canParse(target) ? new URL(target) : undefined;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password)
     return { status: 400, message: 'Bad Request: the request target is not an http:// URL of this server.' };
-  const verdict = validateHostHeader(url.host, allowedHosts);
-  if (!verdict.ok) return { status: 403, message: verdict.message };
+  const refusal = checkHost(url.host);
+  if (refusal) return refusal;
   req.url = url.pathname + url.search;
   return undefined;
 }
