@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_BIN } from '../../scripts/mcp-client.js';
+import { type HttpServer, startFails, startHttpServer } from '../helpers/http-server.js';
 import { type LocalIssuer, startLocalIssuer } from '../helpers/oauth-issuer.js';
 
 // The built bin in --http mode with GENIMIX_MCP_OAUTH_ISSUER pointing at a local issuer,
@@ -15,40 +13,30 @@ const AUDIENCE = 'https://genimix-mcp.example.test/mcp';
 let issuer: LocalIssuer;
 // The server needs an API to point at; list_models answers from its catalog without calling it.
 let emulator: Emulator;
-let server: ChildProcess;
-let stderr = '';
+let server: HttpServer;
 let mcpUrl: URL;
+
+/** The environment every server here starts with: the emulator, and OAuth with the local issuer. */
+function serverEnv(env: Record<string, string> = {}): Record<string, string> {
+  return {
+    GENIMIX_API_KEY: API_KEY,
+    GENIMIX_PROJECT_ID: 'oauth',
+    GENIMIX_BASE_URL: emulator.url,
+    GENIMIX_MCP_OAUTH_ISSUER: issuer.url,
+    GENIMIX_MCP_OAUTH_AUDIENCE: AUDIENCE,
+    ...env,
+  };
+}
 
 beforeAll(async () => {
   issuer = await startLocalIssuer();
   emulator = await createEmulator({ port: 0, apiKeys: [API_KEY] });
-  server = spawn(process.execPath, [SERVER_BIN, '--http', '--port', '0'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      GENIMIX_API_KEY: API_KEY,
-      GENIMIX_PROJECT_ID: 'oauth',
-      GENIMIX_BASE_URL: emulator.url,
-      GENIMIX_MCP_OAUTH_ISSUER: issuer.url,
-      GENIMIX_MCP_OAUTH_AUDIENCE: AUDIENCE,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  // The start-up line names the endpoint, its port picked by the system.
-  mcpUrl = await new Promise<URL>((resolve, reject) => {
-    server.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const found = /Streamable HTTP on (http:\/\/\S+\/mcp);/.exec(stderr);
-      if (found?.[1]) resolve(new URL(found[1]));
-    });
-    server.once('exit', (code) => reject(new Error(`genimix-mcp exited (${code}) before listening:\n${stderr}`)));
-  });
+  server = await startHttpServer(serverEnv());
+  mcpUrl = new URL(server.url);
 });
 
 afterAll(async () => {
-  if (server.exitCode === null) {
-    server.kill('SIGKILL');
-    await once(server, 'exit');
-  }
+  await server?.stop();
   await emulator?.close();
   await issuer?.close();
 });
@@ -72,7 +60,7 @@ function postMcp(headers: Record<string, string> = {}): Promise<Response> {
 
 describe('genimix-mcp --http with OAuth', () => {
   it('logs what protects it, never a token', () => {
-    expect(stderr).toContain(`auth: OAuth access tokens from ${issuer.url} for audience ${AUDIENCE}`);
+    expect(server.stderr()).toContain(`auth: OAuth access tokens from ${issuer.url} for audience ${AUDIENCE}`);
   });
 
   it('serves a client with a valid token: tools listed, list_models called', async () => {
@@ -87,7 +75,7 @@ describe('genimix-mcp --http with OAuth', () => {
     } finally {
       await client.close();
     }
-    expect(stderr).not.toContain(token);
+    expect(server.stderr()).not.toContain(token);
   });
 
   it('refuses a request without a token with a challenge whose metadata names the issuer', async () => {
@@ -123,7 +111,7 @@ describe('genimix-mcp --http with OAuth', () => {
       expect(challenge).not.toContain(part);
     }
     await expect(connect(token)).rejects.toThrow();
-    expect(stderr).not.toContain(token);
+    expect(server.stderr()).not.toContain(token);
   });
 });
 
@@ -135,22 +123,7 @@ describe('genimix-mcp --http with bad OAuth settings', () => {
       /GENIMIX_MCP_OAUTH_AUDIENCE is not set/,
     ],
   ])('exits before listening, naming the variable (%o)', async (oauthEnv, message) => {
-    const child = spawn(process.execPath, [SERVER_BIN, '--http', '--port', '0'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        GENIMIX_API_KEY: API_KEY,
-        GENIMIX_PROJECT_ID: 'oauth',
-        GENIMIX_BASE_URL: emulator.url,
-        GENIMIX_MCP_OAUTH_AUDIENCE: AUDIENCE,
-        ...oauthEnv,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let output = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const [code] = await once(child, 'exit');
+    const { code, stderr: output } = await startFails(serverEnv(oauthEnv));
     expect(code).not.toBe(0);
     expect(output).toMatch(message);
     expect(output).not.toContain('Streamable HTTP on');
