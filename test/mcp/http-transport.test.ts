@@ -262,7 +262,122 @@ describe('bodies: up to the upload limit, and no larger', () => {
     // Up to the buffers' worth may sit unread in the kernel, plus a chunk in each stream's buffer.
     expect(answer.sent).toBeLessThan(BODY_LIMIT + buffers + 4 * 1024 * 1024);
   }, 60_000);
+
+  it('bodies held at once are bounded: a client holding back the last byte of large bodies (POSTs, or chunked PUTs the SDK would read before its 405) gets 503 past the bound, and the server serves again once one is done', async () => {
+    // Four bodies near the limit fit in what the server holds at once (MAX_HELD_BODY_BYTES); more
+    // would let a few connections exhaust its memory while they keep their last byte back.
+    const size = BODY_LIMIT - 1024 * 1024;
+    const body = paddedToolsList(size);
+    const uploads = Array.from({ length: 6 }, (_, i) => heldBack(server.port, body, i % 2 === 0 ? 'POST' : 'PUT'));
+    try {
+      const refused = [await nextAnswer(uploads)];
+      refused.push(await nextAnswer(uploads));
+      for (const answer of refused) {
+        expect(answer.head).toMatch(/^HTTP\/1\.1 503 /);
+        expect(answer.head).toMatch(/\r\nretry-after: \d+\r\n/i);
+        expect(messagesOf(answer.body)[0].error.message).toContain('send the request again');
+      }
+      const held = uploads.filter((u) => !u.answered);
+      expect(held).toHaveLength(4);
+      // One completes: answered (a PUT with 405), and its share is the server's again for the next.
+      const done = await held[0]!.finish();
+      expect(done.head).toMatch(/^HTTP\/1\.1 (200|405) /);
+      const next = heldBack(server.port, body, 'POST');
+      uploads.push(next);
+      const served = await next.finish();
+      expect(served.head).toMatch(/^HTTP\/1\.1 200 /);
+      expect(messagesOf(served.body)[0].result.tools.length).toBeGreaterThan(0);
+    } finally {
+      for (const upload of uploads) upload.destroy();
+    }
+  }, 90_000);
 });
+
+/** A tools/list request padded with spaces (JSON whitespace) to `size` bytes. */
+function paddedToolsList(size: number): Buffer {
+  const body = Buffer.alloc(size, 0x20);
+  body.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+  return body;
+}
+
+/** A raw HTTP answer: its status line and headers, and its body (chunked transfer decoded). */
+interface RawAnswer {
+  head: string;
+  body: string;
+}
+
+/**
+ * A request to /mcp sending all of `body` but its last byte, until `finish()` or an answer: a POST
+ * with Content-Length, or a PUT with the body as one chunk (no length known before it is read).
+ */
+interface HeldBack {
+  /** Set once an answer has come (then the rest of the body is not sent). */
+  answered: RawAnswer | undefined;
+  /** Resolves with the answer once one has come. */
+  answer: Promise<RawAnswer>;
+  /** Sends the last byte and resolves with the answer. */
+  finish(): Promise<RawAnswer>;
+  destroy(): void;
+}
+
+function heldBack(port: number, body: Buffer, method: 'POST' | 'PUT'): HeldBack {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  let raw = Buffer.alloc(0);
+  let settle: (answer: RawAnswer) => void = () => {};
+  const held: HeldBack = {
+    answered: undefined,
+    answer: new Promise((resolve) => (settle = resolve)),
+    finish: () => {
+      socket.write(body.subarray(body.length - 1));
+      if (method === 'PUT') socket.write('\r\n0\r\n\r\n');
+      return held.answer;
+    },
+    destroy: () => socket.destroy(),
+  };
+  socket.on('data', (chunk: Buffer) => {
+    raw = Buffer.concat([raw, chunk]);
+    const text = raw.toString('latin1');
+    const end = text.indexOf('\r\n\r\n');
+    if (end < 0 || held.answered) return;
+    const head = text.slice(0, end);
+    const rest = text.slice(end + 4);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (length ? Buffer.byteLength(rest, 'latin1') < Number(length[1]) : !rest.endsWith('\r\n0\r\n\r\n')) return;
+    held.answered = { head, body: length ? rest : dechunk(raw.subarray(end + 4)) };
+    settle(held.answered);
+  });
+  socket.write(
+    [
+      `${method} /mcp HTTP/1.1`,
+      `Host: 127.0.0.1:${port}`,
+      ...Object.entries(MCP_POST_HEADERS).map(([name, value]) => `${name}: ${value}`),
+      ...(method === 'POST'
+        ? [`Content-Length: ${body.length}`, '']
+        : ['Transfer-Encoding: chunked', '', body.length.toString(16)]),
+      '',
+    ].join('\r\n'),
+  );
+  // Written in pieces, and no more once answered: a refused client stops, as a real one would.
+  const piece = 1024 * 1024;
+  let at = 0;
+  const pump = () => {
+    while (at < body.length - 1 && !held.answered && !socket.destroyed) {
+      const end = Math.min(at + piece, body.length - 1);
+      const more = socket.write(body.subarray(at, end));
+      at = end;
+      if (!more) return void socket.once('drain', pump);
+    }
+  };
+  pump();
+  return held;
+}
+
+/** The answer of the first of `uploads` not yet answered to get one. */
+function nextAnswer(uploads: HeldBack[]): Promise<RawAnswer> {
+  const waiting = uploads.filter((u) => !u.answered);
+  return Promise.race(waiting.map((u) => u.answer));
+}
 
 /** True when a new TCP connection to 127.0.0.1:`port` is accepted. */
 function accepts(port: number): Promise<boolean> {

@@ -10,7 +10,7 @@ import type { AuthGate } from './auth.js';
 import { corsHeaders, preflightResponse } from './cors.js';
 import { GenerationsByKey } from './generations-by-key.js';
 import { createHostOriginCheck } from './host-origin.js';
-import { readMessageBody, tooLargeMessage, withBody } from './message-body.js';
+import { BodyBudget, MAX_HELD_BODY_BYTES, readMessageBody, tooLargeMessage, withBody } from './message-body.js';
 import {
   CLIENT_KEY_HEADER,
   CLIENT_PROJECT_HEADER,
@@ -106,6 +106,7 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
   });
 
   const hostOrigin = createHostOriginCheck(settings.allowedHosts, settings.allowedOrigins);
+  const bodies = new BodyBudget(MAX_HELD_BODY_BYTES);
   let draining = false;
   let inFlight = 0;
   let idle: (() => void) | undefined;
@@ -174,17 +175,29 @@ export function createHttpApp({ settings, config, gate, transport }: HttpAppOpti
     if (declared > MAX_MESSAGE_BYTES) {
       return send(res, rpcError(413, tooLargeMessage(declared, MAX_MESSAGE_BYTES)), cors);
     }
+    // Held until the answer is done: the SDK and the tools keep the body (or what it decodes to)
+    // that long.
+    const share = bodies.share();
+    res.once('close', share.release);
+    if (declared > 0 && !share.grow(declared)) return send(res, busy(share.refusal), cors);
 
     for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
-    if (req.method !== 'POST') {
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      // The SDK's adapter reads no body for these.
       if (authInfo) (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
       return serveMcp(req, res);
     }
-    // Read here rather than by the SDK, to refuse a body whose mere shape would hold the event
-    // loop for everyone (see MAX_STRUCTURE_BYTES) before anything parses it.
-    const read = await readMessageBody(req, MAX_MESSAGE_BYTES);
+    // Read here rather than by the SDK (whose adapter reads the body of every other method, a PUT
+    // it then answers 405 too), to refuse a body whose mere shape would hold the event loop for
+    // everyone (see MAX_STRUCTURE_BYTES) before anything parses it, or that would pass the bodies
+    // held at once.
+    const read = await readMessageBody(req, MAX_MESSAGE_BYTES, share);
     if (!read) return;
-    if ('status' in read) return send(res, rpcError(read.status, read.message));
+    if ('status' in read) {
+      // What it held is dropped with the refusal.
+      share.release();
+      return send(res, read.status === 503 ? busy(read.message) : rpcError(read.status, read.message));
+    }
     await serveMcp(withBody(req, read.chunks, authInfo), res);
   }
 
@@ -263,6 +276,13 @@ function headRequest(req: IncomingMessage, url: URL): Request {
 /** A JSON-RPC error answer outside any request (`id: null`), with an HTTP status. */
 function rpcError(status: number, message: string): Response {
   return Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status });
+}
+
+/** 503 for a request to send again shortly: the server is busy, not failing. */
+function busy(message: string): Response {
+  const response = rpcError(503, message);
+  response.headers.set('retry-after', '5');
+  return response;
 }
 
 /**

@@ -15,15 +15,77 @@ const STRUCTURE_BYTES = [0x7b, 0x5b, 0x3a, 0x2c];
 export const MAX_STRUCTURE_BYTES = 20_000;
 
 /** A request body read whole (as the chunks it came in), or why it is refused (a JSON-RPC error's status and message). */
-export type MessageBody = { chunks: Buffer[] } | { status: 400 | 413; message: string };
+export type MessageBody = { chunks: Buffer[] } | { status: 400 | 413 | 503; message: string };
+
+/**
+ * Bodies up to this many bytes take nothing from a {@link BodyBudget}: every message but an
+ * `upload_image` of a large image, which must never be refused because uploads are under way.
+ */
+export const SMALL_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The most bytes of large request bodies (over {@link SMALL_BODY_BYTES}) the HTTP server holds at
+ * once, process-wide: room for four bodies of the largest size at a time. Without a bound, a
+ * client that sends bodies of 71 MiB and keeps back their last byte holds 71 MiB per connection
+ * until Node's request time-out (5 min): ten connections held 790 MB (measured), a few dozen
+ * exhaust a container's memory and end every other client's calls with it.
+ */
+export const MAX_HELD_BODY_BYTES = 4 * 72 * 1024 * 1024;
+
+/** One request's share of a {@link BodyBudget}. */
+export interface BodyShare {
+  /**
+   * Takes what a body of `size` bytes needs beyond what this share holds already.
+   * @returns false, taking nothing, when the budget has not that much left
+   */
+  grow(size: number): boolean;
+  /** Gives back all this share holds; call once the request's answer is done with its body. */
+  release(): void;
+  /** The 503 message for a body that does not fit in what is left of the budget. */
+  readonly refusal: string;
+}
+
+/** The bytes of large request bodies a process may hold at once, shared by its requests. */
+export class BodyBudget {
+  #free: number;
+
+  /** @param bytes the most bytes held at once ({@link MAX_HELD_BODY_BYTES}) */
+  constructor(readonly bytes: number) {
+    this.#free = bytes;
+  }
+
+  /** A share for one request, holding nothing yet. */
+  share(): BodyShare {
+    let held = 0;
+    return {
+      grow: (size) => {
+        const need = Math.max(0, size - SMALL_BODY_BYTES) - held;
+        if (need <= 0) return true;
+        if (need > this.#free) return false;
+        this.#free -= need;
+        held += need;
+        return true;
+      },
+      release: () => {
+        this.#free += held;
+        held = 0;
+      },
+      refusal: `This server is holding as many large requests as it takes at once (${formatBytes(this.bytes)} of them): send the request again in a few seconds.`,
+    };
+  }
+}
 
 /**
  * Reads a request's body, up to `maxBytes` and {@link MAX_STRUCTURE_BYTES} JSON members and
- * elements. On a body over either it stops reading at once (the answer should close the
- * connection: the rest is never read).
+ * elements, and as long as `share` can grow to hold it (else 503). On a body over any of these
+ * it stops reading at once (the answer should close the connection: the rest is never read).
  * @returns the body or the refusal; `undefined` when the client went away before sending all of it
  */
-export function readMessageBody(req: IncomingMessage, maxBytes: number): Promise<MessageBody | undefined> {
+export function readMessageBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  share: BodyShare,
+): Promise<MessageBody | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -39,6 +101,7 @@ export function readMessageBody(req: IncomingMessage, maxBytes: number): Promise
       size += chunk.length;
       structure += countStructure(chunk, MAX_STRUCTURE_BYTES - structure);
       if (size > maxBytes) return settle({ status: 413, message: tooLargeMessage(undefined, maxBytes) });
+      if (!share.grow(size)) return settle({ status: 503, message: share.refusal });
       if (structure > MAX_STRUCTURE_BYTES)
         return settle({
           status: 400,
