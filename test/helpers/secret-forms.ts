@@ -20,7 +20,20 @@ export function echoedForms(key: string): Array<[string, string]> {
     ['base64url', b64url(key)],
     ['base64url inside JSON', b64url(JSON.stringify({ apiKey: key }))],
     ['hex', Buffer.from(key).toString('hex')],
+    ['JSON-escaped with "/" as "\\/" (PHP\'s json_encode)', jsonEscaped(key)],
+    ['JSON-escaped twice', jsonEscaped(jsonEscaped(key))],
+    ['JSON-escaped, every character as \\u', unicodeEscaped(key)],
   ];
+}
+
+/** `key` as JSON string content with `"`, `\` and `/` escaped, as PHP's `json_encode` writes it. */
+function jsonEscaped(key: string): string {
+  return key.replace(/["\\/]/g, '\\$&');
+}
+
+/** `key` with every character a JSON `\uXXXX` escape. */
+function unicodeEscaped(key: string): string {
+  return [...key].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
 }
 
 /** URLs that carry the key where a hostile or careless server may put it. */
@@ -47,6 +60,9 @@ export function leakedForm(text: string, key: string): string | undefined {
     ['base64', b64.slice(0, -1)],
     ['base64url', Buffer.from(key).toString('base64url').slice(0, -1)],
     ['hex', Buffer.from(key).toString('hex')],
+    ['JSON-escaped', jsonEscaped(key)],
+    ['JSON-escaped twice', jsonEscaped(jsonEscaped(key))],
+    ['JSON \\u-escaped', unicodeEscaped(key)],
   ];
   for (const [name, probe] of probes) {
     if (probe.length >= 8 && text.toLowerCase().includes(probe.toLowerCase())) return name;

@@ -152,7 +152,7 @@ function formsOf(secret: string): string[] {
   for (let offset = 0; offset < 3; offset++) {
     for (const form of base64Cores(bytes, offset)) literal.add(form);
   }
-  const alternatives = [urlEncodedPattern(secret)];
+  const alternatives = [charFormsPattern(secret)];
   for (const form of literal) {
     if (form.length >= MIN_ENCODED_FORM_LENGTH && form !== secret) alternatives.push(escapeRegExp(form));
   }
@@ -162,15 +162,19 @@ function formsOf(secret: string): string[] {
 }
 
 /**
- * The secret with each character as itself or percent-encoded (`%41`, `%2541` when encoded
- * twice, either hex case), a space also as `+`.
+ * The secret with each character as itself, percent-encoded (`%41`, `%2541` when encoded
+ * twice, either hex case; a space also as `+`) or JSON-escaped (`\u0041`, and `\/`, `\"`, `\\`
+ * as PHP's `json_encode` and others write them, with the backslashes doubled when escaped again).
  */
-function urlEncodedPattern(secret: string): string {
+function charFormsPattern(secret: string): string {
   return [...secret]
     .map((char) => {
       const encoded = [...new TextEncoder().encode(char)].map((b) => `%(?:25)?${hexPattern(b)}`).join('');
       const space = char === ' ' ? '|\\+' : '';
-      return `(?:${escapeRegExp(char)}|${encoded}${space})`;
+      const unit = char.length === 1 ? char.charCodeAt(0) : undefined;
+      const json = unit === undefined ? '' : `|\\\\+u${hexPattern(unit >> 8)}${hexPattern(unit & 0xff)}`;
+      const escaped = '/"\\'.includes(char) ? `|\\\\+${escapeRegExp(char)}` : '';
+      return `(?:${escapeRegExp(char)}|${encoded}${space}${json}${escaped})`;
     })
     .join('');
 }
