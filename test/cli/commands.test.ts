@@ -6,6 +6,7 @@ import { MODELS } from '@genimix/core';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PHOTO_HEIGHT, PHOTO_PATH, PHOTO_WIDTH, readPhoto } from '../helpers/images.js';
+import { startScriptedServer } from '../helpers/scripted-server.js';
 import { echoedForms, leakedForm } from '../helpers/secret-forms.js';
 import { type CliOptions, jsonLines, runCli } from './cli-process.js';
 
@@ -450,6 +451,29 @@ describe('Genimix and network failures: exit 1, with the fix', () => {
     const { code, stderr } = await genimix(['get', 'x', '--timeout', '0.2']);
     expect(code).toBe(1);
     expect(stderr).toMatch(/Raise --timeout \(now 0\.2 s\)/);
+  });
+
+  it('a 200 that is no image, however long (a proxy login page), is refused with the fix; a batch lists it', async () => {
+    const portal = await startScriptedServer();
+    try {
+      // Sent without a length and longer than the first reads take in: the rest of it is still on
+      // the wire when the command gives up on the answer.
+      const page = `<html><body>Sign in to the network${' '.repeat(2_000_000)}</body></html>`;
+      portal.next = { status: 200, headers: { 'content-type': 'text/html' }, body: page };
+      const against = { env: env({ GENIMIX_BASE_URL: portal.url }) };
+      const get = await genimix(['get', 'x', '-o', 'x.png'], against);
+      expect([get.code, get.stdout.length]).toEqual([1, 0]);
+      expect(get.stderr).toMatch(/text\/html that is no PNG, JPEG, WebP or GIF image: .*check --base-url/);
+
+      const batch = await genimix(['generate', '--from', '-', '--out-dir', 'out'], { ...against, stdin: 'A cat\n' });
+      expect(batch.code).toBe(1);
+      expect(batch.stderr).toMatch(/failed 1\.\nFailed lines:\n {2}line 1 .*no PNG, JPEG, WebP or GIF image/);
+      expect(portal.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
+      expect(await readdir(work)).toEqual(['out']);
+      expect(await readdir(path.join(work, 'out'))).toEqual([]);
+    } finally {
+      await portal.close();
+    }
   });
 
   it('a 500 on Generate: possibly billed, so the fix is to fetch it, not to generate again', async () => {

@@ -84,13 +84,13 @@ async function openStream(
       received += next.value.length;
     }
   } catch (error) {
-    await response.dump().catch(() => {});
+    await discard(response);
     throw broken(error);
   }
   const first = concat(head, received);
   const contentType = sniffImageType(first);
   if (!contentType) {
-    await response.dump().catch(() => {});
+    await discard(response);
     const declared = normalizeMimeType(response.headers['content-type'] ?? '') || 'an untyped body';
     throw new GenimixResponseError(
       `${action}: the server answered ${response.status} with ${declared} that is no PNG, JPEG, WebP or GIF image: ${ctx.requester.excerpt(first, response)}`,
@@ -131,4 +131,14 @@ async function openStream(
     },
   });
   return { body, contentType, contentLength };
+}
+
+/**
+ * Lets go of a body whose first chunks were read through its iterator. Not `dump()` alone: the
+ * undici body, paused behind that iterator, would wait forever for a long body without a length
+ * to flow (and Node would exit with code 13, the command never told why).
+ */
+async function discard(response: TransportResponse): Promise<void> {
+  if (response.destroy) response.destroy();
+  else await response.dump().catch(() => {});
 }
