@@ -224,6 +224,29 @@ describe('a batch', () => {
     expect(fast.requests.list()).toEqual([]);
     expect(await files()).toEqual([]);
   });
+
+  it('a file that is not UTF-8 is refused before anything is sent, naming its lines, not generated as mangled prompts (exit 2)', async () => {
+    const file = path.join(work, 'prompts.txt');
+    // Windows-1252 (Latin-1) and UTF-16, as Windows editors save "Étoile filante" and "Été".
+    const latin1 = Buffer.from('A cat\n\xc9toile filante\nA dog\n\xc9t\xe9\n', 'latin1');
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('A cat\r\nA dog\r\n', 'utf16le')]);
+    for (const [bytes, why] of [
+      [latin1, /^genimix: --from (prompts\.txt|- \(stdin\)) is not UTF-8 text \(lines 2, 4\): save it as UTF-8/],
+      [utf16, /^genimix: --from (prompts\.txt|- \(stdin\)) is UTF-16 text: save it as UTF-8/],
+    ] as const) {
+      await writeFile(file, bytes);
+      for (const from of ['prompts.txt', '-']) {
+        const { code, stdout, stderr } = await run(fast, ['generate', '--from', from, '--out-dir', 'out'], {
+          stdin: bytes,
+        });
+        expect([code, stdout.length]).toEqual([2, 0]);
+        expect(stderr).toMatch(why);
+        expect(stderr).toMatch(/nothing was sent\.\n$/);
+      }
+    }
+    expect(fast.requests.list()).toEqual([]);
+    expect(await files()).toEqual([]);
+  });
 });
 
 describe('Ctrl-C during a batch', () => {
