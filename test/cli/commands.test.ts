@@ -1,8 +1,10 @@
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODELS } from '@genimix/core';
+import { DEFAULT_MAX_IMAGE_BYTES, MODELS } from '@genimix/core';
 import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PHOTO_HEIGHT, PHOTO_PATH, PHOTO_WIDTH, readPhoto } from '../helpers/images.js';
@@ -473,6 +475,42 @@ describe('Genimix and network failures: exit 1, with the fix', () => {
       expect(await readdir(path.join(work, 'out'))).toEqual([]);
     } finally {
       await portal.close();
+    }
+  });
+
+  it('an image that never ends stops at the largest Genimix stores, with the fix; no file is left', async () => {
+    let sent = 0;
+    const endless = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.write(PNG_SIGNATURE);
+      const more = () => {
+        while (res.write(Buffer.alloc(1 << 20))) sent += 1 << 20;
+        sent += 1 << 20;
+      };
+      res.on('drain', more);
+      res.on('close', () => res.off('drain', more));
+      more();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+      const against = { env: env({ GENIMIX_BASE_URL: url }) };
+      for (const output of [
+        ['-o', 'x.png'],
+        ['-o', '-'],
+      ]) {
+        sent = 0;
+        const { code, stdout, stderr } = await genimix(['get', 'x', ...output], against);
+        expect(code).toBe(1);
+        expect(stderr).toMatch(/more than 52428800 bytes, more than any image Genimix stores\. .*check --base-url/);
+        expect(stdout.length).toBeLessThanOrEqual(DEFAULT_MAX_IMAGE_BYTES + (1 << 20));
+        // The server's socket buffers hold more than was read; what matters is that it ended.
+        expect(sent).toBeLessThan(4 * DEFAULT_MAX_IMAGE_BYTES);
+      }
+      expect(await readdir(work)).toEqual([]);
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
     }
   });
 
