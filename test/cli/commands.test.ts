@@ -1,4 +1,6 @@
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -10,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { PHOTO_HEIGHT, PHOTO_PATH, PHOTO_WIDTH, readPhoto } from '../helpers/images.js';
 import { startScriptedServer } from '../helpers/scripted-server.js';
 import { echoedForms, leakedForm } from '../helpers/secret-forms.js';
-import { type CliOptions, jsonLines, runCli } from './cli-process.js';
+import { CLI, type CliOptions, jsonLines, runCli } from './cli-process.js';
 
 /**
  * Every command of the built `genimix`, against the emulator: what lands on stdout (results
@@ -341,6 +343,43 @@ describe('models', () => {
       default: false,
     });
     expect(routes()).toEqual([]);
+  });
+});
+
+describe('stdout that cannot take the results', () => {
+  /** Runs genimix with stdout on /dev/full, where every write fails with ENOSPC. */
+  async function toFullDevice(args: string[], stdin = ''): Promise<{ code: number | null; stderr: string }> {
+    const full = await open('/dev/full', 'w');
+    try {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        cwd: work,
+        env: { PATH: process.env.PATH ?? '', ...env() },
+        stdio: ['pipe', full.fd, 'pipe'],
+      });
+      child.stdin?.end(stdin);
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const [code] = await once(child, 'close');
+      return { code: code as number | null, stderr };
+    } finally {
+      await full.close();
+    }
+  }
+
+  it('a full disk or a broken device is a failure (exit 1, said on stderr), not a success with the results lost', async () => {
+    const put = await genimix(['upload', PHOTO_PATH, '--id', 'full']);
+    expect(put.code).toBe(0);
+    const runs: Array<[string[], string]> = [
+      [['models'], ''],
+      [['get', 'full', '-o', 'full.jpg', '--json'], ''],
+      [['generate', '--from', '-', '--out-dir', 'out', '--json'], 'A cat\n'],
+    ];
+    for (const [args, stdin] of runs) {
+      const { code, stderr } = await toFullDevice(args, stdin);
+      expect([args, code]).toEqual([args, 1]);
+      expect(stderr).toMatch(/stdout.*ENOSPC/);
+      if (args.includes('--json')) expect(() => jsonLines(stderr)).not.toThrow();
+    }
   });
 });
 
