@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -179,6 +179,18 @@ describe('generate', () => {
       /^genimix: The folder \S+nowhere does not exist: create it, or name another with -o\.\n$/,
     );
     expect(routes()).toEqual([]);
+  });
+
+  it('-o ending in / names a folder: one that does not exist, or a file, is refused before the Generate, the file kept', async () => {
+    await writeFile(path.join(work, 'keep.png'), 'precious');
+    for (const output of ['newdir/', 'keep.png/', `newdir${path.sep}`]) {
+      const refused = await genimix(['generate', 'A boat', '--id', 'boat3', '-o', output]);
+      expect([output, refused.code]).toEqual([output, 2]);
+      expect(refused.stderr).toMatch(/-o/);
+    }
+    expect(routes()).toEqual([]);
+    expect(await readdir(work)).toEqual(['keep.png']);
+    expect(await readFile(path.join(work, 'keep.png'), 'utf8')).toBe('precious');
   });
 
   it('a Generate that failed as it may have been billed says so and how to fetch the image (exit 1)', async () => {

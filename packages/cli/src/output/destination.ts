@@ -23,7 +23,7 @@ export type Destination =
  * folder destination, as `cp` treats one.
  *
  * @throws {UsageError} for `-o -` when stdout is a terminal, a folder that does not exist or
- *   cannot be written
+ *   cannot be written (`-o name/` included: a trailing slash names a folder)
  */
 export async function resolveDestination(
   output: string | undefined,
@@ -41,6 +41,10 @@ export async function resolveDestination(
   }
   if (output === undefined) return { kind: 'folder', dir: await writableFolder(cwd, '-o') };
   const target = path.resolve(cwd, output);
+  // `dir/` names a folder, as cp and mv read it: never a file called `dir` (nor `dir` replaced if it is one).
+  if (output.endsWith('/') || output.endsWith(path.sep)) {
+    return { kind: 'folder', dir: await writableFolder(target, '-o') };
+  }
   const existing = await stat(target).catch(() => undefined);
   if (existing?.isDirectory()) return { kind: 'folder', dir: await writableFolder(target, '-o') };
   if (existing && !existing.isFile()) {
