@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -179,6 +179,23 @@ describe('generate', () => {
       /^genimix: The folder \S+nowhere does not exist: create it, or name another with -o\.\n$/,
     );
     expect(routes()).toEqual([]);
+  });
+
+  it('-o naming a symbolic link writes the file it points to, the link kept, as cp and curl do', async () => {
+    await mkdir(path.join(work, 'library'));
+    await writeFile(path.join(work, 'library', 'boat.png'), 'old');
+    await symlink(path.join('library', 'boat.png'), path.join(work, 'boat.png'));
+    await symlink(path.join('library', 'new.png'), path.join(work, 'new.png'));
+    for (const [output, real] of [
+      ['boat.png', 'boat.png'],
+      ['new.png', 'new.png'],
+    ]) {
+      const { code } = await genimix(['generate', 'A boat', '--id', `link-${real}`, '-o', output!]);
+      expect(code).toBe(0);
+      expect((await lstat(path.join(work, output!))).isSymbolicLink()).toBe(true);
+      expect(await readFile(path.join(work, 'library', real!))).toEqual(await stored(`link-${real}`));
+    }
+    expect((await readdir(path.join(work, 'library'))).sort()).toEqual(['boat.png', 'new.png']);
   });
 
   it('-o ending in / names a folder: one that does not exist, or a file, is refused before the Generate, the file kept', async () => {

@@ -4,7 +4,7 @@
  * generated (and billed) only to find that it cannot be written.
  */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, lstat, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IMAGE_EXTENSIONS, type ImageMimeType } from '@genimix/core';
 import { UsageError } from '../exit-codes.js';
@@ -20,7 +20,7 @@ export type Destination =
 
 /**
  * The destination of `-o` (absent: the working folder). An existing folder given to `-o` is a
- * folder destination, as `cp` treats one.
+ * folder destination, as `cp` treats one; a symbolic link to a file is followed.
  *
  * @throws {UsageError} for `-o -` when stdout is a terminal, a folder that does not exist or
  *   cannot be written (`-o name/` included: a trailing slash names a folder)
@@ -50,8 +50,19 @@ export async function resolveDestination(
   if (existing && !existing.isFile()) {
     throw new UsageError('-o', `-o ${output} is not a regular file: name a file to write, or - for stdout.`);
   }
-  await writableFolder(path.dirname(target), '-o');
-  return { kind: 'file', path: target };
+  const file = await followLink(target);
+  await writableFolder(path.dirname(file), '-o');
+  return { kind: 'file', path: file };
+}
+
+/**
+ * The file a symbolic link points to (even one not there yet), or `target` itself when it is no
+ * link. The temporary file is renamed over what this returns: renamed over the link, it would
+ * replace the user's link with a plain file and leave the file it pointed to unchanged.
+ */
+async function followLink(target: string): Promise<string> {
+  if (!(await lstat(target).catch(() => undefined))?.isSymbolicLink()) return target;
+  return realpath(target).catch(async () => path.resolve(path.dirname(target), await readlink(target)));
 }
 
 /**
