@@ -335,4 +335,28 @@ describe('Ctrl-C during a batch', () => {
         .sort(),
     );
   });
+
+  it('with --json, a stop that cancels (SIGTERM, as a second Ctrl-C) still gives every line its object, the cut-off ones failed as possibly billed', async () => {
+    // SIGTERM takes the path of a second Ctrl-C at once; two SIGINTs sent together may arrive as one.
+    const prompts = ['A paper boat', 'A glass owl', 'A copper bell', 'A glass owl'];
+    const ids = prompts.map((p) => documentedId(p));
+    await writePrompts(prompts);
+    const batch = start(slow, ['generate', '--from', 'prompts.txt', '--out-dir', 'out', '-c', '2', '--json']);
+    await Promise.all([
+      slow.generations.whenWaiting({ imageId: ids[0] }),
+      slow.generations.whenWaiting({ imageId: ids[1] }),
+    ]);
+    batch.child.kill('SIGTERM');
+    const { code, stdout, stderr } = await batch.done;
+    expect([code, stderr]).toEqual([143, '']);
+    const lines = jsonLines(stdout).sort((a, b) => a.line - b.line);
+    expect(lines.map((l) => [l.line, l.status, l.id, l.error?.name, l.duplicateOf])).toEqual([
+      [1, 'failed', ids[0], 'Interrupted', undefined],
+      [2, 'failed', ids[1], 'Interrupted', undefined],
+      [3, 'not-started', ids[2], undefined, undefined],
+      [4, 'not-started', ids[1], undefined, 2],
+    ]);
+    expect(lines[0].error.message).toMatch(/may have been generated and billed: the next run checks with a Get/);
+    expect(await files()).toEqual([]);
+  });
 });

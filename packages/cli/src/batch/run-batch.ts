@@ -16,6 +16,7 @@ import {
   mayHaveBeenBilled,
 } from '@genimix/core';
 import pLimit from 'p-limit';
+import { EXIT } from '../exit-codes.js';
 import { describeFailure, type Failure, type FailureContext, NotedError } from '../failure.js';
 import type { ModelChoice } from '../model-option.js';
 import { existingImageFile } from '../output/destination.js';
@@ -54,6 +55,14 @@ export interface BatchPlan {
   concurrency: number;
 }
 
+/** Why a line in flight did not finish when the batch was stopped at once. */
+const CUT_OFF: Failure = {
+  exitCode: EXIT.interrupted,
+  name: 'Interrupted',
+  message:
+    'Cancelled before it finished: it may have been generated and billed: the next run checks with a Get before generating it again.',
+};
+
 /** One distinct prompt, and the later lines that repeat it. */
 interface Job {
   line: PromptLine;
@@ -69,8 +78,10 @@ export class BatchRun {
   readonly #onOutcome: (outcome: LineOutcome) => void;
   readonly #jobs: Job[];
   readonly #aborter = new AbortController();
+  /** Jobs being handled now, and jobs whose outcome was reported. */
+  readonly #active = new Set<Job>();
+  readonly #reported = new Set<Job>();
   #stopping = false;
-  #inFlight = 0;
 
   /**
    * @param onOutcome called once per line of the plan (duplicates too), as each is settled
@@ -96,7 +107,7 @@ export class BatchRun {
 
   /** Lines being handled now. */
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#active.size;
   }
 
   /**
@@ -125,6 +136,7 @@ export class BatchRun {
       this.#jobs.map((job) =>
         limit(async () => {
           const outcome = await this.#settle(job);
+          this.#reported.add(job);
           report(outcome);
           for (const duplicate of job.duplicates) {
             report({
@@ -146,14 +158,41 @@ export class BatchRun {
   async #settle(job: Job): Promise<LineOutcome> {
     const base = { line: job.line.line, prompt: job.line.prompt, id: job.id };
     if (this.#stopping) return { ...base, status: 'not-started' };
-    this.#inFlight++;
+    this.#active.add(job);
     try {
       return { ...base, ...(await this.#handle(job)) };
     } catch (error) {
       return { ...base, status: 'failed', failure: describeFailure(error, this.#context) };
     } finally {
-      this.#inFlight--;
+      this.#active.delete(job);
     }
+  }
+
+  /**
+   * The outcomes of the lines not reported yet, for an exit that will not wait for them (a
+   * second Ctrl-C, SIGTERM), in line order: a line in flight failed as cut off (its Generate may
+   * have been sent, and billed), the others not started, each duplicate as its line's.
+   */
+  unsettled(): LineOutcome[] {
+    const outcomes: LineOutcome[] = [];
+    for (const job of this.#jobs) {
+      if (this.#reported.has(job)) continue;
+      const base = { line: job.line.line, prompt: job.line.prompt, id: job.id };
+      outcomes.push(
+        this.#active.has(job) ? { ...base, status: 'failed', failure: CUT_OFF } : { ...base, status: 'not-started' },
+      );
+      for (const duplicate of job.duplicates) {
+        outcomes.push({
+          line: duplicate.line,
+          prompt: duplicate.prompt,
+          id: job.id,
+          status: 'not-started',
+          reason: 'duplicate',
+          duplicateOf: job.line.line,
+        });
+      }
+    }
+    return outcomes.sort((a, b) => a.line - b.line);
   }
 
   async #handle(job: Job): Promise<Omit<LineOutcome, 'line' | 'prompt' | 'id'>> {

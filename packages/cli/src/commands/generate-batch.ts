@@ -39,6 +39,8 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
 
   const settled: LineOutcome[] = [];
   const bar = await startBatchBar(ctx.mode, lines.length);
+  const printRecord = (outcome: LineOutcome) =>
+    process.stdout.write(`${JSON.stringify(outcomeRecord(outcome, connection.projectId, model.key))}\n`);
   const run = new BatchRun(
     connection.client,
     { lines, model, outDir, concurrency: options.concurrency },
@@ -47,8 +49,7 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
       settled.push(outcome);
       // A line Ctrl-C kept from starting is not done: the bar shows how far the batch got.
       if (outcome.status !== 'not-started') bar.tick(tally(settled));
-      if (ctx.mode.json)
-        process.stdout.write(`${JSON.stringify(outcomeRecord(outcome, connection.projectId, model.key))}\n`);
+      if (ctx.mode.json) printRecord(outcome);
     },
   );
   let interrupted = false;
@@ -63,7 +64,11 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
     },
     now(signal) {
       const aborted = run.inFlight;
+      // Taken before the abort: the lines it cuts off would settle only after the exit.
+      const unsettled = run.unsettled();
       run.abort();
+      // A script reading --json learns of every line, the cut-off ones that may have been billed too.
+      if (ctx.mode.json) for (const outcome of unsettled) printRecord(outcome);
       bar.stop();
       removeUnfinishedFiles();
       printSummary(ctx, settled, { ...end(), interrupted: true, aborted });
