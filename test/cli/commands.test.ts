@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { watch } from 'node:fs';
 import { lstat, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { PHOTO_HEIGHT, PHOTO_PATH, PHOTO_WIDTH, readPhoto } from '../helpers/images.js';
 import { startScriptedServer } from '../helpers/scripted-server.js';
 import { echoedForms, leakedForm } from '../helpers/secret-forms.js';
-import { CLI, type CliOptions, jsonLines, runCli } from './cli-process.js';
+import { CLI, type CliOptions, jsonLines, runCli, startCli } from './cli-process.js';
 
 /**
  * Every command of the built `genimix`, against the emulator: what lands on stdout (results
@@ -264,6 +265,32 @@ describe('get', () => {
     expect(code).toBe(0);
     expect(stdout).toEqual(await stored('hill'));
   });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)(
+    '%s mid-download (Ctrl-C, kill, the terminal closed) leaves no partial file, exit %i',
+    async (signal, exitCode) => {
+      emulator.faults.add({ kind: 'slow-body', chunkBytes: 1024, delayMs: 50, route: 'get' });
+      // The temporary file appearing is the sign the download is under way.
+      const watcher = watch(work);
+      const started = new Promise<void>((resolve) =>
+        watcher.on('change', (_event, name) => String(name).endsWith('.partial') && resolve()),
+      );
+      try {
+        const download = startCli(['get', 'hill', '-o', 'hill.jpg'], { cwd: work, env: env() });
+        await started;
+        download.child.kill(signal);
+        const { code, stderr } = await download.done;
+        expect([code, stderr]).toEqual([exitCode, `genimix: Interrupted (${signal}).\n`]);
+      } finally {
+        watcher.close();
+      }
+      expect(await readdir(work)).toEqual([]);
+    },
+  );
 
   it('a missing image: exit 1, the fix on stderr, nothing on stdout; --json puts one error object on stderr', async () => {
     const plain = await genimix(['get', 'nope']);

@@ -1,5 +1,5 @@
 /** What every command runs with, and the frame of the commands that handle one image. */
-import { EXIT, type ExitCode, signalExit } from './exit-codes.js';
+import { EXIT, type ExitCode, type StopSignal, signalExit } from './exit-codes.js';
 import { onInterrupt } from './interrupt.js';
 import { removeUnfinishedFiles } from './output/atomic-file.js';
 import { type Spinner, startSpinner } from './progress.js';
@@ -28,11 +28,11 @@ export interface SingleTask {
 /**
  * Runs a one-image command under a spinner. Ctrl-C (or SIGTERM) ends it at once: the spinner is
  * removed, a half-written file too, and the user is told what the interruption may have left
- * behind; the exit code is 130 (143 for SIGTERM).
+ * behind; the exit code is 130 (143 for SIGTERM, 129 for SIGHUP).
  */
 export async function runSingle(ctx: CommandContext, task: SingleTask): Promise<ExitCode> {
   const spinner = await startSpinner(ctx.mode, task.spinnerText);
-  const stop = (signal: 'SIGINT' | 'SIGTERM') => {
+  const stop = (signal: StopSignal) => {
     spinner.stop();
     removeUnfinishedFiles();
     const exitCode = signalExit(signal);

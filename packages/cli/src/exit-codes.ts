@@ -13,14 +13,19 @@ export const EXIT = {
   interrupted: 130,
   /** Stopped by SIGTERM (128 + 15). */
   terminated: 143,
+  /** Stopped by SIGHUP (128 + 1): the terminal closed, the SSH session dropped. */
+  hungUp: 129,
 } as const;
 
 /** One of {@link EXIT}'s values. */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** The signals that stop a command: Ctrl-C, kill, and a terminal that went away. */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
 /** The exit code for a signal that stopped the command. */
-export function signalExit(signal: 'SIGINT' | 'SIGTERM'): ExitCode {
-  return signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+export function signalExit(signal: StopSignal): ExitCode {
+  return signal === 'SIGINT' ? EXIT.interrupted : signal === 'SIGTERM' ? EXIT.terminated : EXIT.hungUp;
 }
 
 /**

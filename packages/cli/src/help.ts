@@ -21,7 +21,7 @@ Exit codes:
   1    Genimix or the network failed (error status, no answer, a broken answer), a file could not
        be written, or a batch line failed
   2    bad usage or input: nothing was sent (the message names the flag or variable to fix)
-  130  interrupted by Ctrl-C (143: SIGTERM)
+  130  interrupted by Ctrl-C (143: SIGTERM; 129: SIGHUP, the terminal closed)
 
 Examples:
   export GENIMIX_API_KEY=sk_...  GENIMIX_PROJECT_ID=my-project
