@@ -54,7 +54,7 @@ export interface Connection {
 /**
  * Builds the client from the environment and the global flags.
  * @throws {UsageError} naming the variable or flag to set or fix: no key, no project, a bad
- *   project id or base URL, a base URL that carries the key
+ *   project id or base URL, a project id that is the key, a base URL that carries it
  */
 export function connect(options: GlobalOptions, env: NodeJS.ProcessEnv): Connection {
   const apiKey = env.GENIMIX_API_KEY ?? '';
@@ -70,6 +70,14 @@ export function connect(options: GlobalOptions, env: NodeJS.ProcessEnv): Connect
     throw new UsageError(
       'GENIMIX_PROJECT_ID',
       'No project: pass --project ID or set GENIMIX_PROJECT_ID to your Genimix project id (dashboard → Settings).',
+    );
+  }
+  // The key pasted as the project (the two variables swapped) would go into every URL and message.
+  // Equality only: a short key such as the emulator's "dev-key" may well be part of a project id.
+  if (projectId.toLowerCase() === apiKey.trim().toLowerCase()) {
+    throw new UsageError(
+      projectSource,
+      `${projectSource} holds the API key: set it to the project id (Genimix dashboard → Settings), and the key only in GENIMIX_API_KEY.`,
     );
   }
   const urlSource = options.baseUrl !== undefined ? '--base-url' : 'GENIMIX_BASE_URL';
