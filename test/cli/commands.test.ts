@@ -587,6 +587,25 @@ describe('Genimix and network failures: exit 1, with the fix', () => {
     }
   });
 
+  it('a redirect (http:// where the API is https://) names --base-url', async () => {
+    const redirecting = await startScriptedServer();
+    try {
+      redirecting.next = { status: 301, headers: { location: 'https://api.genimix.example/v1/cli/image/x' } };
+      for (const args of [
+        ['get', 'x'],
+        ['delete', 'x'],
+        ['generate', 'A cat', '--id', 'x'],
+      ]) {
+        const { code, stderr } = await genimix([...args], { env: env({ GENIMIX_BASE_URL: redirecting.url }) });
+        expect([args, code]).toEqual([args, 1]);
+        expect(stderr).toMatch(/301 .*check --base-url \(or GENIMIX_BASE_URL\)/);
+      }
+      expect(await readdir(work)).toEqual([]);
+    } finally {
+      await redirecting.close();
+    }
+  });
+
   it('an image that never ends stops at the largest Genimix stores, with the fix; no file is left', async () => {
     let sent = 0;
     const endless = http.createServer((_req, res) => {

@@ -127,6 +127,10 @@ function fixFor(error: GenimixError, context: FailureContext): string {
   if (error instanceof GenimixConnectionError) {
     return 'Check the network and --base-url (or GENIMIX_BASE_URL), then run the command again.';
   }
+  // The API never redirects: a proxy or a wrong address does (http:// where the API is https://).
+  if (error.status !== undefined && error.status >= 300 && error.status < 400) {
+    return 'Genimix never redirects: check --base-url (or GENIMIX_BASE_URL): https://, the right host, no extra path.';
+  }
   if (error instanceof GenimixResponseError) {
     return 'The answer was not what Genimix sends: check --base-url (or GENIMIX_BASE_URL) and any proxy in between.';
   }
