@@ -18,8 +18,8 @@ Output:
 
 Exit codes:
   0    success
-  1    Genimix or the network failed (error status, no answer, a broken answer), a file could not
-       be written, or a batch line failed
+  1    Genimix or the network failed (error status, no answer, a broken answer), a file (or
+       stdout) could not be written, or a batch line failed
   2    bad usage or input: nothing was sent (the message names the flag or variable to fix)
   130  interrupted by Ctrl-C (143: SIGTERM; 129: SIGHUP, the terminal closed)
 
@@ -37,7 +37,7 @@ export const GENERATE_HELP = `
 One image: generates it (billed), downloads it and writes it to -o (default <id>.<ext> here).
 The id is --id, or a new img-<uuid>. Everything is checked before the Generate is sent.
 
-A batch (--from): one image per line of the file (- for stdin); blank lines and lines starting
+A batch (--from): one image per line of a UTF-8 file (- for stdin); blank lines and lines starting
 with # are skipped, and a prompt repeated is generated once. Each image is written to
 --out-dir as <id>.<ext>, where the id is derived from the model and the prompt:
   <slug of the prompt>-<first 16 hex digits of SHA-256("<provider>/<modelId>\\n<prompt>")>
