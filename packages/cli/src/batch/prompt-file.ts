@@ -20,8 +20,8 @@ const LISTED = 5;
 
 /**
  * Reads the prompts of `--from` (`-`: stdin).
- * @throws {UsageError} naming `--from`: a file that cannot be read, stdin on a terminal, no
- *   prompt at all, or lines whose prompt is invalid (each with its line number)
+ * @throws {UsageError} naming `--from`: a file that cannot be read, stdin on a terminal, text
+ *   that is not UTF-8, no prompt at all, or lines whose prompt is invalid (each with its line number)
  */
 export async function readPrompts(from: string, cwd: string): Promise<PromptLine[]> {
   let bytes: Buffer;
