@@ -163,6 +163,45 @@ describe('a batch', () => {
     expect(await files()).toEqual(ids.map((id) => `${id}.png`).sort());
   });
 
+  it('a second batch into the same folder while one runs is refused before any request; a lock left by a dead run is taken over', async () => {
+    const prompts = ['A twin tower', 'A twin bridge'];
+    const ids = prompts.map((p) => documentedId(p));
+    await writePrompts(prompts);
+    const first = start(slow, ['generate', '--from', 'prompts.txt', '--out-dir', 'out']);
+    // Both lines waiting on their Generate: the first run sends nothing more until they end.
+    await Promise.all(ids.map((imageId) => slow.generations.whenWaiting({ imageId })));
+    const before = slow.requests.list().length;
+    // The same command again (an overlapping cron job, a second terminal) would pay for the same images.
+    const second = await run(slow, ['generate', '--from', 'prompts.txt', '--out-dir', 'out']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(
+      /^genimix: Another genimix batch \(process \d+\) is writing to \S+out: wait for it to end, or use another --out-dir\. If none is running, delete \S+out\/\.genimix-batch\.lock\.\n$/,
+    );
+    expect(slow.requests.list()).toHaveLength(before);
+    const stop = finishGenerations(slow);
+    try {
+      expect((await first.done).code).toBe(0);
+    } finally {
+      stop();
+    }
+    expect(generates(slow)).toHaveLength(2);
+    expect(await files()).toEqual(ids.map((id) => `${id}.png`).sort());
+
+    // A run killed outright (SIGKILL, a crash) leaves its lock: a process that is gone holds nothing.
+    const dead = startCli(['--version']);
+    await dead.done;
+    await writeFile(path.join(work, 'out', '.genimix-batch.lock'), `${dead.child.pid}\n`);
+    await writePrompts(['A third twin']);
+    const stop2 = finishGenerations(slow);
+    try {
+      const third = await run(slow, ['generate', '--from', 'prompts.txt', '--out-dir', 'out']);
+      expect([third.code, third.stderr]).toEqual([0, expect.stringMatching(/^Done: 1 line: generated 1/)]);
+    } finally {
+      stop2();
+    }
+    expect(await files()).toEqual([...ids, documentedId('A third twin')].map((id) => `${id}.png`).sort());
+  });
+
   it('a failed line is listed with why, the rest kept (exit 1); one that may have been billed is fetched by the next run, not generated again', async () => {
     const prompts = ['A lighthouse', 'A comet', 'A glacier', 'A desert'];
     await writePrompts(prompts);

@@ -1,6 +1,7 @@
 /** `genimix generate --from prompts.txt --out-dir DIR`: one image per line, resumable (batch/run-batch.ts). */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { lockFolder } from '../batch/folder-lock.js';
 import { readPrompts } from '../batch/prompt-file.js';
 import { BatchRun, type LineOutcome } from '../batch/run-batch.js';
 import { failedLines, summaryText, tally } from '../batch/summary.js';
@@ -37,6 +38,9 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
   else if (!model.available)
     ctx.reporter.note(`Note: the catalog marks ${model.key} as coming soon (genimix models); Genimix may refuse it.`);
 
+  // Taken before any request; a lock left by a failure before the `try` is taken over by the next
+  // run, its process being gone.
+  const unlock = await lockFolder(outDir);
   const settled: LineOutcome[] = [];
   const bar = await startBatchBar(ctx.mode, lines.length);
   const printRecord = (outcome: LineOutcome) =>
@@ -72,6 +76,7 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
       bar.stop();
       removeUnfinishedFiles();
       printSummary(ctx, settled, { ...end(), interrupted: true, aborted });
+      unlock();
       process.exit(signalExit(signal));
     },
   });
@@ -84,6 +89,7 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
   } finally {
     bar.stop();
     removeHandlers();
+    unlock();
   }
 }
 

@@ -1,0 +1,78 @@
+/**
+ * One batch at a time per output folder. Two runs of the same batch at once (an overlapping cron
+ * job, the command started again in a second terminal) would both find a line missing, both
+ * Get 404 and both pay for its Generate: the resume-by-Get scheme holds only run after run.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+/** The lock's file name in the output folder: it holds the running batch's process id. */
+export const LOCK_FILE = '.genimix-batch.lock';
+
+/** Thrown when another live process holds the folder's lock. */
+export class FolderBusyError extends Error {
+  override name = 'FolderBusyError';
+}
+
+/**
+ * Takes the lock of `dir` for this process and returns the function that releases it (at once,
+ * synchronously, so that it can run just before `process.exit`). A lock whose process is gone
+ * (killed outright, crashed) is taken over.
+ *
+ * @throws {FolderBusyError} when a live process holds it, saying which and what to do
+ * @throws the file system's error when the lock cannot be written
+ */
+export async function lockFolder(dir: string): Promise<() => void> {
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(file, 'wx');
+      try {
+        await handle.writeFile(`${process.pid}\n`);
+      } finally {
+        await handle.close();
+      }
+      return () => {
+        // Only our own lock: never one another run took over after ours was judged stale.
+        if (readPid(() => readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 1) throw error;
+    }
+    const content = await readFile(file, 'utf8').catch(() => undefined);
+    if (content === undefined) continue;
+    // Empty: its run has just created it and not yet written its id, so it is alive.
+    const holder = toPid(content);
+    if (content.trim() === '' || (holder !== undefined && isAlive(holder))) {
+      throw new FolderBusyError(
+        `Another genimix batch (process ${holder ?? 'starting'}) is writing to ${dir}: wait for it to end, or use another --out-dir. If none is running, delete ${file}.`,
+      );
+    }
+    await rm(file, { force: true });
+  }
+}
+
+function readPid(read: () => string): number | undefined {
+  try {
+    return toPid(read());
+  } catch {
+    return undefined;
+  }
+}
+
+function toPid(text: string): number | undefined {
+  const pid = Number(text.trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Whether process `pid` exists (signal 0 checks without sending anything). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
