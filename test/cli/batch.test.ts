@@ -163,6 +163,25 @@ describe('a batch', () => {
     expect(await files()).toEqual(ids.map((id) => `${id}.png`).sort());
   });
 
+  it('a line repeating a failed line failed too, with its error: skipped would say its image is there', async () => {
+    const prompts = ['A broken vase', 'A whole vase', 'A broken vase'];
+    await writePrompts(prompts);
+    const ids = prompts.map((p) => documentedId(p));
+    fast.faults.add({ kind: 'status', status: 429, route: 'generate', imageId: ids[0], times: 2 });
+    const { code, stdout } = await run(fast, ['generate', '--from', 'prompts.txt', '--out-dir', 'out', '--json']);
+    expect(code).toBe(1);
+    const lines = jsonLines(stdout).sort((a, b) => a.line - b.line);
+    expect(lines.map((l) => [l.line, l.status, l.reason, l.duplicateOf, l.error?.status, l.file])).toEqual([
+      [1, 'failed', undefined, undefined, 429, undefined],
+      [2, 'generated', undefined, undefined, undefined, path.join(work, 'out', `${ids[1]}.png`)],
+      [3, 'failed', 'duplicate', 1, 429, undefined],
+    ]);
+    const text = await run(fast, ['generate', '--from', 'prompts.txt', '--out-dir', 'out2']);
+    expect(text.stderr).toMatch(
+      /^Done: 3 lines: generated 0, fetched 1, skipped 0, failed 2\.\nFailed lines:\n {2}line 1 .*\n {2}line 3 \(id /,
+    );
+  });
+
   it('a second batch into the same folder while one runs is refused before any request; a lock left by a dead run is taken over', async () => {
     const prompts = ['A twin tower', 'A twin bridge'];
     const ids = prompts.map((p) => documentedId(p));

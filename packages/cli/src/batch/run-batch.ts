@@ -139,14 +139,17 @@ export class BatchRun {
           this.#reported.add(job);
           report(outcome);
           for (const duplicate of job.duplicates) {
+            // A repeat shares its line's fate: skipped only when that line's image is there.
+            const status = outcome.status === 'failed' || outcome.status === 'not-started' ? outcome.status : 'skipped';
             report({
               line: duplicate.line,
               prompt: duplicate.prompt,
               id: job.id,
-              status: outcome.status === 'not-started' ? 'not-started' : 'skipped',
+              status,
               reason: 'duplicate',
               duplicateOf: job.line.line,
               ...(outcome.file === undefined ? {} : { file: outcome.file }),
+              ...(outcome.failure === undefined ? {} : { failure: outcome.failure }),
             });
           }
         }),
