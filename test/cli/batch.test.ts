@@ -182,7 +182,7 @@ describe('a batch', () => {
     );
   });
 
-  it('a second batch into the same folder while one runs is refused before any request; a lock left by a dead run is taken over', async () => {
+  it('a second batch into the same folder while one runs is refused before any request; the lock and temporary files of a run killed outright are taken over', async () => {
     const prompts = ['A twin tower', 'A twin bridge'];
     const ids = prompts.map((p) => documentedId(p));
     await writePrompts(prompts);
@@ -210,15 +210,18 @@ describe('a batch', () => {
     const dead = startCli(['--version']);
     await dead.done;
     await writeFile(path.join(work, 'out', '.genimix-batch.lock'), `${dead.child.pid}\n`);
+    // ... and the temporary file of the download it was writing, which the lock says nobody writes now.
+    const third = documentedId('A third twin');
+    await writeFile(path.join(work, 'out', `.${third}.png.0123456789ab.partial`), 'half an image');
     await writePrompts(['A third twin']);
     const stop2 = finishGenerations(slow);
     try {
-      const third = await run(slow, ['generate', '--from', 'prompts.txt', '--out-dir', 'out']);
-      expect([third.code, third.stderr]).toEqual([0, expect.stringMatching(/^Done: 1 line: generated 1/)]);
+      const rerun = await run(slow, ['generate', '--from', 'prompts.txt', '--out-dir', 'out']);
+      expect([rerun.code, rerun.stderr]).toEqual([0, expect.stringMatching(/^Done: 1 line: generated 1/)]);
     } finally {
       stop2();
     }
-    expect(await files()).toEqual([...ids, documentedId('A third twin')].map((id) => `${id}.png`).sort());
+    expect(await files()).toEqual([...ids, third].map((id) => `${id}.png`).sort());
   });
 
   it('a failed line is listed with why, the rest kept (exit 1); one that may have been billed is fetched by the next run, not generated again', async () => {

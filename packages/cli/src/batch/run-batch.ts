@@ -105,6 +105,11 @@ export class BatchRun {
     return this.#jobs.length;
   }
 
+  /** The image ids of the plan's distinct prompts. */
+  get ids(): ReadonlySet<string> {
+    return new Set(this.#jobs.map((job) => job.id));
+  }
+
   /** Lines being handled now. */
   get inFlight(): number {
     return this.#active.size;

@@ -9,7 +9,7 @@ import type { CommandContext } from '../command-context.js';
 import { EXIT, type ExitCode, signalExit, UsageError } from '../exit-codes.js';
 import { onInterrupt } from '../interrupt.js';
 import { parseModel } from '../model-option.js';
-import { removeUnfinishedFiles } from '../output/atomic-file.js';
+import { removeLeftoverTemporaries, removeUnfinishedFiles } from '../output/atomic-file.js';
 import { writableFolder } from '../output/destination.js';
 import { startBatchBar } from '../progress.js';
 import { imageRecord } from '../report.js';
@@ -56,6 +56,9 @@ export async function generateBatchCommand(ctx: CommandContext, options: BatchOp
       if (ctx.mode.json) printRecord(outcome);
     },
   );
+  // Under the lock, a temporary file of this batch's images is a dead run's: it would stay forever.
+  const ids = run.ids;
+  await removeLeftoverTemporaries(outDir, (name) => ids.has(name.slice(0, name.lastIndexOf('.'))));
   let interrupted = false;
   const end = () => ({ outDir, total: lines.length, interrupted, aborted: 0 });
   const removeHandlers = onInterrupt({

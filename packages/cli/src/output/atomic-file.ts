@@ -5,8 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+
+/** `.<target name>.<12 hex>.partial`: the temporary file of `<target name>`. */
+const TEMPORARY = /^\.(.+)\.[0-9a-f]{12}\.partial$/;
 
 /** Temporary files being written now, removed by {@link removeUnfinishedFiles} on a hard exit. */
 const unfinished = new Set<string>();
@@ -18,6 +21,7 @@ const unfinished = new Set<string>();
  * @throws the file system's error (`ENOSPC`, `EACCES`...), or the stream's, after cleaning up
  */
 export async function writeAtomically(target: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+  // 6 random bytes: the 12 hex digits of TEMPORARY.
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.partial`);
   unfinished.add(temp);
   let bytes = 0;
@@ -50,4 +54,20 @@ export async function writeAtomically(target: string, chunks: AsyncIterable<Uint
 export function removeUnfinishedFiles(): void {
   for (const temp of unfinished) rmSync(temp, { force: true });
   unfinished.clear();
+}
+
+/**
+ * Removes the temporary files in `dir` whose target name `isOurs` claims: those a process killed
+ * outright (SIGKILL, a crash, a power cut) left behind. Only for a caller that knows nobody is
+ * writing them now (a batch holding its folder's lock). Returns how many went.
+ */
+export async function removeLeftoverTemporaries(dir: string, isOurs: (targetName: string) => boolean): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [])) {
+    const target = TEMPORARY.exec(name)?.[1];
+    if (target === undefined || !isOurs(target)) continue;
+    await rm(path.join(dir, name), { force: true });
+    removed++;
+  }
+  return removed;
 }
