@@ -182,6 +182,17 @@ describe('generate', () => {
     expect(routes()).toEqual([]);
   });
 
+  it('-o naming a file the file system cannot hold (a name too long) is refused before the Generate', async () => {
+    // 245 characters fit a file system's 255, but not with the temporary file's 22 more.
+    for (const name of [`${'a'.repeat(241)}.png`, `${'b'.repeat(300)}.png`]) {
+      const { code, stderr } = await genimix(['generate', 'A boat', '--id', 'long', '-o', name]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/^genimix: -o .*cannot be written \(ENAMETOOLONG\): .*shorter name/);
+    }
+    expect(routes()).toEqual([]);
+    expect(await readdir(work)).toEqual([]);
+  });
+
   it('-o naming a symbolic link writes the file it points to, the link kept, as cp and curl do', async () => {
     await mkdir(path.join(work, 'library'));
     await writeFile(path.join(work, 'library', 'boat.png'), 'old');
@@ -274,10 +285,11 @@ describe('get', () => {
     '%s mid-download (Ctrl-C, kill, the terminal closed) leaves no partial file, exit %i',
     async (signal, exitCode) => {
       emulator.faults.add({ kind: 'slow-body', chunkBytes: 1024, delayMs: 50, route: 'get' });
-      // The temporary file appearing is the sign the download is under way.
+      // Bytes written to the temporary file are the sign the download is under way (the file is
+      // created once before, empty, to check that -o can be written).
       const watcher = watch(work);
       const started = new Promise<void>((resolve) =>
-        watcher.on('change', (_event, name) => String(name).endsWith('.partial') && resolve()),
+        watcher.on('change', (event, name) => event === 'change' && String(name).endsWith('.partial') && resolve()),
       );
       try {
         const download = startCli(['get', 'hill', '-o', 'hill.jpg'], { cwd: work, env: env() });

@@ -21,8 +21,7 @@ const unfinished = new Set<string>();
  * @throws the file system's error (`ENOSPC`, `EACCES`...), or the stream's, after cleaning up
  */
 export async function writeAtomically(target: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
-  // 6 random bytes: the 12 hex digits of TEMPORARY.
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.partial`);
+  const temp = temporaryPath(target);
   unfinished.add(temp);
   let bytes = 0;
   try {
@@ -45,6 +44,12 @@ export async function writeAtomically(target: string, chunks: AsyncIterable<Uint
   } finally {
     unfinished.delete(temp);
   }
+}
+
+/** A new temporary file's path for `target`: `.<name>.<12 random hex>.partial` beside it. */
+export function temporaryPath(target: string): string {
+  // 6 random bytes: the 12 hex digits of TEMPORARY.
+  return path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.partial`);
 }
 
 /**

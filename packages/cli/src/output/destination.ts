@@ -4,10 +4,11 @@
  * generated (and billed) only to find that it cannot be written.
  */
 import { constants } from 'node:fs';
-import { access, lstat, readlink, realpath, stat } from 'node:fs/promises';
+import { access, lstat, open, readlink, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IMAGE_EXTENSIONS, type ImageMimeType } from '@genimix/core';
 import { UsageError } from '../exit-codes.js';
+import { temporaryPath } from './atomic-file.js';
 
 /** Where an image goes. */
 export type Destination =
@@ -52,7 +53,26 @@ export async function resolveDestination(
   }
   const file = await followLink(target);
   await writableFolder(path.dirname(file), '-o');
+  await probe(file, output);
   return { kind: 'file', path: file };
+}
+
+/**
+ * Creates and removes a temporary file for `file`, as the write will: a name the file system
+ * cannot hold (too long with the temporary file's 22 more bytes), a read-only mount, no space
+ * for one more file are found now, not after a billed Generate.
+ * @throws {UsageError} naming `-o`
+ */
+async function probe(file: string, output: string): Promise<void> {
+  const temp = temporaryPath(file);
+  try {
+    await (await open(temp, 'wx')).close();
+    await rm(temp, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    const fix = code === 'ENAMETOOLONG' ? 'choose a shorter name' : 'name a file you may write';
+    throw new UsageError('-o', `-o ${output} cannot be written (${code}): ${fix}, or - for stdout.`);
+  }
 }
 
 /**
