@@ -1,6 +1,14 @@
 import os from 'node:os';
 import path from 'node:path';
-import { checkApiKey, checkId, DEFAULT_BASE_URL, GenimixError, normalizeBaseUrl, Redactor } from '@genimix/core';
+import {
+  checkApiKey,
+  checkId,
+  checkProjectIsNotKey,
+  DEFAULT_BASE_URL,
+  GenimixError,
+  normalizeBaseUrl,
+  Redactor,
+} from '@genimix/core';
 import { expandHome } from './folders.js';
 import { DEFAULT_PREVIEW_MAX_BYTES } from './preview.js';
 
@@ -173,6 +181,8 @@ export function loadConfig(
   try {
     if (!optional) {
       checkApiKey(apiKey, 'GENIMIX_API_KEY');
+      // Before checkId, whose messages quote the value: here it would be the key.
+      checkProjectIsNotKey('GENIMIX_PROJECT_ID', projectId, apiKey, 'GENIMIX_API_KEY');
       checkId('GENIMIX_PROJECT_ID', projectId);
     }
     baseUrl = normalizeBaseUrl(env.GENIMIX_BASE_URL?.trim() || DEFAULT_BASE_URL);

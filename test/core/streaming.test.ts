@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -15,6 +17,7 @@ import { createEmulator, type Emulator } from '@genimix/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHOTO_PATH, readPhoto, TINY_PNG } from '../helpers/images.js';
 import { startScriptedServer } from '../helpers/scripted-server.js';
+import { loopbackBufferBytes } from '../helpers/socket-buffers.js';
 
 const API_KEY = 'sk_test_streaming_key_1234';
 let emulator: Emulator;
@@ -178,5 +181,49 @@ describe('streams that stall or are closed', () => {
     emulator.faults.add({ kind: 'slow-body', route: 'get', chunkBytes: 4096, delayMs: 15 });
     const { body } = await client.getImageStream({ imageId: 'slow' }, { timeoutMs: 150 });
     expect((await collect(body)).equals(photo)).toBe(true);
+  });
+});
+
+describe('getImageStream stops at maxBytes (default 50 MiB, the largest image Genimix stores)', () => {
+  it('refuses a Content-Length over it before handing over a stream', async () => {
+    const photo = await readPhoto();
+    await client.uploadImage({ imageId: 'capped', data: photo });
+    const error = await client.getImageStream({ imageId: 'capped' }, { maxBytes: 100_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GenimixResponseError);
+    expect(error).toMatchObject({ limitBytes: 100_000, message: expect.stringMatching(/more than 100000 bytes/) });
+    // Under the cap it streams as ever.
+    const { body } = await client.getImageStream({ imageId: 'capped' }, { maxBytes: photo.length });
+    expect((await collect(body)).equals(photo)).toBe(true);
+  });
+
+  it('errors a body without end, having read little more than the cap', async () => {
+    let sent = 0;
+    const endless = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.write(TINY_PNG.subarray(0, 8));
+      const more = () => {
+        while (!res.destroyed && res.write(Buffer.alloc(64 * 1024))) sent += 64 * 1024;
+      };
+      res.on('drain', more);
+      more();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+      const other = new GenimixClient({ apiKey: API_KEY, projectId: 'stream', baseUrl });
+      const maxBytes = 2 * 1024 * 1024;
+      const { body } = await other.getImageStream({ imageId: 'endless' }, { maxBytes });
+      let received = 0;
+      const reading = (async () => {
+        for await (const chunk of body) received += chunk.length;
+      })();
+      await expect(reading).rejects.toMatchObject({ name: 'GenimixResponseError', limitBytes: maxBytes });
+      expect(received).toBeLessThanOrEqual(maxBytes);
+      // The connection was let go: the server stopped, socket buffers aside.
+      expect(sent).toBeLessThan(maxBytes + loopbackBufferBytes() + 1024 * 1024);
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
   });
 });

@@ -160,6 +160,8 @@ describe('the genimix-mcp process', () => {
       { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_PREVIEW_MAX_BYTES: '2000000' },
     ],
     ['GENIMIX_MAX_WAIT_MS', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_MAX_WAIT_MS: 'soon' }],
+    // The two settings swapped: the key would go into every URL and message as the project.
+    ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'sk_gateway_key_123', GENIMIX_PROJECT_ID: 'sk_gateway_key_123' }],
   ])('without a valid %s exits 1 with one line on stderr and nothing on stdout', async (variable, env) => {
     const child = spawnServer(env);
     let stdout = '';

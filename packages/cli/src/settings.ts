@@ -6,6 +6,7 @@
 import {
   checkApiKey,
   checkId,
+  checkProjectIsNotKey,
   DEFAULT_BASE_URL,
   GenimixClient,
   GenimixValidationError,
@@ -72,19 +73,13 @@ export function connect(options: GlobalOptions, env: NodeJS.ProcessEnv): Connect
       'No project: pass --project ID or set GENIMIX_PROJECT_ID to your Genimix project id (dashboard → Settings).',
     );
   }
-  // The key pasted as the project (the two variables swapped) would go into every URL and message.
-  // Equality only: a short key such as the emulator's "dev-key" may well be part of a project id.
-  if (projectId.toLowerCase() === apiKey.trim().toLowerCase()) {
-    throw new UsageError(
-      projectSource,
-      `${projectSource} holds the API key: set it to the project id (Genimix dashboard → Settings), and the key only in GENIMIX_API_KEY.`,
-    );
-  }
   const urlSource = options.baseUrl !== undefined ? '--base-url' : 'GENIMIX_BASE_URL';
   const rawUrl = (options.baseUrl ?? env.GENIMIX_BASE_URL ?? '').trim() || DEFAULT_BASE_URL;
   let baseUrl: string;
   try {
     checkApiKey(apiKey, 'GENIMIX_API_KEY');
+    // Before checkId, whose messages quote the value: here it would be the key.
+    checkProjectIsNotKey(projectSource, projectId, apiKey, 'GENIMIX_API_KEY');
     checkId(projectSource, projectId);
     baseUrl = normalizeBaseUrl(rawUrl);
   } catch (error) {

@@ -36,3 +36,26 @@ export function checkApiKey(value: unknown, field = 'apiKey'): string {
   }
   return value;
 }
+
+/**
+ * Checks that a project id is not the API key itself (the two settings swapped, or the key pasted
+ * into both): the project id goes into every request's URL and into messages, where the key must
+ * never be. Equality in any letter case only: a short key (the emulator's `dev-key`) may well be
+ * part of a real project id.
+ *
+ * @param projectField the project setting's name in the caller's world (`projectId`, `GENIMIX_PROJECT_ID`, ...)
+ * @param keyField the key setting's name, where the key goes instead
+ * @throws {GenimixValidationError} naming `projectField`, repeating neither value
+ */
+export function checkProjectIsNotKey(
+  projectField: string,
+  projectId: string,
+  apiKey: string,
+  keyField = 'apiKey',
+): void {
+  if (projectId.trim().toLowerCase() !== apiKey.trim().toLowerCase()) return;
+  throw new GenimixValidationError(
+    projectField,
+    `${projectField} holds the API key: set it to the project id (Genimix dashboard → Settings), and the key only in ${keyField}.`,
+  );
+}

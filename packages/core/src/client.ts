@@ -1,5 +1,5 @@
 import { defaultLogger, defaultSleep, defaultTransport, openFile } from '#runtime';
-import { checkApiKey } from './api-key.js';
+import { checkApiKey, checkProjectIsNotKey } from './api-key.js';
 import { GenimixValidationError } from './errors.js';
 import { checkId } from './identifiers.js';
 import { type CredentialCheck, checkCredentials } from './operations/check-credentials.js';
@@ -81,6 +81,8 @@ export class GenimixClient {
       throw new GenimixValidationError('options', 'GenimixClient needs options: { apiKey, projectId, baseUrl? }.');
     }
     const apiKey = checkApiKey(options.apiKey);
+    // Before checkId, whose messages quote the value: here it would be the key.
+    if (typeof options.projectId === 'string') checkProjectIsNotKey('projectId', options.projectId, apiKey);
     this.projectId = checkId('projectId', options.projectId);
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
     this.#ctx = {
@@ -115,7 +117,7 @@ export class GenimixClient {
   }
 
   /** Fetches an image as a stream, for images too large to hold whole. See {@link getImageStream}. */
-  async getImageStream(params: GetImageStreamParams, options?: RequestOptions): Promise<GetImageStreamResult> {
+  async getImageStream(params: GetImageStreamParams, options?: GetImageOptions): Promise<GetImageStreamResult> {
     return getImageStream(this.#ctx, params, checkOptions(options));
   }
 

@@ -4,7 +4,7 @@ import {
   createImageId,
   findModel,
   GenimixClient,
-  type GenimixValidationError,
+  GenimixValidationError,
   ID_PATTERN,
   MODELS,
   resolveUploadContentType,
@@ -85,6 +85,31 @@ describe('client options', () => {
       if (apiKey.trim()) expect(error.message).not.toContain(apiKey.trim());
     },
   );
+});
+
+describe('the project id', () => {
+  it.each([
+    ['the key itself', 'sk_test_swapped_0123456789'],
+    ['the key in another letter case', 'SK_TEST_SWAPPED_0123456789'],
+  ])('refuses %s, the settings swapped, without repeating it', (_name, projectId) => {
+    const apiKey = 'sk_test_swapped_0123456789';
+    let error: GenimixValidationError | undefined;
+    try {
+      new GenimixClient({ apiKey, projectId });
+    } catch (e) {
+      error = e as GenimixValidationError;
+    }
+    expect(error).toBeInstanceOf(GenimixValidationError);
+    expect(error!.field).toBe('projectId');
+    expect(error!.message).toMatch(/^projectId holds the API key: set it to the project id/);
+    expect(error!.message.toLowerCase()).not.toContain(apiKey.toLowerCase());
+  });
+
+  it('takes a project id that merely contains a short key (the emulator’s dev-key)', () => {
+    expect(new GenimixClient({ apiKey: 'dev-key', projectId: 'my-dev-key-project' }).projectId).toBe(
+      'my-dev-key-project',
+    );
+  });
 });
 
 describe('prompts', () => {

@@ -3,13 +3,7 @@
  * held whole in memory. Its width and height are read from its first bytes on the way.
  */
 import path from 'node:path';
-import {
-  DEFAULT_MAX_IMAGE_BYTES,
-  GenimixResponseError,
-  type GetImageStreamResult,
-  HEADER_BYTES,
-  imageDimensions,
-} from '@genimix/core';
+import { type GetImageStreamResult, HEADER_BYTES, imageDimensions } from '@genimix/core';
 import { writeAtomically } from './atomic-file.js';
 import { type Destination, imageFileName } from './destination.js';
 import { writeToStdout } from './stdout.js';
@@ -28,8 +22,8 @@ export interface SavedImage {
 
 /**
  * Writes `image` to `destination`, named `<imageId>.<ext>` in a folder destination.
- * @throws the stream's error (a connection cut mid-image), the file system's, or stdout's (EPIPE);
- *   {@link GenimixResponseError} past {@link DEFAULT_MAX_IMAGE_BYTES}, the file left as it was
+ * @throws the stream's error (a connection cut mid-image, more bytes than any image: see
+ *   `getImageStream`), the file system's, or stdout's (EPIPE); the file is left as it was
  */
 export async function saveImage(
   image: GetImageStreamResult,
@@ -37,7 +31,7 @@ export async function saveImage(
   imageId: string,
 ): Promise<SavedImage> {
   const header = new HeaderTap();
-  const chunks = header.tap(capped(image, imageId));
+  const chunks = header.tap(image.body);
   let file: string;
   let bytes: number;
   if (destination.kind === 'stdout') {
@@ -51,29 +45,6 @@ export async function saveImage(
     bytes = await writeAtomically(file, chunks);
   }
   return { file, bytes, contentType: image.contentType, ...header.dimensions() };
-}
-
-/**
- * The image's chunks, up to the largest image Genimix stores (its upload limit). A broken server
- * or proxy that sends a body without end would otherwise fill the disk: --timeout bounds the
- * wait for each chunk, not the whole body.
- */
-async function* capped(image: GetImageStreamResult, imageId: string): AsyncGenerator<Uint8Array> {
-  const tooLarge = () =>
-    new GenimixResponseError(
-      `get image "${imageId}": the answer is more than ${DEFAULT_MAX_IMAGE_BYTES} bytes, more than any image Genimix stores.`,
-      { limitBytes: DEFAULT_MAX_IMAGE_BYTES },
-    );
-  if ((image.contentLength ?? 0) > DEFAULT_MAX_IMAGE_BYTES) {
-    await image.body.cancel();
-    throw tooLarge();
-  }
-  let bytes = 0;
-  for await (const chunk of image.body) {
-    bytes += chunk.length;
-    if (bytes > DEFAULT_MAX_IMAGE_BYTES) throw tooLarge();
-    yield chunk;
-  }
 }
 
 /** Keeps a copy of a stream's first {@link HEADER_BYTES} as they pass, for the image's dimensions. */

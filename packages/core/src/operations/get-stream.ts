@@ -2,7 +2,7 @@ import { requestIdOf } from '../error-mapping.js';
 import { GenimixConnectionError, GenimixError, GenimixResponseError } from '../errors.js';
 import { type ImageMimeType, normalizeMimeType, SNIFF_BYTES, sniffImageType } from '../image-type.js';
 import { concat } from '../request-body.js';
-import type { RequestOptions } from '../request-options.js';
+import { DEFAULT_MAX_IMAGE_BYTES, type GetImageOptions } from '../request-options.js';
 import type { TransportResponse } from '../transport.js';
 import { type ImageRef, type OperationContext, resolveImageRef } from './context.js';
 
@@ -14,7 +14,8 @@ export interface GetImageStreamResult {
   /**
    * The image's bytes, read from the network as the consumer pulls them. Cancel it to stop the
    * download early. It errors with {@link GenimixConnectionError} if the connection breaks or
-   * the body ends short of its `Content-Length`.
+   * the body ends short of its `Content-Length`, and with {@link GenimixResponseError} (its
+   * `limitBytes` set) once more than `maxBytes` arrived.
    */
   body: ReadableStream<Uint8Array>;
   /** Sniffed from the first bytes: `image/png`, `image/jpeg`, `image/webp` or `image/gif`. */
@@ -25,15 +26,18 @@ export interface GetImageStreamResult {
 
 /**
  * `GET /v1/:projectId/image/:imageId` as a stream: resolves once the first bytes arrived and
- * were checked to be an image, with no size cap (Get's `maxBytes` is for images held whole).
- * Retries apply until then (as for Get), not once the stream is handed over.
+ * were checked to be an image. Retries apply until then (as for Get), not once the stream is
+ * handed over. The stream stops at `options.maxBytes` (default {@link DEFAULT_MAX_IMAGE_BYTES},
+ * the largest image Genimix stores): a broken server or proxy that sends a body without end
+ * would otherwise fill a disk, since a time-out bounds each wait for bytes, not the whole body.
  *
- * @throws {GenimixNotFoundError} and the other errors of {@link getImage}, before the stream starts
+ * @throws {GenimixNotFoundError} and the other errors of {@link getImage}, before the stream starts;
+ *   {@link GenimixResponseError} with `limitBytes` when `Content-Length` is over `maxBytes`
  */
 export async function getImageStream(
   ctx: OperationContext,
   params: GetImageStreamParams,
-  options: RequestOptions = {},
+  options: GetImageOptions = {},
 ): Promise<GetImageStreamResult> {
   const { projectId, imageId } = resolveImageRef(ctx, params);
   const action = `get image "${imageId}"`;
@@ -49,7 +53,7 @@ export async function getImageStream(
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? ctx.timeoutMs,
     },
-    (response) => openStream(ctx, response, action),
+    (response) => openStream(ctx, response, action, options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES),
   );
 }
 
@@ -57,11 +61,21 @@ async function openStream(
   ctx: OperationContext,
   response: TransportResponse,
   action: string,
+  maxBytes: number,
 ): Promise<GetImageStreamResult> {
   const details = { status: response.status, requestId: requestIdOf(response.headers) };
   const declaredLength = response.headers['content-length'];
   const contentLength =
     declaredLength !== undefined && /^\d+$/.test(declaredLength) ? Number(declaredLength) : undefined;
+  const tooLarge = () =>
+    new GenimixResponseError(
+      `${action} failed: the response is more than ${maxBytes} bytes, more than any image Genimix stores.`,
+      { ...details, limitBytes: maxBytes },
+    );
+  if (contentLength !== undefined && contentLength > maxBytes) {
+    await discard(response);
+    throw tooLarge();
+  }
   const iterator = response.body[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
   let received = 0;
@@ -97,6 +111,10 @@ async function openStream(
       details,
     );
   }
+  if (received > maxBytes) {
+    await discard(response);
+    throw tooLarge();
+  }
   let pending: Uint8Array | undefined = first.length > 0 ? first : undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -109,6 +127,10 @@ async function openStream(
         const next = ended ? { done: true as const, value: undefined } : await iterator.next();
         if (!next.done) {
           received += next.value.length;
+          if (received > maxBytes) {
+            await discard(response);
+            throw tooLarge();
+          }
           controller.enqueue(next.value);
           return;
         }
