@@ -153,6 +153,21 @@ describe('Redactor', () => {
     );
   });
 
+  it('searches a long run of backslashes (an error body, bytes of an image) in one pass, and finds the key escaped four times after it', () => {
+    // Each JSON escaping doubles the backslashes before "/" and adds one: "\\/" becomes "\\\\\\/".
+    let escaped = API_KEY;
+    for (let i = 0; i < 4; i++) escaped = escaped.replace(/["\\/]/g, '\\$&');
+    const run = '\\'.repeat(128 * 1024);
+    const redactor = new Redactor(API_KEY);
+    // The key's forms began with "one or more backslashes": from each position of the run the
+    // engine went to its end, n² steps (here half a minute with the process held; an image's
+    // megabytes, hours).
+    expect(redactor.occursIn(run)).toBe(false);
+    const redacted = redactor.redact(`${run}${escaped} sent`);
+    expect(leakedForm(redacted, API_KEY)).toBeUndefined();
+    expect(redacted.endsWith(`${REDACTED} sent`)).toBe(true);
+  });
+
   it("keeps a URL's other parts and drops credentials that are not the key too", () => {
     const redactor = new Redactor(API_KEY);
     expect(redactor.redactUrl('https://admin:hunter2@cdn.example/img.png?size=2')).toBe(

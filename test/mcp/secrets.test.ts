@@ -146,6 +146,19 @@ describe('the key inside the image bytes', () => {
   });
 });
 
+describe('the search for the key in image bytes', () => {
+  it('takes one pass over a megabyte of backslash bytes: the image is shown, and the server answers', async () => {
+    // The key's JSON-escaped forms once began with "one or more backslashes": from each of a
+    // run's bytes the search went to its end, hours of the process held for 1 MiB of them.
+    const image = withTextChunk(TINY_PNG, '\\'.repeat(1024 * 1024));
+    api.byRoute = () => ({ status: 200, headers: { 'content-type': 'image/png' }, body: image });
+    const result = await server.call('get_image', { imageId: 'backslashes' });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(textOf(result)).not.toMatch(/API key/);
+    expect(result.content.some((c) => c.type === 'resource_link')).toBe(true);
+  });
+});
+
 describe('text from Genimix or a proxy reaches the model as quoted data, never as instructions', () => {
   it.each([
     ['a 1,000,000-character imageUrl', `https://cdn.example/${'a'.repeat(1_000_000)}`],

@@ -162,6 +162,14 @@ function formsOf(secret: string): string[] {
 }
 
 /**
+ * The backslashes before a JSON escape: 1, and up to 15 for a text escaped four times (`\/`
+ * becomes `\\\/`, then 7 and 15 backslashes). Bounded: with `\\+` the engine ran to the end of a
+ * run of backslashes from each of its positions, n² steps for a run of n: 160,000 of them (an
+ * error body, or the bytes of an image checked for the key) held the process for a minute.
+ */
+const BACKSLASHES = '\\\\{1,15}';
+
+/**
  * The secret with each character as itself, percent-encoded (`%41`, `%2541` when encoded
  * twice, either hex case; a space also as `+`) or JSON-escaped (`\u0041`, and `\/`, `\"`, `\\`
  * as PHP's `json_encode` and others write them, with the backslashes doubled when escaped again).
@@ -172,8 +180,8 @@ function charFormsPattern(secret: string): string {
       const encoded = [...new TextEncoder().encode(char)].map((b) => `%(?:25)?${hexPattern(b)}`).join('');
       const space = char === ' ' ? '|\\+' : '';
       const unit = char.length === 1 ? char.charCodeAt(0) : undefined;
-      const json = unit === undefined ? '' : `|\\\\+u${hexPattern(unit >> 8)}${hexPattern(unit & 0xff)}`;
-      const escaped = '/"\\'.includes(char) ? `|\\\\+${escapeRegExp(char)}` : '';
+      const json = unit === undefined ? '' : `|${BACKSLASHES}u${hexPattern(unit >> 8)}${hexPattern(unit & 0xff)}`;
+      const escaped = '/"\\'.includes(char) ? `|${BACKSLASHES}${escapeRegExp(char)}` : '';
       return `(?:${escapeRegExp(char)}|${encoded}${space}${json}${escaped})`;
     })
     .join('');
