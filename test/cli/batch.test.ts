@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmulator, type Emulator } from '@genimix/emulator';
@@ -222,6 +222,26 @@ describe('a batch', () => {
       stop2();
     }
     expect(await files()).toEqual([...ids, third].map((id) => `${id}.png`).sort());
+  });
+
+  it('an empty lock is a run about to write its id while fresh, and a run killed before it wrote it (a power cut) once over a minute old: refused, then taken over', async () => {
+    await writePrompts(['A lone lighthouse']);
+    await mkdir(path.join(work, 'out'));
+    const lock = path.join(work, 'out', '.genimix-batch.lock');
+    await writeFile(lock, '');
+    const refused = await run(fast, ['generate', '--from', 'prompts.txt', '--out-dir', 'out']);
+    expect([refused.code, refused.stderr]).toEqual([
+      1,
+      expect.stringMatching(/Another genimix batch \(process starting\)/),
+    ]);
+    expect(fast.requests.list()).toHaveLength(0);
+
+    // It never gets an id: every run was refused, for ever, until someone deleted it by hand.
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    await utimes(lock, twoMinutesAgo, twoMinutesAgo);
+    const taken = await run(fast, ['generate', '--from', 'prompts.txt', '--out-dir', 'out']);
+    expect([taken.code, taken.stderr]).toEqual([0, expect.stringMatching(/^Done: 1 line: generated 1/)]);
+    expect(await files()).toEqual([`${documentedId('A lone lighthouse')}.png`]);
   });
 
   it('a failed line is listed with why, the rest kept (exit 1); one that may have been billed is fetched by the next run, not generated again', async () => {
