@@ -471,6 +471,15 @@ describe('bad usage and input: exit 2, the setting to fix named, nothing sent', 
       /GENIMIX_PROJECT_ID holds the API key/,
     ],
     ['the key as --project', ['get', 'x', '--project', `${KEY}`], {}, /--project holds the API key/],
+    // Pasted with more around it: the id check quoted the whole value, the key with it.
+    ...[`"${KEY}"`, `'${KEY}';`, `my-project ${KEY}`].map(
+      (projectId): [string, string[], Record<string, string>, RegExp] => [
+        `the key inside GENIMIX_PROJECT_ID (${projectId.replace(KEY, 'KEY')})`,
+        ['get', 'x'],
+        { GENIMIX_PROJECT_ID: projectId },
+        /GENIMIX_PROJECT_ID holds the API key/,
+      ],
+    ),
     [
       'the key in another case',
       ['get', 'x'],

@@ -213,6 +213,12 @@ describe('GENIMIX_CLIENT_KEYS=allow', () => {
       'X-Genimix-Project-Id holds the API key',
       KEY_A,
     ],
+    [
+      'the key in its quotes as the project id',
+      { 'x-genimix-api-key': KEY_A, 'x-genimix-project-id': `"${KEY_A}"` },
+      'X-Genimix-Project-Id holds the API key',
+      KEY_A,
+    ],
   ])('%s: 400 naming the header, without its value; nothing sent', async (_name, headers, header, value) => {
     const [message] = await refusals(server, [headers]);
     expect(message).toContain(header);

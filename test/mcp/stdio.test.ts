@@ -162,6 +162,9 @@ describe('the genimix-mcp process', () => {
     ['GENIMIX_MAX_WAIT_MS', { GENIMIX_API_KEY: 'k', GENIMIX_PROJECT_ID: 'p', GENIMIX_MAX_WAIT_MS: 'soon' }],
     // The two settings swapped: the key would go into every URL and message as the project.
     ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'sk_gateway_key_123', GENIMIX_PROJECT_ID: 'sk_gateway_key_123' }],
+    // ... or pasted with its quotes, or after a project id: the id check quoted it, key and all.
+    ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'sk_gateway_key_123', GENIMIX_PROJECT_ID: '"sk_gateway_key_123"' }],
+    ['GENIMIX_PROJECT_ID', { GENIMIX_API_KEY: 'sk_gateway_key_123', GENIMIX_PROJECT_ID: 'p-sk_gateway_key_123' }],
   ])('without a valid %s exits 1 with one line on stderr and nothing on stdout', async (variable, env) => {
     const child = spawnServer(env);
     let stdout = '';

@@ -38,10 +38,18 @@ export function checkApiKey(value: unknown, field = 'apiKey'): string {
 }
 
 /**
- * Checks that a project id is not the API key itself (the two settings swapped, or the key pasted
- * into both): the project id goes into every request's URL and into messages, where the key must
- * never be. Equality in any letter case only: a short key (the emulator's `dev-key`) may well be
- * part of a real project id.
+ * Keys at least this long are refused anywhere in a project id; shorter ones only as the whole id.
+ * No real key is this short, and no project id holds a real key by chance.
+ */
+const KEY_INSIDE_MIN_LENGTH = 12;
+
+/**
+ * Checks that a project id is not the API key (the two settings swapped, or the key pasted into
+ * both): the project id goes into every request's URL and into messages, where the key must
+ * never be. In any letter case, and also with more around it (pasted with its quotes, a `;`, or
+ * after the project id) when the key has {@link KEY_INSIDE_MIN_LENGTH} characters or more; a short
+ * key (the emulator's `dev-key`) may well be part of a real project id, and is refused only as the
+ * whole id.
  *
  * @param projectField the project setting's name in the caller's world (`projectId`, `GENIMIX_PROJECT_ID`, ...)
  * @param keyField the key setting's name, where the key goes instead
@@ -53,7 +61,9 @@ export function checkProjectIsNotKey(
   apiKey: string,
   keyField = 'apiKey',
 ): void {
-  if (projectId.trim().toLowerCase() !== apiKey.trim().toLowerCase()) return;
+  const project = projectId.trim().toLowerCase();
+  const key = apiKey.trim().toLowerCase();
+  if (project !== key && !(key.length >= KEY_INSIDE_MIN_LENGTH && project.includes(key))) return;
   throw new GenimixValidationError(
     projectField,
     `${projectField} holds the API key: set it to the project id (Genimix dashboard → Settings), and the key only in ${keyField}.`,

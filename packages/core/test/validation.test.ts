@@ -91,6 +91,8 @@ describe('the project id', () => {
   it.each([
     ['the key itself', 'sk_test_swapped_0123456789'],
     ['the key in another letter case', 'SK_TEST_SWAPPED_0123456789'],
+    ['the key in its quotes', '"sk_test_swapped_0123456789"'],
+    ['the key after a project id', 'my-project-sk_test_swapped_0123456789'],
   ])('refuses %s, the settings swapped, without repeating it', (_name, projectId) => {
     const apiKey = 'sk_test_swapped_0123456789';
     let error: GenimixValidationError | undefined;
