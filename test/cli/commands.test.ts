@@ -483,7 +483,7 @@ describe('bad usage and input: exit 2, the setting to fix named, nothing sent', 
     [
       'the key in another case',
       ['get', 'x'],
-      { GENIMIX_API_KEY: 'sk_live_abcdef0123456789', GENIMIX_PROJECT_ID: 'SK_LIVE_ABCDEF0123456789' },
+      { GENIMIX_API_KEY: 'sk_test_fake_case_key_0123', GENIMIX_PROJECT_ID: 'SK_TEST_FAKE_CASE_KEY_0123' },
       /GENIMIX_PROJECT_ID holds the API key/,
     ],
     ['a bad --id', ['generate', 'A cat', '--id', 'a/b'], {}, /--id "a\/b" contains "\/"/],

@@ -58,15 +58,15 @@ describe('authentication', () => {
   it('keeps keys out of the request log, even when one is put in the path', async () => {
     let logged!: (entry: RequestLogEntry) => void;
     const entry = new Promise<RequestLogEntry>((resolve) => (logged = resolve));
-    const emulator = await startEmulator({ apiKeys: ['sk_live_secret'], onRequest: (e) => logged(e) });
-    const response = await call(emulator, 'GET', '/v1/sk_live_secret/image/x?key=sk_live_secret', {
-      key: 'sk_live_secret',
+    const emulator = await startEmulator({ apiKeys: ['sk_test_fake_secret'], onRequest: (e) => logged(e) });
+    const response = await call(emulator, 'GET', '/v1/sk_test_fake_secret/image/x?key=sk_test_fake_secret', {
+      key: 'sk_test_fake_secret',
     });
     const text = await response.text();
     expect(response.status).toBe(404);
-    expect(text).not.toContain('sk_live_secret');
+    expect(text).not.toContain('sk_test_fake_secret');
     expect(await entry).toMatchObject({ method: 'GET', status: 404, aborted: false, path: '/v1/[redacted]/image/x' });
-    expect(JSON.stringify(await entry)).not.toContain('sk_live_secret');
+    expect(JSON.stringify(await entry)).not.toContain('sk_test_fake_secret');
   });
 
   it('keeps a percent-encoded key out of the request log too', async () => {
