@@ -1,14 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import {
-  checkApiKey,
-  checkId,
-  checkProjectIsNotKey,
-  DEFAULT_BASE_URL,
-  GenimixError,
-  normalizeBaseUrl,
-  Redactor,
-} from '@genimix/core';
+import { checkApiKey, checkProjectId, DEFAULT_BASE_URL, GenimixError, normalizeBaseUrl, Redactor } from '@genimix/core';
 import { expandHome } from './folders.js';
 import { DEFAULT_PREVIEW_MAX_BYTES } from './preview.js';
 
@@ -181,9 +173,7 @@ export function loadConfig(
   try {
     if (!optional) {
       checkApiKey(apiKey, 'GENIMIX_API_KEY');
-      // Before checkId, whose messages quote the value: here it would be the key.
-      checkProjectIsNotKey('GENIMIX_PROJECT_ID', projectId, apiKey, 'GENIMIX_API_KEY');
-      checkId('GENIMIX_PROJECT_ID', projectId);
+      checkProjectId('GENIMIX_PROJECT_ID', projectId, apiKey, 'GENIMIX_API_KEY');
     }
     baseUrl = normalizeBaseUrl(env.GENIMIX_BASE_URL?.trim() || DEFAULT_BASE_URL);
   } catch (error) {

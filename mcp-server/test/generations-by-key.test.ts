@@ -23,6 +23,15 @@ function pendingGenerate() {
   };
 }
 
+/** A request of `apiKey` that starts a generation of `imageId` and ends while it runs. */
+function startInRequest(byKey: GenerationsByKey, apiKey: string, imageId: string) {
+  const request = byKey.hold(apiKey);
+  const generate = pendingGenerate();
+  const generation = request.generations.start('p', imageId, 'google', 'imagen-4', generate.run);
+  request.release();
+  return { generate, generation };
+}
+
 describe('GenerationsByKey', () => {
   it('keeps nothing for the keys of requests that started no generation', () => {
     const byKey = new GenerationsByKey();
@@ -46,10 +55,7 @@ describe('GenerationsByKey', () => {
 
   it('keeps a key whose generation runs after its request ended, until it succeeds', async () => {
     const byKey = new GenerationsByKey();
-    const request = byKey.hold('key-a');
-    const generate = pendingGenerate();
-    const generation = request.generations.start('p', 'a', 'google', 'imagen-4', generate.run);
-    request.release();
+    const { generate, generation } = startInRequest(byKey, 'key-a', 'a');
     expect(byKey.size).toBe(1);
     // A later request of the same key finds it (get_image waits on it).
     const later = byKey.hold('key-a');
@@ -63,10 +69,7 @@ describe('GenerationsByKey', () => {
 
   it('keeps a failed generation until it is reported, then drops the key', async () => {
     const byKey = new GenerationsByKey();
-    const request = byKey.hold('key-b');
-    const generate = pendingGenerate();
-    const generation = request.generations.start('p', 'b', 'google', 'imagen-4', generate.run);
-    request.release();
+    const { generate, generation } = startInRequest(byKey, 'key-b', 'b');
     generate.fail();
     await generation.done;
     expect(byKey.size).toBe(1);

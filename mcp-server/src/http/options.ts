@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { checkApiKey, checkId, checkProjectIsNotKey, GenimixError } from '@genimix/core';
+import { checkApiKey, checkProjectId, GenimixError } from '@genimix/core';
 import { ConfigError } from '../config.js';
 import { type AuthGate, bearerTokensGate } from './auth.js';
 import { isLoopbackHost } from './loopback.js';
@@ -126,10 +126,7 @@ export function readClientKey(headers: Headers): { apiKey?: string; projectId?: 
   const apiKey = headers.get(CLIENT_KEY_HEADER) ?? undefined;
   const projectId = headers.get(CLIENT_PROJECT_HEADER)?.trim() || undefined;
   if (apiKey !== undefined) checkApiKey(apiKey, 'X-Genimix-Api-Key');
-  // Before checkId, whose messages quote the value: here it would be the key.
-  if (projectId !== undefined && apiKey !== undefined)
-    checkProjectIsNotKey('X-Genimix-Project-Id', projectId, apiKey, 'X-Genimix-Api-Key');
-  if (projectId !== undefined) checkId('X-Genimix-Project-Id', projectId);
+  if (projectId !== undefined) checkProjectId('X-Genimix-Project-Id', projectId, apiKey ?? '', 'X-Genimix-Api-Key');
   return { ...(apiKey === undefined ? {} : { apiKey }), ...(projectId === undefined ? {} : { projectId }) };
 }
 

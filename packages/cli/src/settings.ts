@@ -5,8 +5,7 @@
  */
 import {
   checkApiKey,
-  checkId,
-  checkProjectIsNotKey,
+  checkProjectId,
   DEFAULT_BASE_URL,
   GenimixClient,
   GenimixValidationError,
@@ -78,9 +77,7 @@ export function connect(options: GlobalOptions, env: NodeJS.ProcessEnv): Connect
   let baseUrl: string;
   try {
     checkApiKey(apiKey, 'GENIMIX_API_KEY');
-    // Before checkId, whose messages quote the value: here it would be the key.
-    checkProjectIsNotKey(projectSource, projectId, apiKey, 'GENIMIX_API_KEY');
-    checkId(projectSource, projectId);
+    checkProjectId(projectSource, projectId, apiKey, 'GENIMIX_API_KEY');
     baseUrl = normalizeBaseUrl(rawUrl);
   } catch (error) {
     if (!(error instanceof GenimixValidationError)) throw error;

@@ -1,4 +1,5 @@
 import { GenimixValidationError } from './errors.js';
+import { checkId } from './identifiers.js';
 
 /**
  * The longest API key accepted, in characters. Genimix keys are short (`sk_…`); a longer value
@@ -44,28 +45,32 @@ export function checkApiKey(value: unknown, field = 'apiKey'): string {
 const KEY_INSIDE_MIN_LENGTH = 12;
 
 /**
- * Checks that a project id is not the API key (the two settings swapped, or the key pasted into
- * both): the project id goes into every request's URL and into messages, where the key must
- * never be. In any letter case, and also with more around it (pasted with its quotes, a `;`, or
- * after the project id) when the key has {@link KEY_INSIDE_MIN_LENGTH} characters or more; a short
- * key (the emulator's `dev-key`) may well be part of a real project id, and is refused only as the
- * whole id.
+ * Checks a project id as {@link checkId} does, and that it is not the API key (the two settings
+ * swapped, or the key pasted into both): the project id goes into every request's URL and into
+ * messages, where the key must never be. In any letter case, and also with more around it (pasted
+ * with its quotes, a `;`, or after the project id) when the key has {@link KEY_INSIDE_MIN_LENGTH}
+ * characters or more; a short key (the emulator's `dev-key`) may well be part of a real project
+ * id, and is refused only as the whole id. Returns the id unchanged.
  *
  * @param projectField the project setting's name in the caller's world (`projectId`, `GENIMIX_PROJECT_ID`, ...)
+ * @param apiKey the key it goes with; `''` when none comes with it (then only {@link checkId} applies)
  * @param keyField the key setting's name, where the key goes instead
- * @throws {GenimixValidationError} naming `projectField`, repeating neither value
+ * @throws {GenimixValidationError} naming `projectField`; for the key, repeating neither value
  */
-export function checkProjectIsNotKey(
-  projectField: string,
-  projectId: string,
-  apiKey: string,
-  keyField = 'apiKey',
-): void {
+export function checkProjectId(projectField: string, projectId: unknown, apiKey: string, keyField = 'apiKey'): string {
+  // Before checkId, whose messages quote the value: here it would be the key.
+  if (typeof projectId === 'string' && holdsKey(projectId, apiKey)) {
+    throw new GenimixValidationError(
+      projectField,
+      `${projectField} holds the API key: set it to the project id (Genimix dashboard → Settings), and the key only in ${keyField}.`,
+    );
+  }
+  return checkId(projectField, projectId);
+}
+
+function holdsKey(projectId: string, apiKey: string): boolean {
   const project = projectId.trim().toLowerCase();
   const key = apiKey.trim().toLowerCase();
-  if (project !== key && !(key.length >= KEY_INSIDE_MIN_LENGTH && project.includes(key))) return;
-  throw new GenimixValidationError(
-    projectField,
-    `${projectField} holds the API key: set it to the project id (Genimix dashboard → Settings), and the key only in ${keyField}.`,
-  );
+  if (key === '') return false;
+  return project === key || (key.length >= KEY_INSIDE_MIN_LENGTH && project.includes(key));
 }

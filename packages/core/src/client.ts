@@ -1,7 +1,6 @@
 import { defaultLogger, defaultSleep, defaultTransport, openFile } from '#runtime';
-import { checkApiKey, checkProjectIsNotKey } from './api-key.js';
+import { checkApiKey, checkProjectId } from './api-key.js';
 import { GenimixValidationError } from './errors.js';
-import { checkId } from './identifiers.js';
 import { type CredentialCheck, checkCredentials } from './operations/check-credentials.js';
 import { type ImageRef, type OperationContext, resolveImageRef } from './operations/context.js';
 import { type DeleteImageParams, type DeleteImageResult, deleteImage } from './operations/delete.js';
@@ -81,9 +80,7 @@ export class GenimixClient {
       throw new GenimixValidationError('options', 'GenimixClient needs options: { apiKey, projectId, baseUrl? }.');
     }
     const apiKey = checkApiKey(options.apiKey);
-    // Before checkId, whose messages quote the value: here it would be the key.
-    if (typeof options.projectId === 'string') checkProjectIsNotKey('projectId', options.projectId, apiKey);
-    this.projectId = checkId('projectId', options.projectId);
+    this.projectId = checkProjectId('projectId', options.projectId, apiKey);
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
     this.#ctx = {
       requester: new Requester({

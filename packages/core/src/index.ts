@@ -1,4 +1,4 @@
-export { checkApiKey, checkProjectIsNotKey, MAX_API_KEY_LENGTH } from './api-key.js';
+export { checkApiKey, checkProjectId, MAX_API_KEY_LENGTH } from './api-key.js';
 export type { OpenedBody, ReopenableBody } from './body-source.js';
 export { GenimixClient, type GenimixClientOptions } from './client.js';
 export { readErrorMessage } from './error-body.js';

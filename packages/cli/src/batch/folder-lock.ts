@@ -42,7 +42,7 @@ export async function lockFolder(dir: string): Promise<() => void> {
       }
       return () => {
         // Only our own lock: never one another run took over after ours was judged stale.
-        if (readPid(() => readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
+        if (toPid(readLockSync(file)) === process.pid) rmSync(file, { force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 1) throw error;
@@ -67,11 +67,12 @@ async function olderThan(file: string, ms: number): Promise<boolean> {
   return modified !== undefined && Date.now() - modified > ms;
 }
 
-function readPid(read: () => string): number | undefined {
+/** The lock's content, or `''` when it is gone. */
+function readLockSync(file: string): string {
   try {
-    return toPid(read());
+    return readFileSync(file, 'utf8');
   } catch {
-    return undefined;
+    return '';
   }
 }
 

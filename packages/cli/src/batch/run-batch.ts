@@ -143,20 +143,7 @@ export class BatchRun {
           const outcome = await this.#settle(job);
           this.#reported.add(job);
           report(outcome);
-          for (const duplicate of job.duplicates) {
-            // A repeat shares its line's fate: skipped only when that line's image is there.
-            const status = outcome.status === 'failed' || outcome.status === 'not-started' ? outcome.status : 'skipped';
-            report({
-              line: duplicate.line,
-              prompt: duplicate.prompt,
-              id: job.id,
-              status,
-              reason: 'duplicate',
-              duplicateOf: job.line.line,
-              ...(outcome.file === undefined ? {} : { file: outcome.file }),
-              ...(outcome.failure === undefined ? {} : { failure: outcome.failure }),
-            });
-          }
+          for (const repeat of duplicatesOf(job, outcome)) report(repeat);
         }),
       ),
     );
@@ -186,19 +173,9 @@ export class BatchRun {
     for (const job of this.#jobs) {
       if (this.#reported.has(job)) continue;
       const base = { line: job.line.line, prompt: job.line.prompt, id: job.id };
-      outcomes.push(
-        this.#active.has(job) ? { ...base, status: 'failed', failure: CUT_OFF } : { ...base, status: 'not-started' },
-      );
-      for (const duplicate of job.duplicates) {
-        outcomes.push({
-          line: duplicate.line,
-          prompt: duplicate.prompt,
-          id: job.id,
-          status: 'not-started',
-          reason: 'duplicate',
-          duplicateOf: job.line.line,
-        });
-      }
+      const notStarted: LineOutcome = { ...base, status: 'not-started' };
+      outcomes.push(this.#active.has(job) ? { ...base, status: 'failed', failure: CUT_OFF } : notStarted);
+      outcomes.push(...duplicatesOf(job, notStarted));
     }
     return outcomes.sort((a, b) => a.line - b.line);
   }
@@ -261,4 +238,22 @@ function jobsOf(plan: BatchPlan): Job[] {
     else byId.set(id, { line, id, duplicates: [] });
   }
   return [...byId.values()];
+}
+
+/**
+ * The outcomes of a job's repeated lines, given `outcome` as theirs: a repeat shares its line's
+ * fate, skipped only when that line's image is there.
+ */
+function duplicatesOf(job: Job, outcome: LineOutcome): LineOutcome[] {
+  const status = outcome.status === 'failed' || outcome.status === 'not-started' ? outcome.status : 'skipped';
+  return job.duplicates.map((duplicate) => ({
+    line: duplicate.line,
+    prompt: duplicate.prompt,
+    id: job.id,
+    status,
+    reason: 'duplicate',
+    duplicateOf: job.line.line,
+    ...(outcome.file === undefined ? {} : { file: outcome.file }),
+    ...(outcome.failure === undefined ? {} : { failure: outcome.failure }),
+  }));
 }

@@ -146,9 +146,8 @@ async function openStream(
       }
     },
     async cancel() {
-      // Not iterator.return(): it would wait behind a read pending on a stalled connection.
-      if (response.destroy) response.destroy();
-      else await response.dump().catch(() => {});
+      // Not iterator.return() alone: it would wait behind a read pending on a stalled connection.
+      await discard(response);
       void Promise.resolve(iterator.return?.()).catch(() => {});
     },
   });
